@@ -1,0 +1,29 @@
+import { EnvironmentConfig } from '../types';
+
+/**
+ * Development. Placeholder project/account values: `cdktf synth` needs no credentials; replace
+ * them (or override in a private fork) before `cdktf deploy 'dev-*'`.
+ */
+export const dev: EnvironmentConfig = {
+  name: 'dev',
+  aws: { region: 'eu-west-1' },
+  gcp: {
+    projectId: 'example-data-dev',
+    region: 'europe-west1',
+    datasetId: 'cdc_dev',
+    datasetLocation: 'EU',
+  },
+  network: { mode: 'create', vpcCidr: '10.42.0.0/16' },
+  host: { instanceType: 'm6i.xlarge' },
+  database: { mode: 'create', databaseName: 'app', instanceClass: 'db.t4g.medium' },
+  airbyte: {
+    source: {
+      replication: { method: 'cdc', initialWaitingSeconds: 300 },
+    },
+    streams: [
+      { name: 'customers', primaryKey: [['id']] },
+      { name: 'orders', primaryKey: [['id']] },
+    ],
+  },
+  tags: { Project: 'cdc-bigquery', Owner: 'data-platform' },
+};

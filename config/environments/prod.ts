@@ -1,0 +1,47 @@
+import { EnvironmentConfig } from '../types';
+
+/**
+ * Production. Placeholder ids: replace the account id, VPC/subnet ids and project before the
+ * first `cdktf deploy 'prod-*'`. Uses the existing network and an S3 state backend.
+ */
+export const prod: EnvironmentConfig = {
+  name: 'prod',
+  aws: { region: 'eu-west-1', allowedAccountIds: ['111111111111'] },
+  gcp: {
+    projectId: 'example-data-prod',
+    region: 'europe-west1',
+    datasetId: 'cdc_prod',
+    datasetLocation: 'EU',
+    loadingMethod: 'gcs-staging',
+  },
+  backend: { type: 's3', bucket: 'example-terraform-state-prod', region: 'eu-west-1' },
+  network: {
+    mode: 'existing',
+    vpcId: 'vpc-0a1b2c3d4e5f60718',
+    hostSubnetId: 'subnet-0a1b2c3d4e5f60001',
+    databaseSubnetIds: ['subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003'],
+  },
+  host: { instanceType: 'm6i.2xlarge', rootVolumeGiB: 200 },
+  database: {
+    mode: 'create',
+    databaseName: 'app',
+    instanceClass: 'db.m6g.large',
+    allocatedStorageGiB: 200,
+    maxAllocatedStorageGiB: 1000,
+    backupRetentionDays: 14,
+    multiAz: true,
+    cdc: { maxSlotWalKeepSizeMb: 51200 },
+  },
+  airbyte: {
+    source: {
+      replication: { method: 'cdc', initialWaitingSeconds: 600, invalidCdcCursorPositionBehavior: 'Fail sync' },
+    },
+    destination: { cdcDeletionMode: 'Soft delete' },
+    streams: [
+      { name: 'customers', primaryKey: [['id']] },
+      { name: 'orders', primaryKey: [['id']] },
+      { name: 'order_items', primaryKey: [['order_id'], ['line_no']] },
+    ],
+  },
+  tags: { Project: 'cdc-bigquery', Owner: 'data-platform' },
+};

@@ -1,0 +1,84 @@
+import { dev } from './environments/dev';
+import { prod } from './environments/prod';
+import { EnvironmentConfig } from './types';
+import { ResolvedEnvironment, validateEnvironment } from './validate';
+
+export * from './types';
+export { ConfigValidationError, ResolvedEnvironment, ResolvedDatabase, ResolvedStream, validateEnvironment } from './validate';
+
+/** The environments checked into the repository. */
+export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod];
+
+/** Names an ephemeral environment may take: pr-<number> or test-<word>. */
+const EPHEMERAL_NAME = /^(pr-\d{1,6}|test-[a-z0-9]{1,14})$/;
+
+/** Thrown for a bad selection variable (EPHEMERAL_ENV, ENVIRONMENTS). */
+export class EnvironmentSelectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentSelectionError';
+  }
+}
+
+/**
+ * An ephemeral (pull-request) environment: dev's shape under another name, with
+ * teardown-friendly settings and its own slot/publication/dataset so it never collides with dev.
+ */
+export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev): EnvironmentConfig {
+  if (!EPHEMERAL_NAME.test(name)) {
+    throw new EnvironmentSelectionError(
+      `EPHEMERAL_ENV: ${JSON.stringify(name)} is not an ephemeral environment name; expected pr-<number> (e.g. pr-123) or test-<letters/digits>`,
+    );
+  }
+  const suffix = name.replace(/-/g, '_');
+  return {
+    ...base,
+    name,
+    ephemeral: true,
+    backend: base.backend,
+    gcp: { ...base.gcp, datasetId: `cdc_${suffix}` },
+    database: base.database.mode === 'create' ? { ...base.database, backupRetentionDays: 1, multiAz: false } : base.database,
+    airbyte: {
+      ...base.airbyte,
+      source: {
+        ...base.airbyte.source,
+        replication:
+          base.airbyte.source.replication?.method === 'cdc' || base.airbyte.source.replication === undefined
+            ? { ...(base.airbyte.source.replication ?? { method: 'cdc' as const }), replicationSlot: undefined, publication: undefined }
+            : base.airbyte.source.replication,
+      },
+    },
+    tags: { ...(base.tags ?? {}), Ephemeral: 'true' },
+  };
+}
+
+/**
+ * The validated environments to synthesize, chosen by environment variables so no file is
+ * edited for a test stack:
+ * - EPHEMERAL_ENV=pr-123 adds an ephemeral environment;
+ * - ENVIRONMENTS=dev,pr-123 restricts the output to those names (default: all).
+ */
+export function loadEnvironments(variables: NodeJS.ProcessEnv = process.env): ResolvedEnvironment[] {
+  const configs = [...CHECKED_IN_ENVIRONMENTS];
+  const ephemeralName = variables.EPHEMERAL_ENV?.trim();
+  if (ephemeralName) {
+    if (configs.some((c) => c.name === ephemeralName)) {
+      throw new EnvironmentSelectionError(`EPHEMERAL_ENV: ${JSON.stringify(ephemeralName)} is a checked-in environment; expected a new name such as pr-123`);
+    }
+    configs.push(ephemeralEnvironment(ephemeralName));
+  }
+  let selected = configs;
+  const only = variables.ENVIRONMENTS?.trim();
+  if (only) {
+    const names = only.split(',').map((n) => n.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !configs.some((c) => c.name === n));
+    if (unknown.length > 0) {
+      throw new EnvironmentSelectionError(
+        `ENVIRONMENTS: unknown environment(s) ${unknown.join(', ')}; expected some of: ${configs.map((c) => c.name).join(', ')}`,
+      );
+    }
+    selected = configs.filter((c) => names.includes(c.name));
+  }
+  return selected.map((c) => validateEnvironment(c));
+}
+

@@ -1,0 +1,254 @@
+/**
+ * One environment's settings: everything `cdktf synth` needs to build its three stacks
+ * (`<name>-aws`, `<name>-gcp`, `<name>-airbyte`). Every value is validated by
+ * `validateEnvironment` before any construct is built.
+ */
+export interface EnvironmentConfig {
+  /** Environment name, used in stack names, resource names and tags: lowercase letters, digits, hyphens (2–20 chars). */
+  readonly name: string;
+  /**
+   * A short-lived test environment (for a pull request). Ephemeral environments get
+   * teardown-friendly settings: no deletion protection, no final snapshot, buckets and
+   * datasets deletable with their contents.
+   * @default false
+   */
+  readonly ephemeral?: boolean;
+  readonly aws: AwsSettings;
+  readonly gcp: GcpSettings;
+  /** @default { type: "local" } */
+  readonly backend?: BackendSettings;
+  readonly network: NetworkSettings;
+  /** @default the AirbyteHostSettings defaults */
+  readonly host?: AirbyteHostSettings;
+  readonly database: DatabaseSettings;
+  readonly airbyte: AirbyteSettings;
+  /** Extra tags put on every AWS resource and label on every GCP resource (keys/values as given). @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface AwsSettings {
+  /** AWS region, e.g. `eu-west-1`. */
+  readonly region: string;
+  /**
+   * Refuse to run against any other account (Terraform's `allowed_account_ids`). Strongly
+   * recommended for `prod`.
+   * @default no restriction
+   */
+  readonly allowedAccountIds?: readonly string[];
+}
+
+export interface GcpSettings {
+  /** GCP project that holds the BigQuery dataset. */
+  readonly projectId: string;
+  /** Region for regional GCP resources (the optional staging bucket). */
+  readonly region: string;
+  /** BigQuery dataset id: letters, digits, underscores, ≤ 1024 chars. */
+  readonly datasetId: string;
+  /** BigQuery dataset location; one of the locations the Airbyte BigQuery destination accepts. */
+  readonly datasetLocation: string;
+  /**
+   * How Airbyte loads BigQuery. `gcs-staging` adds a GCS bucket and an HMAC key for it.
+   * @default "standard"
+   */
+  readonly loadingMethod?: 'standard' | 'gcs-staging';
+  /**
+   * Id of the service account Airbyte writes with (6–30 chars, starts with a letter).
+   * @default `airbyte-<env name>`
+   */
+  readonly serviceAccountId?: string;
+}
+
+export type BackendSettings = LocalBackendSettings | S3BackendSettings;
+
+export interface LocalBackendSettings {
+  readonly type: 'local';
+}
+
+export interface S3BackendSettings {
+  readonly type: 's3';
+  /** Existing, versioned state bucket. */
+  readonly bucket: string;
+  /** Region of the state bucket. */
+  readonly region: string;
+  /** Key prefix under which each stack writes `<prefix>/<stack>.tfstate`. @default "cdc-bigquery" */
+  readonly keyPrefix?: string;
+}
+
+export type NetworkSettings = CreatedNetworkSettings | ExistingNetworkSettings;
+
+export interface CreatedNetworkSettings {
+  readonly mode: 'create';
+  /** IPv4 CIDR of the VPC, /16 to /24. */
+  readonly vpcCidr: string;
+  /** Number of availability zones for the private subnets (RDS needs ≥ 2). @default 2 */
+  readonly availabilityZoneCount?: number;
+}
+
+export interface ExistingNetworkSettings {
+  readonly mode: 'existing';
+  /** Id of the existing VPC (`vpc-…`). */
+  readonly vpcId: string;
+  /** Subnet for the Airbyte host; it needs outbound internet (NAT) for Docker images. */
+  readonly hostSubnetId: string;
+  /** Private subnets (≥ 2, different AZs) for a created RDS instance. */
+  readonly databaseSubnetIds: readonly string[];
+}
+
+export interface AirbyteHostSettings {
+  /** EC2 instance type. @default "m6i.xlarge" (4 vCPU / 16 GiB, Airbyte's recommended size) */
+  readonly instanceType?: string;
+  /** Encrypted gp3 root volume size in GiB (Airbyte needs ≥ 50). @default 100 */
+  readonly rootVolumeGiB?: number;
+  /** Pinned abctl release tag. @default "v0.30.4" */
+  readonly abctlVersion?: string;
+}
+
+export type DatabaseSettings = CreatedDatabaseSettings | ExistingDatabaseSettings;
+
+interface CommonDatabaseSettings {
+  /** Database the pipeline reads. */
+  readonly databaseName: string;
+  /** Login Airbyte and the orchestrator use (its password is generated and kept in Secrets Manager). @default "airbyte" */
+  readonly replicationUsername?: string;
+  /** CDC-related server parameters written to the custom parameter group. */
+  readonly cdc?: CdcParameterSettings;
+}
+
+export interface CreatedDatabaseSettings extends CommonDatabaseSettings {
+  readonly mode: 'create';
+  /** PostgreSQL major.minor version, e.g. "16.4" (≥ 13: max_slot_wal_keep_size). @default "16.4" */
+  readonly engineVersion?: string;
+  /** @default "db.t4g.medium" */
+  readonly instanceClass?: string;
+  /** @default 50 */
+  readonly allocatedStorageGiB?: number;
+  /** Storage autoscaling ceiling. @default 200 */
+  readonly maxAllocatedStorageGiB?: number;
+  /** @default 7 (ephemeral: 1) */
+  readonly backupRetentionDays?: number;
+  /** @default false */
+  readonly multiAz?: boolean;
+}
+
+export interface ExistingDatabaseSettings extends CommonDatabaseSettings {
+  readonly mode: 'existing';
+  /** RDS instance identifier; the stack creates the CDC parameter group for you to attach to it. */
+  readonly instanceIdentifier: string;
+  /** Endpoint host name of the instance. */
+  readonly address: string;
+  /** @default 5432 */
+  readonly port?: number;
+  /** Parameter group family of the instance, e.g. "postgres16". */
+  readonly parameterGroupFamily: string;
+  /** Security group of the existing instance; when given, 5432 from the host is allowed on it. */
+  readonly securityGroupId?: string;
+}
+
+export interface CdcParameterSettings {
+  /** @default 10 */
+  readonly maxReplicationSlots?: number;
+  /** Must be ≥ maxReplicationSlots. @default 10 */
+  readonly maxWalSenders?: number;
+  /** Milliseconds. @default 60000 */
+  readonly walSenderTimeoutMs?: number;
+  /** Cap on WAL a lagging slot may retain, in MB, so an abandoned slot cannot fill the disk. @default 10240 */
+  readonly maxSlotWalKeepSizeMb?: number;
+}
+
+export interface AirbyteSettings {
+  /** Airbyte public API base the Terraform provider talks to (through the SSM tunnel). @default "http://localhost:8000/api/public/v1" */
+  readonly serverUrl?: string;
+  /** @default `cdc-<env name>` */
+  readonly workspaceName?: string;
+  readonly source: PostgresSourceSettings;
+  /** @default the BigQueryDestinationSettings defaults */
+  readonly destination?: BigQueryDestinationSettings;
+  /** At least one stream. */
+  readonly streams: readonly StreamSettings[];
+  /**
+   * Who starts syncs. `orchestrator`: the connection's schedule is `manual` and the orchestrator
+   * triggers syncs when the source changes. `cron`: Airbyte's own Quartz cron schedule.
+   * @default { type: "orchestrator" }
+   */
+  readonly schedule?: OrchestratorSchedule | CronSchedule;
+}
+
+export interface OrchestratorSchedule {
+  readonly type: 'orchestrator';
+}
+
+export interface CronSchedule {
+  readonly type: 'cron';
+  /** Quartz cron expression (6 or 7 fields), e.g. "0 0/15 * * * ?". */
+  readonly cronExpression: string;
+}
+
+export interface PostgresSourceSettings {
+  /** Schemas Airbyte discovers. @default ["public"] */
+  readonly schemas?: readonly string[];
+  /** @default { method: "cdc", ... defaults } */
+  readonly replication?: CdcReplication | XminReplication | CursorReplication;
+  /** Postgres SSL mode; `require` or stricter. @default "require" */
+  readonly sslMode?: 'require' | 'verify-ca' | 'verify-full';
+  /** PEM CA bundle, required for verify-ca / verify-full (public certificate, not a secret). */
+  readonly caCertificate?: string;
+}
+
+export interface CdcReplication {
+  readonly method: 'cdc';
+  /** Logical replication slot (pgoutput); may not start with "rds". @default `airbyte_<env>_slot` */
+  readonly replicationSlot?: string;
+  /** Publication covering the streamed tables. @default `airbyte_<env>_publication` */
+  readonly publication?: string;
+  /** Seconds Airbyte waits for the first change, 120–2400. @default 300 */
+  readonly initialWaitingSeconds?: number;
+  /** What to do when the saved LSN is gone from the WAL. @default "Fail sync" */
+  readonly invalidCdcCursorPositionBehavior?: 'Fail sync' | 'Re-sync data';
+  /** @default "After loading Data in the destination" */
+  readonly lsnCommitBehaviour?: 'While reading Data' | 'After loading Data in the destination';
+  /** Hours allowed for the initial snapshot, 4–24. @default 8 */
+  readonly initialLoadTimeoutHours?: number;
+  /**
+   * SQL Airbyte runs to make the slot advance on quiet databases.
+   * @default an upsert into `airbyte_orchestrator.heartbeat`
+   */
+  readonly heartbeatActionQuery?: string;
+}
+
+/** xmin-based incremental sync: no slot, suits databases under ~500 GB, does not see deletes. */
+export interface XminReplication {
+  readonly method: 'xmin';
+}
+
+/** User-defined cursor (per-stream `cursorField`); does not see deletes. */
+export interface CursorReplication {
+  readonly method: 'cursor';
+}
+
+export interface BigQueryDestinationSettings {
+  /** How CDC deletes land in BigQuery. @default "Hard delete" */
+  readonly cdcDeletionMode?: 'Hard delete' | 'Soft delete';
+  /** Dataset for Airbyte's raw tables. @default "airbyte_internal" (connector default) */
+  readonly rawDataDataset?: string;
+  /** @default false */
+  readonly disableTypeDedupe?: boolean;
+}
+
+export type StreamSyncMode =
+  | 'full_refresh_overwrite'
+  | 'full_refresh_append'
+  | 'incremental_append'
+  | 'incremental_deduped_history';
+
+export interface StreamSettings {
+  /** Source schema. @default "public" */
+  readonly namespace?: string;
+  /** Table name. */
+  readonly name: string;
+  /** @default "incremental_deduped_history" */
+  readonly syncMode?: StreamSyncMode;
+  /** Cursor column path; needed for the `cursor` replication method. @default ["updated_at"] for cursor replication, none otherwise */
+  readonly cursorField?: readonly string[];
+  /** Primary key as a list of column paths, e.g. [["id"]]. Required for deduped sync. */
+  readonly primaryKey?: ReadonlyArray<readonly string[]>;
+}

@@ -1,0 +1,244 @@
+import { InvalidPropsError } from './errors';
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Password } from '@cdktf/provider-random/lib/password';
+
+/** Server settings for logical replication (CDC). */
+export interface CdcParameters {
+  /** `max_replication_slots`. @default 10 */
+  readonly maxReplicationSlots?: number;
+  /** `max_wal_senders`, at least maxReplicationSlots. @default 10 */
+  readonly maxWalSenders?: number;
+  /** `wal_sender_timeout` in ms. @default 60000 */
+  readonly walSenderTimeoutMs?: number;
+  /** `max_slot_wal_keep_size` in MB: caps WAL an abandoned slot can pin. @default 10240 */
+  readonly maxSlotWalKeepSizeMb?: number;
+}
+
+/** A new RDS instance for the source. */
+export interface CreatedInstanceProps {
+  readonly vpcId: string;
+  /** Private subnets in ≥ 2 AZs. */
+  readonly subnetIds: string[];
+  /** e.g. "16.4". */
+  readonly engineVersion: string;
+  /** @default "db.t4g.medium" */
+  readonly instanceClass?: string;
+  /** @default 50 */
+  readonly allocatedStorageGiB?: number;
+  /** @default 200 */
+  readonly maxAllocatedStorageGiB?: number;
+  /** @default 7 */
+  readonly backupRetentionDays?: number;
+  /** @default false */
+  readonly multiAz?: boolean;
+  /** @default true */
+  readonly deletionProtection?: boolean;
+  /** Skip the final snapshot on destroy (ephemeral environments). @default false */
+  readonly skipFinalSnapshot?: boolean;
+}
+
+/** An instance that exists already; the construct only prepares the parameter group and access. */
+export interface ExistingInstanceProps {
+  readonly address: string;
+  /** @default 5432 */
+  readonly port?: number;
+  /** When given, 5432 from the client security group is allowed on it. */
+  readonly securityGroupId?: string;
+}
+
+export interface CdcDatabaseProps {
+  /** Prefix for identifiers and names (lowercase, hyphens). */
+  readonly namePrefix: string;
+  /** KMS key for storage, Performance Insights, the master secret and the credentials secret. */
+  readonly kmsKeyArn: string;
+  /** Parameter group family, e.g. "postgres16". */
+  readonly parameterGroupFamily: string;
+  /** @default the CdcParameters defaults */
+  readonly cdc?: CdcParameters;
+  /** Database Airbyte reads. */
+  readonly databaseName: string;
+  /** Login for Airbyte and the orchestrator; its generated password is stored in `credentialsSecretArn`. @default "airbyte" */
+  readonly replicationUsername?: string;
+  /** Exactly one of `instance` / `existing`. */
+  readonly instance?: CreatedInstanceProps;
+  readonly existing?: ExistingInstanceProps;
+  /** Days Secrets Manager keeps a deleted secret (0 deletes at once, for ephemeral envs). @default 7 */
+  readonly secretRecoveryWindowInDays?: number;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The CDC source database: a custom parameter group with logical replication and WAL-retention
+ * guards, and either a private, encrypted RDS PostgreSQL instance reachable only from the
+ * client security group, or an existing instance. A generated password for the replication
+ * login is kept in Secrets Manager together with the connection details.
+ */
+export class CdcDatabase extends Construct {
+  readonly address: string;
+  readonly port: number;
+  readonly databaseName: string;
+  readonly replicationUsername: string;
+  readonly parameterGroup: DbParameterGroup;
+  /** Secret JSON {username, password, host, port, dbname} for the replication login. */
+  readonly credentialsSecretArn: string;
+  /** Created mode only. */
+  readonly instance?: DbInstance;
+  /** Created mode only: the RDS-managed master secret (never in Terraform config). */
+  readonly masterUserSecretArn?: string;
+  /** The database's security group: created, or the existing one when given. */
+  readonly securityGroupId?: string;
+
+  constructor(scope: Construct, id: string, props: CdcDatabaseProps) {
+    super(scope, id);
+    const where = `CdcDatabase ${this.node.path}`;
+    if ((props.instance === undefined) === (props.existing === undefined)) {
+      throw new InvalidPropsError(`${where}: set exactly one of "instance" (create RDS) or "existing" (use an instance you have)`);
+    }
+    const cdc = {
+      maxReplicationSlots: props.cdc?.maxReplicationSlots ?? 10,
+      maxWalSenders: props.cdc?.maxWalSenders ?? 10,
+      walSenderTimeoutMs: props.cdc?.walSenderTimeoutMs ?? 60000,
+      maxSlotWalKeepSizeMb: props.cdc?.maxSlotWalKeepSizeMb ?? 10240,
+    };
+    if (cdc.maxWalSenders < cdc.maxReplicationSlots) {
+      throw new InvalidPropsError(`${where}: cdc.maxWalSenders (${cdc.maxWalSenders}) must be at least cdc.maxReplicationSlots (${cdc.maxReplicationSlots})`);
+    }
+    if (props.instance && props.instance.subnetIds.length < 2) {
+      throw new InvalidPropsError(`${where}: instance.subnetIds needs at least 2 subnets in different AZs, got ${props.instance.subnetIds.length}`);
+    }
+    this.databaseName = props.databaseName;
+    this.replicationUsername = props.replicationUsername ?? 'airbyte';
+
+    this.parameterGroup = new DbParameterGroup(this, 'cdc-parameters', {
+      namePrefix: `${props.namePrefix}-cdc-`,
+      family: props.parameterGroupFamily,
+      description: 'Logical replication for Airbyte CDC, with WAL retention capped',
+      parameter: [
+        // Static parameters only take effect after a reboot; RDS refuses "immediate" for them.
+        { name: 'rds.logical_replication', value: '1', applyMethod: 'pending-reboot' },
+        { name: 'max_replication_slots', value: String(cdc.maxReplicationSlots), applyMethod: 'pending-reboot' },
+        { name: 'max_wal_senders', value: String(cdc.maxWalSenders), applyMethod: 'pending-reboot' },
+        { name: 'wal_sender_timeout', value: String(cdc.walSenderTimeoutMs), applyMethod: 'immediate' },
+        { name: 'rds.force_ssl', value: '1', applyMethod: 'immediate' },
+        { name: 'max_slot_wal_keep_size', value: String(cdc.maxSlotWalKeepSizeMb), applyMethod: 'immediate' },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+      tags: props.tags,
+    });
+
+    if (props.instance) {
+      const created = props.instance;
+      const sg = new SecurityGroup(this, 'sg', {
+        namePrefix: `${props.namePrefix}-db-`,
+        description: 'CDC source database: PostgreSQL from the Airbyte host only',
+        vpcId: created.vpcId,
+        tags: props.tags,
+        lifecycle: { createBeforeDestroy: true },
+      });
+      this.securityGroupId = sg.id;
+      const subnets = new DbSubnetGroup(this, 'subnets', {
+        namePrefix: `${props.namePrefix}-db-`,
+        subnetIds: created.subnetIds,
+        tags: props.tags,
+      });
+      const skipFinalSnapshot = created.skipFinalSnapshot ?? false;
+      this.instance = new DbInstance(this, 'instance', {
+        identifier: `${props.namePrefix}-source`,
+        engine: 'postgres',
+        port: 5432,
+        engineVersion: created.engineVersion,
+        instanceClass: created.instanceClass ?? 'db.t4g.medium',
+        allocatedStorage: created.allocatedStorageGiB ?? 50,
+        maxAllocatedStorage: created.maxAllocatedStorageGiB ?? 200,
+        storageType: 'gp3',
+        storageEncrypted: true,
+        kmsKeyId: props.kmsKeyArn,
+        dbName: props.databaseName,
+        username: 'cdc_admin',
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: props.kmsKeyArn,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [sg.id],
+        parameterGroupName: this.parameterGroup.name,
+        publiclyAccessible: false,
+        multiAz: created.multiAz ?? false,
+        backupRetentionPeriod: created.backupRetentionDays ?? 7,
+        deletionProtection: created.deletionProtection ?? true,
+        skipFinalSnapshot,
+        finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${props.namePrefix}-source-final`,
+        copyTagsToSnapshot: true,
+        deleteAutomatedBackups: skipFinalSnapshot,
+        iamDatabaseAuthenticationEnabled: true,
+        autoMinorVersionUpgrade: true,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: props.kmsKeyArn,
+        enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+        caCertIdentifier: 'rds-ca-rsa2048-g1',
+        tags: props.tags,
+      });
+      this.address = this.instance.address;
+      this.port = 5432;
+      this.masterUserSecretArn = this.instance.masterUserSecret.get(0).secretArn;
+    } else {
+      const existing = props.existing!;
+      this.address = existing.address;
+      this.port = existing.port ?? 5432;
+      this.securityGroupId = existing.securityGroupId;
+    }
+
+    // Generated by Terraform: the value lives only in state and in the secret, never in config.
+    const password = new Password(this, 'replication-password', {
+      length: 40,
+      special: true,
+      overrideSpecial: '-_.~',
+      minLower: 2,
+      minUpper: 2,
+      minNumeric: 2,
+    });
+    const secret = new SecretsmanagerSecret(this, 'credentials', {
+      namePrefix: `${props.namePrefix}/source-db/${this.replicationUsername}-`,
+      description: `Login for Airbyte and the orchestrator on ${props.databaseName}`,
+      kmsKeyId: props.kmsKeyArn,
+      recoveryWindowInDays: props.secretRecoveryWindowInDays ?? 7,
+      tags: props.tags,
+    });
+    new SecretsmanagerSecretVersion(this, 'credentials-value', {
+      secretId: secret.id,
+      secretString: Fn.jsonencode({
+        username: this.replicationUsername,
+        password: password.result,
+        host: this.address,
+        port: this.port,
+        dbname: props.databaseName,
+      }),
+    });
+    this.credentialsSecretArn = secret.arn;
+  }
+
+  /**
+   * Allows one client security group (the Airbyte host) on the database port. Without a
+   * database security group (existing instance, none given) there is nothing to change here:
+   * the rule must be added where that instance's group is managed.
+   */
+  allowClient(id: string, clientSecurityGroupId: string): boolean {
+    if (!this.securityGroupId) return false;
+    new VpcSecurityGroupIngressRule(this, id, {
+      securityGroupId: this.securityGroupId,
+      description: 'PostgreSQL from the Airbyte host security group',
+      ipProtocol: 'tcp',
+      fromPort: this.port,
+      toPort: this.port,
+      referencedSecurityGroupId: clientSecurityGroupId,
+    });
+    return true;
+  }
+}

@@ -1,0 +1,95 @@
+import { InvalidPropsError } from './errors';
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+
+/** Where the stack's resources live: ids only, however the network came to be. */
+export interface NetworkPlacement {
+  readonly vpcId: string;
+  /** Private subnet of the Airbyte host (outbound through NAT, no public IP). */
+  readonly hostSubnetId: string;
+  /** Private subnets (≥ 2 AZs) for the database subnet group. */
+  readonly databaseSubnetIds: string[];
+}
+
+export interface CdcNetworkProps {
+  /** IPv4 CIDR of the VPC (/16–/24); split into one public and N×2 private subnets. */
+  readonly vpcCidr: string;
+  /** Availability zones used (2–3). @default 2 */
+  readonly availabilityZoneCount?: number;
+  /** Name tag prefix. */
+  readonly namePrefix: string;
+}
+
+/**
+ * A small VPC for one environment: a public subnet holding only the NAT gateway, a private
+ * subnet per AZ for the host and another per AZ for the database. Nothing is reachable from
+ * the internet; the default security group is emptied so nothing can rely on it.
+ */
+export class CdcNetwork extends Construct implements NetworkPlacement {
+  readonly vpcId: string;
+  readonly hostSubnetId: string;
+  readonly databaseSubnetIds: string[];
+
+  constructor(scope: Construct, id: string, props: CdcNetworkProps) {
+    super(scope, id);
+    const azCount = props.availabilityZoneCount ?? 2;
+    if (!Number.isInteger(azCount) || azCount < 2 || azCount > 3) {
+      throw new InvalidPropsError(`CdcNetwork ${this.node.path}: availabilityZoneCount must be 2 or 3, got ${azCount}`);
+    }
+    const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
+    const zones = new DataAwsAvailabilityZones(this, 'zones', { state: 'available' });
+    const vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.vpcCidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: name('vpc'),
+    });
+    this.vpcId = vpc.id;
+    // No rules: anything left on the default group would be an unreviewed way in.
+    new DefaultSecurityGroup(this, 'default-sg-locked', { vpcId: vpc.id, tags: name('default-locked') });
+
+    // 8 equal blocks of the VPC: block 0 public, 1..3 host, 4..6 database.
+    const block = (index: number) => Fn.cidrsubnet(props.vpcCidr, 3, index);
+    const az = (index: number) => Fn.element(zones.names, index);
+
+    const igw = new InternetGateway(this, 'igw', { vpcId: vpc.id, tags: name('igw') });
+    const publicSubnet = new Subnet(this, 'public', {
+      vpcId: vpc.id,
+      cidrBlock: block(0),
+      availabilityZone: az(0),
+      mapPublicIpOnLaunch: false,
+      tags: name('public-nat'),
+    });
+    const publicRoutes = new RouteTable(this, 'public-routes', { vpcId: vpc.id, tags: name('public') });
+    new Route(this, 'public-default', { routeTableId: publicRoutes.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
+    new RouteTableAssociation(this, 'public-assoc', { subnetId: publicSubnet.id, routeTableId: publicRoutes.id });
+
+    const natIp = new Eip(this, 'nat-ip', { domain: 'vpc', tags: name('nat') });
+    const nat = new NatGateway(this, 'nat', { allocationId: natIp.id, subnetId: publicSubnet.id, tags: name('nat'), dependsOn: [igw] });
+    const privateRoutes = new RouteTable(this, 'private-routes', { vpcId: vpc.id, tags: name('private') });
+    new Route(this, 'private-default', { routeTableId: privateRoutes.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id });
+
+    const hostSubnets: Subnet[] = [];
+    const databaseSubnets: Subnet[] = [];
+    for (let i = 0; i < azCount; i++) {
+      const host = new Subnet(this, `host-${i}`, { vpcId: vpc.id, cidrBlock: block(1 + i), availabilityZone: az(i), tags: name(`host-${i}`) });
+      new RouteTableAssociation(this, `host-${i}-assoc`, { subnetId: host.id, routeTableId: privateRoutes.id });
+      hostSubnets.push(host);
+      // Database subnets get no route to the internet at all.
+      const db = new Subnet(this, `db-${i}`, { vpcId: vpc.id, cidrBlock: block(4 + i), availabilityZone: az(i), tags: name(`db-${i}`) });
+      databaseSubnets.push(db);
+    }
+    this.hostSubnetId = hostSubnets[0].id;
+    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+  }
+}

@@ -1,0 +1,137 @@
+import { Construct } from 'constructs';
+import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import { AirbyteProvider } from '../.gen/providers/airbyte/provider';
+import { ResolvedEnvironment } from '../config';
+import { AirbytePipeline } from '../constructs/airbyte-pipeline';
+import type { OrchestratorConfigDocument } from '../orchestrator/src/config-document';
+import { PostgresSourceInput } from '../constructs/connector-configuration';
+import { AwsStack } from './aws-stack';
+import { configureBackend } from './backend';
+import { GcpStack } from './gcp-stack';
+import { stackName } from './naming';
+
+/**
+ * `<env>-airbyte`: the Airbyte workspace, Postgres source, BigQuery destination and connection,
+ * configured through the Airbyte provider over the SSM tunnel, plus the SSM parameter that
+ * tells the orchestrator which connection and tables to watch. Secrets come from the AWS
+ * stack's secrets and the GCP stack's sensitive outputs, never from literals.
+ */
+export class AirbyteStack extends TerraformStack {
+  readonly env: ResolvedEnvironment;
+  readonly pipeline: AirbytePipeline;
+  /** What the orchestrator reads (the connection id is a Terraform reference until apply). */
+  readonly orchestratorConfig: OrchestratorConfigDocument;
+
+  constructor(scope: Construct, env: ResolvedEnvironment, aws: AwsStack, gcp: GcpStack) {
+    const name = stackName(env.name, 'airbyte');
+    super(scope, name);
+    this.env = env;
+    configureBackend(this, env, name);
+    this.addDependency(aws);
+    this.addDependency(gcp);
+
+    new AwsProvider(this, 'aws', {
+      region: env.aws.region,
+      allowedAccountIds: env.aws.allowedAccountIds ? [...env.aws.allowedAccountIds] : undefined,
+      defaultTags: [{ tags: { Environment: env.name, ManagedBy: 'cdktf', Stack: name, ...env.tags } }],
+    });
+    const apiCredentials = new DataAwsSecretsmanagerSecretVersion(this, 'airbyte-api-credentials', {
+      secretId: aws.airbyteCredentialsSecretArn,
+    });
+    const apiCredentialsJson = Fn.jsondecode(apiCredentials.secretString);
+    new AirbyteProvider(this, 'airbyte', {
+      serverUrl: env.airbyte.serverUrl,
+      clientId: Fn.lookup(apiCredentialsJson, 'client_id', ''),
+      clientSecret: Fn.lookup(apiCredentialsJson, 'client_secret', ''),
+    });
+
+    const dbCredentials = new DataAwsSecretsmanagerSecretVersion(this, 'source-db-credentials', {
+      secretId: aws.database.credentialsSecretArn,
+    });
+    const dbPassword = Fn.lookup(Fn.jsondecode(dbCredentials.secretString), 'password', '');
+
+    const source = env.airbyte.source;
+    let replication: PostgresSourceInput['replication'];
+    if (source.replication.method === 'cdc') {
+      const cdc = source.replication;
+      replication = {
+        method: 'CDC',
+        replicationSlot: cdc.replicationSlot,
+        publication: cdc.publication,
+        initialWaitingSeconds: cdc.initialWaitingSeconds,
+        initialLoadTimeoutHours: cdc.initialLoadTimeoutHours,
+        invalidCdcCursorPositionBehavior: cdc.invalidCdcCursorPositionBehavior,
+        lsnCommitBehaviour: cdc.lsnCommitBehaviour,
+        heartbeatActionQuery: cdc.heartbeatActionQuery,
+      };
+    } else {
+      replication = { method: source.replication.method === 'xmin' ? 'Xmin' : 'Standard' };
+    }
+
+    const target = gcp.target;
+    this.pipeline = new AirbytePipeline(this, 'pipeline', {
+      workspaceName: env.airbyte.workspaceName,
+      namePrefix: `cdc-${env.name}`,
+      source: {
+        host: aws.database.address,
+        port: aws.database.port,
+        database: aws.database.databaseName,
+        username: aws.database.replicationUsername,
+        password: dbPassword,
+        schemas: source.schemas,
+        sslMode: source.sslMode,
+        caCertificate: source.caCertificate,
+        replication,
+      },
+      destination: {
+        projectId: env.gcp.projectId,
+        datasetId: env.gcp.datasetId,
+        datasetLocation: env.gcp.datasetLocation,
+        credentialsJson: Fn.base64decode(target.serviceAccountKeyBase64),
+        gcsStaging:
+          target.stagingBucketName && target.hmacAccessId && target.hmacSecret
+            ? { bucketName: target.stagingBucketName, hmacAccessId: target.hmacAccessId, hmacSecret: target.hmacSecret }
+            : undefined,
+        cdcDeletionMode: env.airbyte.destination.cdcDeletionMode,
+        disableTypeDedupe: env.airbyte.destination.disableTypeDedupe,
+        rawDataDataset: env.airbyte.destination.rawDataDataset,
+      },
+      streams: env.airbyte.streams.map((s) => ({
+        namespace: s.namespace,
+        name: s.name,
+        syncMode: s.syncMode,
+        cursorField: s.cursorField,
+        primaryKey: s.primaryKey,
+      })),
+      cronExpression: env.airbyte.schedule.type === 'cron' ? env.airbyte.schedule.cronExpression : undefined,
+    });
+
+    this.orchestratorConfig = {
+      version: 1,
+      connections: [
+        {
+          connectionId: this.pipeline.connectionId,
+          name: `cdc-${env.name}`,
+          tables: env.airbyte.streams.map((s) => ({
+            schema: s.namespace,
+            table: s.name,
+            ...(s.cursorField && s.cursorField.length === 1 ? { cursorColumn: s.cursorField[0] } : {}),
+          })),
+        },
+      ],
+    };
+    new SsmParameter(this, 'orchestrator-config', {
+      name: aws.orchestratorConfigParameterName,
+      description: 'Connections and tables the orchestrator watches (written by the Airbyte stack)',
+      type: 'String',
+      value: Fn.jsonencode(this.orchestratorConfig),
+    });
+
+    new TerraformOutput(this, 'connection_id', { value: this.pipeline.connectionId });
+    new TerraformOutput(this, 'source_id', { value: this.pipeline.sourceId });
+    new TerraformOutput(this, 'workspace_id', { value: this.pipeline.workspaceId });
+  }
+}

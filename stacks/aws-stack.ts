@@ -1,0 +1,189 @@
+import { Construct } from 'constructs';
+import * as path from 'path';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { ResolvedEnvironment } from '../config';
+import { AirbyteHost } from '../constructs/airbyte-host';
+import { CdcDatabase } from '../constructs/cdc-database';
+import { EnvironmentKey } from '../constructs/environment-key';
+import { CdcNetwork, NetworkPlacement } from '../constructs/network';
+import { OrchestratorBundle } from '../constructs/orchestrator-bundle';
+import { PrivateBucket } from '../constructs/private-bucket';
+import { configureBackend } from './backend';
+import { buildHostUserData } from './host-user-data';
+import { awsNamePrefix, orchestratorConfigParameterName, stackName } from './naming';
+
+export interface AwsStackOptions {
+  /** The single-file orchestrator bundle to ship. @default <repo>/dist/orchestrator.js */
+  readonly orchestratorBundlePath?: string;
+}
+
+/** Default location of the bundle written by `npm run build:orchestrator`. */
+export const DEFAULT_ORCHESTRATOR_BUNDLE = path.join(__dirname, '..', 'dist', 'orchestrator.js');
+
+/**
+ * `<env>-aws`: network, KMS key, the CDC source database (created or existing) with its
+ * parameter group and credentials secret, the Airbyte host, the secret the host fills with the
+ * Airbyte API credentials, and the private bucket carrying the orchestrator bundle.
+ */
+export class AwsStack extends TerraformStack {
+  readonly env: ResolvedEnvironment;
+  readonly region: string;
+  readonly kmsKeyArn: string;
+  readonly database: CdcDatabase;
+  readonly host: AirbyteHost;
+  /** Secret JSON {client_id, client_secret}, written by the host after `abctl local install`. */
+  readonly airbyteCredentialsSecretArn: string;
+  readonly orchestratorConfigParameterName: string;
+
+  constructor(scope: Construct, env: ResolvedEnvironment, options: AwsStackOptions = {}) {
+    const name = stackName(env.name, 'aws');
+    super(scope, name);
+    this.env = env;
+    this.region = env.aws.region;
+    configureBackend(this, env, name);
+    const prefix = awsNamePrefix(env.name);
+    const tags = { Environment: env.name, ManagedBy: 'cdktf', Stack: name, ...env.tags };
+
+    new AwsProvider(this, 'aws', {
+      region: env.aws.region,
+      allowedAccountIds: env.aws.allowedAccountIds ? [...env.aws.allowedAccountIds] : undefined,
+      defaultTags: [{ tags }],
+    });
+    new RandomProvider(this, 'random');
+    const partition = new DataAwsPartition(this, 'partition');
+    const caller = new DataAwsCallerIdentity(this, 'caller');
+
+    const key = new EnvironmentKey(this, 'key', { alias: prefix, deletionWindowInDays: env.ephemeral ? 7 : 30 });
+    this.kmsKeyArn = key.keyArn;
+    const secretRecoveryWindowInDays = env.ephemeral ? 0 : 7;
+
+    let network: NetworkPlacement;
+    let vpcCidr: string;
+    if (env.network.mode === 'create') {
+      network = new CdcNetwork(this, 'network', {
+        vpcCidr: env.network.vpcCidr,
+        availabilityZoneCount: env.network.availabilityZoneCount,
+        namePrefix: prefix,
+      });
+      vpcCidr = env.network.vpcCidr;
+    } else {
+      network = {
+        vpcId: env.network.vpcId,
+        hostSubnetId: env.network.hostSubnetId,
+        databaseSubnetIds: [...env.network.databaseSubnetIds],
+      };
+      vpcCidr = new DataAwsVpc(this, 'existing-vpc', { id: env.network.vpcId }).cidrBlock;
+    }
+
+    const db = env.database;
+    this.database = new CdcDatabase(this, 'source-db', {
+      namePrefix: prefix,
+      kmsKeyArn: key.keyArn,
+      parameterGroupFamily: db.parameterGroupFamily,
+      cdc: db.cdc,
+      databaseName: db.databaseName,
+      replicationUsername: db.replicationUsername,
+      secretRecoveryWindowInDays,
+      tags,
+      instance:
+        db.mode === 'create'
+          ? {
+              vpcId: network.vpcId,
+              subnetIds: network.databaseSubnetIds,
+              engineVersion: db.engineVersion,
+              instanceClass: db.instanceClass,
+              allocatedStorageGiB: db.allocatedStorageGiB,
+              maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+              backupRetentionDays: db.backupRetentionDays,
+              multiAz: db.multiAz,
+              deletionProtection: !env.ephemeral,
+              skipFinalSnapshot: env.ephemeral,
+            }
+          : undefined,
+      existing:
+        db.mode === 'existing'
+          ? { address: db.address, port: db.port, securityGroupId: db.securityGroupId }
+          : undefined,
+    });
+
+    const airbyteCredentials = new SecretsmanagerSecret(this, 'airbyte-api-credentials', {
+      namePrefix: `${prefix}/airbyte/api-credentials-`,
+      description: 'Airbyte application client id/secret, written by the host after abctl install',
+      kmsKeyId: key.keyArn,
+      recoveryWindowInDays: secretRecoveryWindowInDays,
+    });
+    this.airbyteCredentialsSecretArn = airbyteCredentials.arn;
+
+    const assets = new PrivateBucket(this, 'assets', {
+      namePrefix: `${prefix}-assets`,
+      kmsKeyArn: key.keyArn,
+      forceDestroy: env.ephemeral,
+    });
+    const bundle = new OrchestratorBundle(this, 'orchestrator-bundle', {
+      bundlePath: options.orchestratorBundlePath ?? DEFAULT_ORCHESTRATOR_BUNDLE,
+      bucketName: assets.bucketName,
+      bucketArn: assets.bucketArn,
+      kmsKeyArn: key.keyArn,
+    });
+
+    this.orchestratorConfigParameterName = orchestratorConfigParameterName(env.name);
+    const configParameterArn = `arn:${partition.partition}:ssm:${env.aws.region}:${caller.accountId}:parameter${this.orchestratorConfigParameterName}`;
+
+    this.host = new AirbyteHost(this, 'airbyte-host', {
+      namePrefix: prefix,
+      vpcId: network.vpcId,
+      subnetId: network.hostSubnetId,
+      instanceType: env.host.instanceType,
+      rootVolumeGiB: env.host.rootVolumeGiB,
+      kmsKeyArn: key.keyArn,
+      userData: buildHostUserData({
+        env,
+        airbyteCredentialsSecretArn: airbyteCredentials.arn,
+        databaseSecretArn: this.database.credentialsSecretArn,
+        orchestratorConfigParameter: this.orchestratorConfigParameterName,
+        assetBucket: assets.bucketName,
+        assetKey: bundle.objectKey,
+        assetSha256: bundle.sha256,
+      }),
+      grants: {
+        readSecretArns: [this.database.credentialsSecretArn],
+        writeSecretArns: [airbyteCredentials.arn],
+        readParameterArns: [configParameterArn],
+        readObjectArns: [bundle.objectArn],
+        kmsKeyArns: [key.keyArn],
+      },
+    });
+
+    if (!this.database.allowClient('from-airbyte-host', this.host.securityGroupId)) {
+      // Existing instance without a known security group: allow the host out to the VPC on the
+      // DB port; the instance's own group must admit the host (README, "Existing database").
+      new VpcSecurityGroupEgressRule(this, 'host-to-existing-db', {
+        securityGroupId: this.host.securityGroupId,
+        description: 'PostgreSQL to the existing source database inside the VPC',
+        ipProtocol: 'tcp',
+        fromPort: this.database.port,
+        toPort: this.database.port,
+        cidrIpv4: vpcCidr,
+      });
+    } else {
+      this.host.allowEgressTo('egress-to-db', this.database.securityGroupId!, this.database.port, 'PostgreSQL to the CDC source database');
+    }
+
+    new TerraformOutput(this, 'airbyte_host_instance_id', {
+      value: this.host.instanceId,
+      description: 'EC2 instance to open the SSM tunnel to (scripts/tunnel.sh)',
+    });
+    new TerraformOutput(this, 'source_db_address', { value: this.database.address });
+    new TerraformOutput(this, 'source_db_parameter_group', {
+      value: this.database.parameterGroup.name,
+      description: 'Attach to an existing instance and reboot it to enable logical replication',
+    });
+  }
+}

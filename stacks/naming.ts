@@ -1,0 +1,20 @@
+/** Names shared by the stacks of one environment (and by the operator scripts). */
+
+export type StackRole = 'aws' | 'gcp' | 'airbyte';
+
+export const STACK_ROLES: readonly StackRole[] = ['aws', 'gcp', 'airbyte'];
+
+/** `<env>-aws`, `<env>-gcp`, `<env>-airbyte`: selectable as `cdktf deploy '<env>-*'`. */
+export function stackName(environment: string, role: StackRole): string {
+  return `${environment}-${role}`;
+}
+
+/** SSM parameter the Airbyte stack writes and the orchestrator on the host reads. */
+export function orchestratorConfigParameterName(environment: string): string {
+  return `/${environment}/cdc/orchestrator-config`;
+}
+
+/** Prefix for AWS resource names of an environment. */
+export function awsNamePrefix(environment: string): string {
+  return `cdc-${environment}`;
+}
