@@ -1,0 +1,280 @@
+// One orchestration cycle: adopt jobs left in flight, observe the source, decide, trigger or
+// attach, wait, record. The decision itself lives in decision.ts; this file only sequences I/O.
+import { AirbyteClient, AirbyteJob, AirbyteRequestError, AirbyteUnavailableError, isTerminalStatus } from './airbyte-client';
+import { sleep } from './backoff';
+import { ConnectionDecision, decideConnection, describeChanges, inFlightOutcome } from './decision';
+import { Logger } from './logger';
+import { ConnectionSettings } from './settings';
+import { Queryable, WatchedTable, probeTables, suggestedCursorIndex } from './source-probe';
+import { InFlightJob, JobOrigin, StateStore, tableKey } from './state-store';
+
+export interface CycleOptions {
+  readonly cursorColumn: string;
+  readonly jobTimeoutMs: number;
+  readonly jobPollMinMs: number;
+  readonly jobPollMaxMs: number;
+  /** How long the streams of a connection are trusted before GET /connections is asked again. */
+  readonly connectionCacheMs?: number;
+}
+
+export interface JobSummary {
+  readonly jobId: number;
+  readonly origin: JobOrigin | 'adopted';
+  readonly status: string;
+}
+
+export interface ConnectionResult {
+  readonly connectionId: string;
+  readonly name?: string;
+  outcome: 'unchanged' | 'synced' | 'failed' | 'error';
+  readonly jobs: JobSummary[];
+  readonly changedTables: string[];
+  readonly errors: string[];
+  schemaRefreshed: boolean;
+}
+
+export interface CycleSummary {
+  readonly ok: boolean;
+  readonly airbyteUnavailable: boolean;
+  readonly interrupted: boolean;
+  readonly durationMs: number;
+  readonly connections: ConnectionResult[];
+}
+
+export interface CycleDependencies {
+  readonly source: Queryable;
+  readonly store: StateStore;
+  readonly airbyte: AirbyteClient;
+  readonly logger: Logger;
+  readonly connections: readonly ConnectionSettings[];
+  readonly options: CycleOptions;
+  /** Aborting stops waiting (the job stays recorded in flight and is adopted next time). */
+  readonly signal?: AbortSignal;
+}
+
+/** Thrown inside a connection's work when shutdown interrupts a wait; the job stays in flight. */
+class Interrupted extends Error {}
+
+interface ResolvedConnection {
+  readonly settings: ConnectionSettings;
+  readonly tables: readonly WatchedTable[];
+  readonly sourceId?: string;
+}
+
+export class CycleRunner {
+  private readonly connectionCache = new Map<string, { at: number; sourceId: string; tables: WatchedTable[] }>();
+  private readonly reportedUnindexed = new Set<string>();
+  private readonly reportedNoCursor = new Set<string>();
+
+  constructor(private readonly deps: CycleDependencies) {}
+
+  async runCycle(): Promise<CycleSummary> {
+    const started = Date.now();
+    const results = await Promise.all(this.deps.connections.map((connection) => this.runConnection(connection)));
+    const airbyteUnavailable = results.some((result) => result.errors.some((error) => error.startsWith('airbyte unavailable')));
+    const interrupted = Boolean(this.deps.signal?.aborted);
+    return {
+      ok: results.every((result) => result.outcome === 'unchanged' || result.outcome === 'synced') && !interrupted,
+      airbyteUnavailable,
+      interrupted,
+      durationMs: Date.now() - started,
+      connections: results,
+    };
+  }
+
+  private async runConnection(connection: ConnectionSettings): Promise<ConnectionResult> {
+    const result: ConnectionResult = {
+      connectionId: connection.connectionId,
+      name: connection.name,
+      outcome: 'unchanged',
+      jobs: [],
+      changedTables: [],
+      errors: [],
+      schemaRefreshed: false,
+    };
+    const log = this.deps.logger.child({ connectionId: connection.connectionId, ...(connection.name ? { connection: connection.name } : {}) });
+    try {
+      const inFlight = await this.deps.store.inFlight(connection.connectionId);
+      if (inFlight) {
+        log.info('adopting job left in flight', { jobId: inFlight.jobId, origin: inFlight.origin });
+        const job = await this.waitForJob(inFlight, log);
+        await this.recordJobEnd(connection.connectionId, inFlight, job, result, 'adopted', log);
+      }
+
+      const resolved = await this.resolve(connection);
+      let decision = await this.observe(resolved, result, log);
+      // A change that lands while a job runs gets one follow-up job right after it; anything
+      // later is the next cycle's business, so a busy table cannot pin us in this loop.
+      for (let round = 0; decision.sync && round < 2; round += 1) {
+        const ended = await this.sync(resolved, decision, result, log);
+        if (!ended.followUp) break;
+        decision = await this.observe(resolved, result, log);
+      }
+    } catch (error) {
+      if (error instanceof Interrupted) {
+        log.info('stopped waiting for the job; it stays recorded and will be adopted on the next start');
+      } else if (error instanceof AirbyteUnavailableError) {
+        result.outcome = 'error';
+        result.errors.push(`airbyte unavailable: ${error.message}`);
+        log.error('airbyte unavailable', { error: error.message });
+      } else {
+        result.outcome = 'error';
+        result.errors.push((error as Error).message);
+        log.error('connection cycle failed', { error: (error as Error).message });
+      }
+    }
+    if (result.errors.length > 0 && result.outcome !== 'error' && result.outcome !== 'failed') result.outcome = 'error';
+    return result;
+  }
+
+  private async resolve(connection: ConnectionSettings): Promise<ResolvedConnection> {
+    if (connection.tables) return { settings: connection, tables: connection.tables };
+    const cached = this.connectionCache.get(connection.connectionId);
+    const ttl = this.deps.options.connectionCacheMs ?? 300_000;
+    if (cached && Date.now() - cached.at < ttl) return { settings: connection, tables: cached.tables, sourceId: cached.sourceId };
+    const remote = await this.deps.airbyte.getConnection(connection.connectionId);
+    const tables = remote.streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name, cursorColumn: this.deps.options.cursorColumn }));
+    if (tables.length === 0) throw new Error(`connection ${connection.connectionId} has no selected streams; nothing to watch`);
+    this.connectionCache.set(connection.connectionId, { at: Date.now(), sourceId: remote.sourceId, tables });
+    return { settings: connection, tables, sourceId: remote.sourceId };
+  }
+
+  private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger): Promise<ConnectionDecision> {
+    const observations = await probeTables(this.deps.source, resolved.tables);
+    const synced = await this.deps.store.loadSynced(resolved.settings.connectionId);
+    const decision = decideConnection(observations.map((observation) => ({ observation, synced: synced.get(tableKey(observation.schema, observation.table)) })));
+
+    for (const missing of decision.missingTables) {
+      const message = `table ${missing.schema}.${missing.table} does not exist in the source database`;
+      if (!result.errors.includes(message)) {
+        result.errors.push(message);
+        log.error('watched table not found', { schema: missing.schema, table: missing.table, error: message });
+        await this.deps.store.recordTableError(resolved.settings.connectionId, missing.schema, missing.table, message);
+      }
+    }
+    for (const table of decision.tablesWithoutCursorIndex) {
+      const key = `${resolved.settings.connectionId}:${tableKey(table.schema, table.table)}`;
+      if (this.reportedUnindexed.has(key)) continue;
+      this.reportedUnindexed.add(key);
+      log.warn('cursor column has no index; max() scans the whole table every cycle', {
+        schema: table.schema,
+        table: table.table,
+        cursorColumn: table.cursorColumn,
+        fix: suggestedCursorIndex(table),
+      });
+    }
+    for (const table of decision.tablesWithoutCursor) {
+      const key = `${resolved.settings.connectionId}:${tableKey(table.schema, table.table)}`;
+      if (this.reportedNoCursor.has(key)) continue;
+      this.reportedNoCursor.add(key);
+      log.warn('table has no cursor column; changes are detected from its modification counters only', { schema: table.schema, table: table.table, cursorColumn: table.cursorColumn });
+    }
+    return decision;
+  }
+
+  /** Triggers (or attaches to) one job, waits for it and records it. */
+  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger): Promise<{ followUp: boolean }> {
+    const connectionId = resolved.settings.connectionId;
+    const reason = describeChanges(decision.changes);
+    for (const change of decision.changes) {
+      const name = `${change.schema}.${change.table}`;
+      if (!result.changedTables.includes(name)) result.changedTables.push(name);
+    }
+    log.info('change detected', { reason, tables: decision.changes.length });
+
+    let schemaRefreshed = false;
+    if (decision.refreshSchema) {
+      const sourceId = resolved.sourceId ?? (await this.deps.airbyte.getConnection(connectionId)).sourceId;
+      log.info('columns changed; refreshing the source schema before syncing', { sourceId });
+      const discovered = await this.deps.airbyte.discoverSchema(sourceId, connectionId);
+      if (!discovered.succeeded) {
+        result.outcome = 'failed';
+        result.errors.push('schema refresh (discover_schema) did not succeed; sync postponed to the next cycle');
+        log.error('schema refresh failed; not syncing this cycle', { sourceId });
+        return { followUp: false };
+      }
+      schemaRefreshed = true;
+      result.schemaRefreshed = true;
+    }
+
+    const created = await this.deps.airbyte.createSyncJob(connectionId);
+    let inFlight: InFlightJob;
+    if (created.kind === 'created') {
+      inFlight = { jobId: Number(created.job.jobId), origin: 'triggered', since: new Date() };
+      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, schemaRefreshed, watermarks: decision.watermarks });
+      log.info('sync job started', { jobId: inFlight.jobId, reason });
+    } else {
+      const running = await this.deps.airbyte.findRunningJob(connectionId);
+      if (!running) {
+        // It ended between our POST and the lookup: the next observation decides again.
+        log.info('a sync was running but has already ended; re-checking', { message: created.message });
+        return { followUp: true };
+      }
+      inFlight = { jobId: Number(running.jobId), origin: 'attached', since: new Date() };
+      // What an attached job covers is unknown, so it records no watermarks: the follow-up does.
+      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'attached', reason: `attached (sync already running); ${reason}`, schemaRefreshed, watermarks: [] });
+      log.info('sync already running; attached to it', { jobId: inFlight.jobId });
+    }
+
+    const job = await this.waitForJob(inFlight, log);
+    const succeeded = await this.recordJobEnd(connectionId, inFlight, job, result, inFlight.origin, log);
+    return { followUp: succeeded || inFlight.origin === 'attached' };
+  }
+
+  private async recordJobEnd(connectionId: string, inFlight: InFlightJob, job: AirbyteJob, result: ConnectionResult, origin: JobSummary['origin'], log: Logger): Promise<boolean> {
+    const outcome = inFlightOutcome(job.status);
+    const error = outcome === 'record-failure' ? `Airbyte reported ${job.status}` : null;
+    await this.deps.store.finishJob(connectionId, inFlight.jobId, { status: job.status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
+    result.jobs.push({ jobId: inFlight.jobId, origin, status: job.status });
+    if (outcome === 'record-success') {
+      if (result.outcome === 'unchanged') result.outcome = 'synced';
+      log.info('sync job succeeded', { jobId: inFlight.jobId, origin, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced });
+      return true;
+    }
+    // An attached job that failed is someone else's; ours (triggered) failing fails the cycle.
+    if (inFlight.origin === 'triggered') {
+      result.outcome = 'failed';
+      result.errors.push(`job ${inFlight.jobId} ${job.status}`);
+      log.error('sync job did not succeed; watermarks unchanged, retrying next cycle', { jobId: inFlight.jobId, status: job.status });
+    } else {
+      log.warn('attached job did not succeed', { jobId: inFlight.jobId, status: job.status });
+    }
+    return false;
+  }
+
+  /** Polls with growing intervals until the job ends; cancels it when it outlives the timeout. */
+  private async waitForJob(inFlight: InFlightJob, log: Logger): Promise<AirbyteJob> {
+    const { jobTimeoutMs, jobPollMinMs, jobPollMaxMs } = this.deps.options;
+    const deadline = inFlight.since.getTime() + jobTimeoutMs;
+    let delay = jobPollMinMs;
+    let lastStatus = '';
+    for (;;) {
+      if (this.deps.signal?.aborted) throw new Interrupted();
+      let job: AirbyteJob;
+      try {
+        job = await this.deps.airbyte.getJob(inFlight.jobId);
+      } catch (error) {
+        if (error instanceof AirbyteRequestError && error.status === 404) {
+          log.warn('job in flight no longer exists in Airbyte; treating it as failed', { jobId: inFlight.jobId });
+          return { jobId: inFlight.jobId, status: 'failed', jobType: 'sync', connectionId: '' };
+        }
+        throw error;
+      }
+      if (job.status !== lastStatus) {
+        log.debug('job status', { jobId: inFlight.jobId, status: job.status });
+        lastStatus = job.status;
+      }
+      if (isTerminalStatus(job.status)) return job;
+      if (Date.now() >= deadline) {
+        log.error('job exceeded JOB_TIMEOUT_SECONDS; cancelling it', { jobId: inFlight.jobId, timeoutSeconds: jobTimeoutMs / 1000 });
+        const cancelled = await this.deps.airbyte.cancelJob(inFlight.jobId);
+        if (cancelled) return { ...cancelled, status: 'cancelled' };
+        // 409 on cancel: it ended on its own just now; report how.
+        const final = await this.deps.airbyte.getJob(inFlight.jobId);
+        return isTerminalStatus(final.status) ? final : { ...final, status: 'cancelled' };
+      }
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), this.deps.signal);
+      delay = Math.min(jobPollMaxMs, Math.round(delay * 1.5));
+    }
+  }
+}

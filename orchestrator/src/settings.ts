@@ -1,0 +1,205 @@
+// Turns environment variables (+ the optional configuration document) into validated settings.
+// Any problem is a ConfigurationError naming the one variable at fault (CLI exit code 2).
+import * as fs from 'fs';
+import { ConfigDocumentError, OrchestratorConfigDocument, OrchestratorTable, parseConfigDocument } from './config-document';
+
+export class ConfigurationError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export interface ConnectionSettings {
+  readonly connectionId: string;
+  readonly name?: string;
+  /** Explicit tables; undefined means "the connection's selected streams". */
+  readonly tables?: ReadonlyArray<Required<OrchestratorTable>>;
+}
+
+export interface RetrySettings {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface Settings {
+  readonly sourceDatabaseUrl: string;
+  readonly stateDatabaseUrl: string;
+  readonly stateSchema: string;
+  readonly airbyteApiUrl: string;
+  readonly airbyteConfigApiUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly connections: ReadonlyArray<ConnectionSettings>;
+  readonly cursorColumn: string;
+  readonly pollIntervalMs: number;
+  readonly jobTimeoutMs: number;
+  readonly jobPollMinMs: number;
+  readonly jobPollMaxMs: number;
+  readonly httpTimeoutMs: number;
+  readonly retry: RetrySettings;
+  readonly lockWaitLogMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function optional(env: Environment, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function required(env: Environment, name: string, what: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigurationError(name, `is required (${what})`);
+  return value;
+}
+
+function positiveSeconds(env: Environment, name: string, fallback: number, max = 7 * 24 * 3600): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback * 1000;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ConfigurationError(name, `expected a positive number of seconds up to ${max}, got "${raw}"`);
+  }
+  return Math.round(value * 1000);
+}
+
+function positiveInteger(env: Environment, name: string, fallback: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigurationError(name, `expected a whole number from 1 to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function postgresUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(name, 'is not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigurationError(name, `expected a postgres:// or postgresql:// URL, got scheme "${url.protocol.replace(/:$/, '')}"`);
+  }
+  if (!url.hostname && !url.searchParams.get('host')) throw new ConfigurationError(name, 'has no host');
+  return value;
+}
+
+function httpUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(name, 'is not a valid URL (expected e.g. http://localhost:8000/api/public/v1)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError(name, `expected an http(s) URL, got scheme "${url.protocol.replace(/:$/, '')}"`);
+  }
+  if (url.username || url.password) throw new ConfigurationError(name, 'must not embed credentials; use AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET');
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** `…/api/public/v1` → `…/api/v1` (abctl serves both on one port); otherwise `<origin>/api/v1`. */
+export function deriveConfigApiUrl(publicApiUrl: string): string {
+  const url = new URL(publicApiUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/public/v1') ? `${path.slice(0, -'/public/v1'.length)}/v1` : '/api/v1';
+  return url.toString().replace(/\/+$/, '');
+}
+
+function identifier(name: string, value: string): string {
+  if (value.length > 63 || value.includes('\0')) throw new ConfigurationError(name, `expected a PostgreSQL identifier of at most 63 characters, got "${value}"`);
+  return value;
+}
+
+function readDocument(env: Environment, readFile: (path: string) => string): OrchestratorConfigDocument | undefined {
+  const file = optional(env, 'ORCHESTRATOR_CONFIG');
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigurationError('ORCHESTRATOR_CONFIG', `cannot read file ${file}${code ? ` (${code})` : ''}`);
+  }
+  try {
+    return parseConfigDocument(text);
+  } catch (error) {
+    if (error instanceof ConfigDocumentError) throw new ConfigurationError('ORCHESTRATOR_CONFIG', `${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Environment variables win over the document; the document wins over built-in defaults. */
+export function loadSettings(env: Environment, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8')): Settings {
+  const document = readDocument(env, readFile);
+  const sourceDatabaseUrl = postgresUrl('SOURCE_DATABASE_URL', required(env, 'SOURCE_DATABASE_URL', 'the source PostgreSQL URL'));
+  const stateRaw = optional(env, 'STATE_DATABASE_URL');
+  const stateDatabaseUrl = stateRaw === undefined ? sourceDatabaseUrl : postgresUrl('STATE_DATABASE_URL', stateRaw);
+  const stateSchema = identifier('STATE_SCHEMA', optional(env, 'STATE_SCHEMA') ?? 'airbyte_orchestrator');
+  const airbyteApiUrl = httpUrl('AIRBYTE_API_URL', optional(env, 'AIRBYTE_API_URL') ?? 'http://localhost:8000/api/public/v1');
+  const configRaw = optional(env, 'AIRBYTE_CONFIG_API_URL');
+  const airbyteConfigApiUrl = configRaw === undefined ? deriveConfigApiUrl(airbyteApiUrl) : httpUrl('AIRBYTE_CONFIG_API_URL', configRaw);
+  const clientId = required(env, 'AIRBYTE_CLIENT_ID', 'the Airbyte application client id');
+  const clientSecret = required(env, 'AIRBYTE_CLIENT_SECRET', 'the Airbyte application client secret');
+
+  const cursorColumn = identifier('CURSOR_COLUMN', optional(env, 'CURSOR_COLUMN') ?? document?.cursorColumn ?? 'updated_at');
+
+  const connections: ConnectionSettings[] = (document?.connections ?? []).map((connection) => ({
+    connectionId: connection.connectionId,
+    name: connection.name,
+    tables: connection.tables?.map((table) => ({ schema: table.schema, table: table.table, cursorColumn: table.cursorColumn ?? cursorColumn })),
+  }));
+  const fromEnv = optional(env, 'AIRBYTE_CONNECTION_ID');
+  if (fromEnv !== undefined) {
+    for (const id of fromEnv.split(',').map((part) => part.trim()).filter(Boolean)) {
+      if (!UUID_PATTERN.test(id)) throw new ConfigurationError('AIRBYTE_CONNECTION_ID', `expected comma-separated connection ids (UUIDs), got "${id}"`);
+      if (!connections.some((c) => c.connectionId === id.toLowerCase())) connections.push({ connectionId: id.toLowerCase() });
+    }
+  }
+  if (connections.length === 0) {
+    throw new ConfigurationError('AIRBYTE_CONNECTION_ID', 'is required unless ORCHESTRATOR_CONFIG lists connections');
+  }
+
+  const pollFallback = document?.pollIntervalSeconds ?? 30;
+  const pollIntervalMs = positiveSeconds(env, 'POLL_INTERVAL_SECONDS', pollFallback);
+  const jobPollMinMs = positiveSeconds(env, 'JOB_POLL_MIN_SECONDS', 1);
+  const jobPollMaxMs = positiveSeconds(env, 'JOB_POLL_MAX_SECONDS', 15);
+  if (jobPollMaxMs < jobPollMinMs) throw new ConfigurationError('JOB_POLL_MAX_SECONDS', 'must be at least JOB_POLL_MIN_SECONDS');
+  const baseDelayMs = positiveSeconds(env, 'RETRY_BASE_SECONDS', 0.5);
+  const maxDelayMs = positiveSeconds(env, 'RETRY_MAX_SECONDS', 30);
+  if (maxDelayMs < baseDelayMs) throw new ConfigurationError('RETRY_MAX_SECONDS', 'must be at least RETRY_BASE_SECONDS');
+
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigurationError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
+
+  return {
+    sourceDatabaseUrl,
+    stateDatabaseUrl,
+    stateSchema,
+    airbyteApiUrl,
+    airbyteConfigApiUrl,
+    clientId,
+    clientSecret,
+    connections,
+    cursorColumn,
+    pollIntervalMs,
+    jobTimeoutMs: positiveSeconds(env, 'JOB_TIMEOUT_SECONDS', 3600),
+    jobPollMinMs,
+    jobPollMaxMs,
+    httpTimeoutMs: positiveSeconds(env, 'HTTP_TIMEOUT_SECONDS', 30, 3600),
+    retry: { maxAttempts: positiveInteger(env, 'HTTP_MAX_ATTEMPTS', 6, 100), baseDelayMs, maxDelayMs },
+    lockWaitLogMs: 30_000,
+    logLevel: logLevel as Settings['logLevel'],
+  };
+}

@@ -1,0 +1,284 @@
+// Persistent state in the state database: migrations, the single-orchestrator lock, watermarks,
+// the job in flight and the job history. Every multi-row change is one transaction.
+import { ObservedWatermark, SyncedWatermark } from './decision';
+import { MIGRATIONS } from './migrations';
+import { Queryable, quoteIdentifier } from './source-probe';
+
+export type JobOrigin = 'triggered' | 'attached';
+
+export interface InFlightJob {
+  readonly jobId: number;
+  readonly origin: JobOrigin;
+  readonly since: Date;
+}
+
+export interface JobResultFields {
+  readonly status: string;
+  readonly rowsSynced?: number | null;
+  readonly bytesSynced?: number | null;
+  readonly error?: string | null;
+}
+
+export interface StatusRow {
+  readonly connectionId: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly cursorWatermark: string | null;
+  readonly columnHash: string | null;
+  readonly lastSyncedAt: string | null;
+  readonly lagSeconds: number | null;
+  readonly pendingJobId: number | null;
+  readonly lastError: string | null;
+  readonly lastJob: { readonly jobId: number; readonly status: string | null; readonly origin: string; readonly requestedAt: string; readonly endedAt: string | null } | null;
+}
+
+export class StateNotMigratedError extends Error {
+  constructor(schema: string) {
+    super(`state schema "${schema}" is not migrated; run \`migrate\` first`);
+    this.name = 'StateNotMigratedError';
+  }
+}
+
+const LOCK_NAMESPACE = 'airbyte-orchestrator';
+
+export function tableKey(schema: string, table: string): string {
+  return JSON.stringify([schema, table]);
+}
+
+export class StateStore {
+  private readonly schemaSql: string;
+
+  constructor(
+    private readonly db: Queryable,
+    readonly schema: string,
+  ) {
+    this.schemaSql = quoteIdentifier(schema);
+  }
+
+  private table(name: string): string {
+    return `${this.schemaSql}.${quoteIdentifier(name)}`;
+  }
+
+  private async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.db.query('BEGIN');
+    try {
+      const result = await work();
+      await this.db.query('COMMIT');
+      return result;
+    } catch (error) {
+      await this.db.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Non-blocking attempt at the per-state-database lock (held by this session until it ends). */
+  async tryLock(): Promise<boolean> {
+    const result = await this.db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_NAMESPACE, this.schema]);
+    return Boolean(result.rows[0]?.locked);
+  }
+
+  async unlock(): Promise<void> {
+    await this.db.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [LOCK_NAMESPACE, this.schema]);
+  }
+
+  /** Applies pending migrations; returns the versions applied now. Idempotent. */
+  async migrate(): Promise<number[]> {
+    return this.transaction(async () => {
+      // Serialises concurrent `migrate` runs even without the orchestrator lock.
+      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || \':migrate\'))', [LOCK_NAMESPACE, this.schema]);
+      await this.db.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
+      await this.db.query(
+        `CREATE TABLE IF NOT EXISTS ${this.table('schema_migrations')} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const applied = await this.db.query<{ version: number }>(`SELECT version FROM ${this.table('schema_migrations')}`);
+      const done = new Set(applied.rows.map((row) => Number(row.version)));
+      const appliedNow: number[] = [];
+      await this.db.query(`SET LOCAL search_path TO ${this.schemaSql}`);
+      for (const migration of MIGRATIONS) {
+        if (done.has(migration.version)) continue;
+        await this.db.query(migration.sql);
+        await this.db.query(`INSERT INTO ${this.table('schema_migrations')} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        appliedNow.push(migration.version);
+      }
+      return appliedNow;
+    });
+  }
+
+  async assertMigrated(): Promise<void> {
+    const latest = MIGRATIONS[MIGRATIONS.length - 1].version;
+    const exists = await this.db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${this.schemaSql}.schema_migrations`]);
+    if (!exists.rows[0]?.present) throw new StateNotMigratedError(this.schema);
+    const result = await this.db.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${this.table('schema_migrations')}`);
+    if (Number(result.rows[0]?.version ?? 0) < latest) throw new StateNotMigratedError(this.schema);
+  }
+
+  async loadSynced(connectionId: string): Promise<Map<string, SyncedWatermark>> {
+    const result = await this.db.query<{
+      schema_name: string;
+      table_name: string;
+      cursor_watermark: string | null;
+      modification_count: string | null;
+      storage_id: string | null;
+      column_hash: string | null;
+      last_synced_at: Date | null;
+    }>(
+      `SELECT schema_name, table_name, cursor_watermark, modification_count::text, storage_id::text, column_hash, last_synced_at
+       FROM ${this.table('sync_state')} WHERE connection_id = $1`,
+      [connectionId],
+    );
+    const map = new Map<string, SyncedWatermark>();
+    for (const row of result.rows) {
+      if (row.last_synced_at === null) continue;
+      map.set(tableKey(row.schema_name, row.table_name), {
+        cursorWatermark: row.cursor_watermark,
+        modificationCount: row.modification_count,
+        storageId: row.storage_id,
+        columnHash: row.column_hash,
+      });
+    }
+    return map;
+  }
+
+  async inFlight(connectionId: string): Promise<InFlightJob | undefined> {
+    const result = await this.db.query<{ in_flight_job_id: string | null; in_flight_origin: JobOrigin | null; in_flight_since: Date | null }>(
+      `SELECT in_flight_job_id::text, in_flight_origin, in_flight_since FROM ${this.table('connection_state')} WHERE connection_id = $1`,
+      [connectionId],
+    );
+    const row = result.rows[0];
+    if (!row || row.in_flight_job_id === null) return undefined;
+    return { jobId: Number(row.in_flight_job_id), origin: row.in_flight_origin ?? 'attached', since: row.in_flight_since ?? new Date() };
+  }
+
+  /**
+   * Persists a job and (for jobs we triggered) the watermarks observed before triggering it, in
+   * one transaction, before anyone waits on the job: after a crash, the job is adopted from here.
+   */
+  async beginJob(input: {
+    connectionId: string;
+    jobId: number;
+    origin: JobOrigin;
+    reason: string;
+    schemaRefreshed: boolean;
+    watermarks: readonly ObservedWatermark[];
+  }): Promise<void> {
+    await this.transaction(async () => {
+      await this.db.query(
+        `INSERT INTO ${this.table('job_history')} (job_id, connection_id, origin, reason, schema_refreshed)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (job_id) DO UPDATE SET reason = EXCLUDED.reason`,
+        [input.jobId, input.connectionId, input.origin, input.reason, input.schemaRefreshed],
+      );
+      await this.db.query(
+        `INSERT INTO ${this.table('connection_state')} (connection_id, in_flight_job_id, in_flight_origin, in_flight_since, updated_at)
+         VALUES ($1, $2, $3, now(), now())
+         ON CONFLICT (connection_id) DO UPDATE SET in_flight_job_id = $2, in_flight_origin = $3, in_flight_since = now(), updated_at = now()`,
+        [input.connectionId, input.jobId, input.origin],
+      );
+      if (input.watermarks.length > 0) {
+        await this.db.query(
+          `INSERT INTO ${this.table('sync_state')} AS s (connection_id, schema_name, table_name, pending_job_id, pending_cursor_watermark,
+             pending_modification_count, pending_storage_id, pending_column_hash, updated_at)
+           SELECT $1, w.schema_name, w.table_name, $2, w.cursor, w.modification_count::bigint, w.storage_id::bigint, w.column_hash, now()
+           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+             AS w(schema_name, table_name, cursor, modification_count, storage_id, column_hash)
+           ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE SET
+             pending_job_id = EXCLUDED.pending_job_id,
+             pending_cursor_watermark = EXCLUDED.pending_cursor_watermark,
+             pending_modification_count = EXCLUDED.pending_modification_count,
+             pending_storage_id = EXCLUDED.pending_storage_id,
+             pending_column_hash = EXCLUDED.pending_column_hash,
+             updated_at = now()`,
+          [
+            input.connectionId,
+            input.jobId,
+            input.watermarks.map((w) => w.schema),
+            input.watermarks.map((w) => w.table),
+            input.watermarks.map((w) => w.cursorWatermark),
+            input.watermarks.map((w) => w.modificationCount),
+            input.watermarks.map((w) => w.storageId),
+            input.watermarks.map((w) => w.columnHash),
+          ],
+        );
+      }
+    });
+  }
+
+  /** Ends a job. Only success advances watermarks, and only to what was pending for this job. */
+  async finishJob(connectionId: string, jobId: number, result: JobResultFields): Promise<void> {
+    const succeeded = result.status === 'succeeded';
+    await this.transaction(async () => {
+      await this.db.query(
+        `UPDATE ${this.table('job_history')} SET ended_at = now(), status = $2, rows_synced = $3, bytes_synced = $4, error = $5 WHERE job_id = $1`,
+        [jobId, result.status, result.rowsSynced ?? null, result.bytesSynced ?? null, result.error ?? null],
+      );
+      if (succeeded) {
+        await this.db.query(
+          `UPDATE ${this.table('sync_state')} SET
+             last_synced_at = now(),
+             cursor_watermark = pending_cursor_watermark,
+             modification_count = pending_modification_count,
+             storage_id = pending_storage_id,
+             column_hash = pending_column_hash,
+             pending_job_id = NULL, pending_cursor_watermark = NULL, pending_modification_count = NULL,
+             pending_storage_id = NULL, pending_column_hash = NULL,
+             last_error = NULL, last_error_at = NULL, updated_at = now()
+           WHERE connection_id = $1 AND pending_job_id = $2`,
+          [connectionId, jobId],
+        );
+      } else {
+        await this.db.query(
+          `UPDATE ${this.table('sync_state')} SET
+             pending_job_id = NULL, pending_cursor_watermark = NULL, pending_modification_count = NULL,
+             pending_storage_id = NULL, pending_column_hash = NULL,
+             last_error = $3, last_error_at = now(), updated_at = now()
+           WHERE connection_id = $1 AND pending_job_id = $2`,
+          [connectionId, jobId, `job ${jobId} ${result.status}${result.error ? `: ${result.error}` : ''}`],
+        );
+      }
+      await this.db.query(
+        `UPDATE ${this.table('connection_state')} SET in_flight_job_id = NULL, in_flight_origin = NULL, in_flight_since = NULL, updated_at = now()
+         WHERE connection_id = $1 AND in_flight_job_id = $2`,
+        [connectionId, jobId],
+      );
+    });
+  }
+
+  async recordTableError(connectionId: string, schema: string, table: string, message: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.table('sync_state')} (connection_id, schema_name, table_name, last_error, last_error_at, updated_at)
+       VALUES ($1, $2, $3, $4, now(), now())
+       ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE SET last_error = $4, last_error_at = now(), updated_at = now()`,
+      [connectionId, schema, table, message],
+    );
+  }
+
+  async status(): Promise<StatusRow[]> {
+    const result = await this.db.query<Record<string, unknown>>(
+      `SELECT s.connection_id, s.schema_name, s.table_name, s.cursor_watermark, s.column_hash, s.last_synced_at,
+              extract(epoch FROM now() - s.last_synced_at)::float8 AS lag_seconds, s.pending_job_id::text AS pending_job_id, s.last_error,
+              j.job_id::text AS job_id, j.status, j.origin, j.requested_at, j.ended_at
+       FROM ${this.table('sync_state')} s
+       LEFT JOIN LATERAL (
+         SELECT job_id, status, origin, requested_at, ended_at FROM ${this.table('job_history')} h
+         WHERE h.connection_id = s.connection_id ORDER BY requested_at DESC, job_id DESC LIMIT 1
+       ) j ON true
+       ORDER BY s.connection_id, s.schema_name, s.table_name`,
+    );
+    const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
+    return result.rows.map((row) => ({
+      connectionId: String(row.connection_id),
+      schema: String(row.schema_name),
+      table: String(row.table_name),
+      cursorWatermark: (row.cursor_watermark as string | null) ?? null,
+      columnHash: (row.column_hash as string | null) ?? null,
+      lastSyncedAt: iso(row.last_synced_at),
+      lagSeconds: row.lag_seconds === null ? null : Math.round(Number(row.lag_seconds) * 10) / 10,
+      pendingJobId: row.pending_job_id === null ? null : Number(row.pending_job_id),
+      lastError: (row.last_error as string | null) ?? null,
+      lastJob:
+        row.job_id === null
+          ? null
+          : { jobId: Number(row.job_id), status: (row.status as string | null) ?? null, origin: String(row.origin), requestedAt: iso(row.requested_at) ?? '', endedAt: iso(row.ended_at) },
+    }));
+  }
+}
