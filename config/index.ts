@@ -4,7 +4,8 @@ import { EnvironmentConfig } from './types';
 import { ResolvedEnvironment, validateEnvironment } from './validate';
 
 export * from './types';
-export { ConfigValidationError, ResolvedEnvironment, ResolvedDatabase, ResolvedStream, validateEnvironment } from './validate';
+export { ConfigValidationError, validateEnvironment } from './validate';
+export type { ResolvedEnvironment, ResolvedDatabase, ResolvedStream } from './validate';
 
 /** The environments checked into the repository. */
 export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod];

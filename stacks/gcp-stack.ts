@@ -25,7 +25,7 @@ export class GcpStack extends TerraformStack {
     super(scope, name);
     this.env = env;
     configureBackend(this, env, name);
-    const labels = toLabels({ environment: env.name, 'managed-by': 'cdktf', ...env.tags });
+    const labels = toLabels({ environment: env.name, managed_by: 'cdktf', ...env.tags });
     new GoogleProvider(this, 'google', {
       project: env.gcp.projectId,
       region: env.gcp.region,

@@ -5,7 +5,8 @@ import { AwsStack, AwsStackOptions } from './aws-stack';
 import { GcpStack } from './gcp-stack';
 
 export { AirbyteStack } from './airbyte-stack';
-export { AwsStack, AwsStackOptions, DEFAULT_ORCHESTRATOR_BUNDLE } from './aws-stack';
+export { AwsStack, DEFAULT_ORCHESTRATOR_BUNDLE } from './aws-stack';
+export type { AwsStackOptions } from './aws-stack';
 export { GcpStack } from './gcp-stack';
 export * from './naming';
 

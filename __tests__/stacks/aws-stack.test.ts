@@ -1,0 +1,206 @@
+import { EnvironmentConfig } from '../../config';
+import { dev } from '../../config/environments/dev';
+import { prod } from '../../config/environments/prod';
+import { ephemeralEnvironment } from '../../config';
+import { dataOf, onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
+
+const devAws = synthEnvironment(dev).aws;
+const prodAws = synthEnvironment(prod).aws;
+const prAws = synthEnvironment(ephemeralEnvironment('pr-123')).aws;
+
+const hostSgRef = (stack: typeof devAws) => {
+  const [logicalId] = Object.entries(stack.resource!.aws_security_group).find(([, sg]) => String(sg.description).startsWith('Airbyte host'))!;
+  return `\${aws_security_group.${logicalId}.id}`;
+};
+
+describe('<env>-aws: Airbyte host', () => {
+  const instance = onlyResource(devAws, 'aws_instance');
+
+  test('requires IMDSv2 with hop limit 1', () => {
+    expect(instance.metadata_options).toEqual({
+      http_endpoint: 'enabled',
+      http_tokens: 'required',
+      http_put_response_hop_limit: 1,
+      instance_metadata_tags: 'disabled',
+    });
+  });
+
+  test('has an encrypted gp3 root volume of at least 50 GiB on the environment key', () => {
+    const root = instance.root_block_device as Record<string, unknown>;
+    expect(root.volume_type).toBe('gp3');
+    expect(root.encrypted).toBe(true);
+    expect(root.volume_size as number).toBeGreaterThanOrEqual(50);
+    expect(String(root.kms_key_id)).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
+  });
+
+  test('defaults to a 4 vCPU / 16 GiB instance and an Amazon Linux 2023 AMI from the public SSM parameter', () => {
+    expect(instance.instance_type).toBe('m6i.xlarge');
+    expect(onlyResource(prodAws, 'aws_instance').instance_type).toBe('m6i.2xlarge');
+    const amiParams = dataOf(devAws, 'aws_ssm_parameter');
+    expect(amiParams.map((p) => p.name)).toContain('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64');
+    expect(String(instance.ami)).toMatch(/^\$\{data\.aws_ssm_parameter\..+\.value\}$/);
+    expect(instance.associate_public_ip_address).toBe(false);
+    expect(instance.user_data_replace_on_change).toBe(true);
+  });
+
+  test('its security group has no ingress at all', () => {
+    const hostSg = hostSgRef(devAws);
+    const sg = Object.values(devAws.resource!.aws_security_group).find((g) => String(g.description).startsWith('Airbyte host'))!;
+    expect(sg.ingress).toBeUndefined();
+    const ingressOnHost = resourcesOf(devAws, 'aws_vpc_security_group_ingress_rule').filter((r) => r.security_group_id === hostSg);
+    expect(ingressOnHost).toEqual([]);
+    expect(resourcesOf(devAws, 'aws_security_group_rule')).toEqual([]);
+    expect(instance.vpc_security_group_ids).toEqual([hostSg]);
+  });
+
+  test('its role has SSM core plus exact ARNs only', () => {
+    const attachment = onlyResource(devAws, 'aws_iam_role_policy_attachment');
+    expect(attachment.policy_arn).toMatch(/:iam::aws:policy\/AmazonSSMManagedInstanceCore$/);
+    const doc = dataOf(devAws, 'aws_iam_policy_document').find((d) =>
+      (d.statement as Array<{ sid?: string }>).some((s) => s.sid === 'ReadOrchestratorBundle'),
+    )!;
+    const statements = doc.statement as Array<{ sid: string; actions: string[]; resources: string[] }>;
+    const bySid = Object.fromEntries(statements.map((s) => [s.sid, s]));
+    expect(Object.keys(bySid).sort()).toEqual(['ReadOrchestratorBundle', 'ReadOwnParameters', 'ReadOwnSecrets', 'UseEnvironmentKey', 'WriteAirbyteCredentials']);
+    for (const statement of statements) {
+      for (const resource of statement.resources) expect(resource).not.toMatch(/(^|[:/])\*$/);
+      for (const action of statement.actions) expect(action).not.toContain('*');
+    }
+    expect(bySid.ReadOwnSecrets.resources).toEqual([expect.stringMatching(/^\$\{aws_secretsmanager_secret\.source-db_credentials_.+\.arn\}$/)]);
+    expect(bySid.WriteAirbyteCredentials.resources).toEqual([expect.stringMatching(/^\$\{aws_secretsmanager_secret\.airbyte-api-credentials\.arn\}$/)]);
+    expect(bySid.ReadOwnParameters.resources).toEqual([expect.stringMatching(/:parameter\/dev\/cdc\/orchestrator-config$/)]);
+    expect(bySid.ReadOrchestratorBundle.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\..+\.arn\}\/orchestrator\/[0-9a-f]{16}\/orchestrator\.js$/)]);
+  });
+
+  test('may reach the database on 5432 and HTTPS out, nothing else', () => {
+    const hostSg = hostSgRef(devAws);
+    const egress = resourcesOf(devAws, 'aws_vpc_security_group_egress_rule').filter((r) => r.security_group_id === hostSg);
+    expect(egress.map((r) => [r.from_port, r.to_port]).sort()).toEqual([[443, 443], [5432, 5432]]);
+    for (const rule of egress) expect(typeof rule.description).toBe('string');
+  });
+});
+
+describe('<env>-aws: source database', () => {
+  const db = onlyResource(devAws, 'aws_db_instance');
+
+  test('is encrypted, private, in private subnets, with backups and deletion protection', () => {
+    expect(db.storage_encrypted).toBe(true);
+    expect(String(db.kms_key_id)).toMatch(/^\$\{aws_kms_key\./);
+    expect(db.publicly_accessible).toBe(false);
+    expect(db.backup_retention_period).toBe(7);
+    expect(db.deletion_protection).toBe(true);
+    expect(db.skip_final_snapshot).toBe(false);
+    expect(db.final_snapshot_identifier).toBe('cdc-dev-source-final');
+    expect(db.manage_master_user_password).toBe(true);
+    expect(db).not.toHaveProperty('password');
+    const subnetGroup = onlyResource(devAws, 'aws_db_subnet_group');
+    const dbSubnetRefs = subnetGroup.subnet_ids as string[];
+    expect(dbSubnetRefs).toHaveLength(2);
+    // Database subnets have no route table association, hence no route to the internet.
+    const associated = resourcesOf(devAws, 'aws_route_table_association').map((a) => a.subnet_id);
+    for (const ref of dbSubnetRefs) expect(associated).not.toContain(ref);
+    const subnets = devAws.resource!.aws_subnet;
+    for (const ref of dbSubnetRefs) {
+      const logicalId = /aws_subnet\.([^.]+)\.id/.exec(ref)![1];
+      expect(subnets[logicalId].map_public_ip_on_launch).toBeUndefined();
+    }
+  });
+
+  test('accepts 5432 only from the host security group', () => {
+    const ingress = resourcesOf(devAws, 'aws_vpc_security_group_ingress_rule');
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]).toMatchObject({ from_port: 5432, to_port: 5432, ip_protocol: 'tcp', referenced_security_group_id: hostSgRef(devAws) });
+    expect(ingress[0]).not.toHaveProperty('cidr_ipv4');
+    expect(db.vpc_security_group_ids).toEqual([`\${aws_security_group.${Object.keys(devAws.resource!.aws_security_group).find((k) => k.includes('source-db'))}.id}`]);
+  });
+
+  test('uses a parameter group with the CDC settings', () => {
+    const group = onlyResource(devAws, 'aws_db_parameter_group');
+    expect(group.family).toBe('postgres16');
+    const params = Object.fromEntries((group.parameter as Array<{ name: string; value: string; apply_method: string }>).map((p) => [p.name, p]));
+    expect(params['rds.logical_replication']).toEqual({ name: 'rds.logical_replication', value: '1', apply_method: 'pending-reboot' });
+    expect(params['rds.force_ssl'].value).toBe('1');
+    expect(params['max_replication_slots'].value).toBe('10');
+    expect(params['max_wal_senders'].value).toBe('10');
+    expect(params['wal_sender_timeout'].value).toBe('60000');
+    expect(params['max_slot_wal_keep_size'].value).toBe('10240');
+    expect(db.parameter_group_name).toMatch(/^\$\{aws_db_parameter_group\..+\.name\}$/);
+    expect(onlyResource(prodAws, 'aws_db_parameter_group').parameter).toContainEqual(
+      { name: 'max_slot_wal_keep_size', value: '51200', apply_method: 'immediate' },
+    );
+  });
+
+  test('the replication password is generated and stored only through references', () => {
+    const password = onlyResource(devAws, 'random_password');
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    const version = onlyResource(devAws, 'aws_secretsmanager_secret_version');
+    expect(String(version.secret_string)).toMatch(/"password" = random_password\.[^.]+\.result/);
+    for (const secret of resourcesOf(devAws, 'aws_secretsmanager_secret')) {
+      expect(String(secret.kms_key_id)).toMatch(/^\$\{aws_kms_key\./);
+    }
+  });
+
+  test('the Airbyte API credentials secret exists without a value (the host writes it)', () => {
+    const secrets = devAws.resource!.aws_secretsmanager_secret;
+    expect(secrets['airbyte-api-credentials']).toBeDefined();
+    const versions = resourcesOf(devAws, 'aws_secretsmanager_secret_version');
+    expect(versions.every((v) => !String(v.secret_id).includes('airbyte-api-credentials'))).toBe(true);
+  });
+
+  test('an existing instance gets the parameter group and an access rule, no new instance', () => {
+    const existing: EnvironmentConfig = {
+      ...dev,
+      database: {
+        mode: 'existing', databaseName: 'app', instanceIdentifier: 'legacy-db', address: 'legacy-db.abc.eu-west-1.rds.amazonaws.com',
+        parameterGroupFamily: 'postgres15', securityGroupId: 'sg-0123456789abcdef0',
+      },
+    };
+    const aws = synthEnvironment(existing).aws;
+    expect(resourcesOf(aws, 'aws_db_instance')).toEqual([]);
+    expect(onlyResource(aws, 'aws_db_parameter_group').family).toBe('postgres15');
+    expect(onlyResource(aws, 'aws_vpc_security_group_ingress_rule')).toMatchObject({ security_group_id: 'sg-0123456789abcdef0', from_port: 5432 });
+    expect(String(onlyResource(aws, 'aws_secretsmanager_secret_version').secret_string)).toContain('legacy-db.abc.eu-west-1.rds.amazonaws.com');
+  });
+});
+
+describe('<env>-aws: network, bucket, ephemeral settings', () => {
+  test('dev creates a VPC with NAT; prod uses the existing VPC and subnets', () => {
+    expect(onlyResource(devAws, 'aws_vpc').cidr_block).toBe('10.42.0.0/16');
+    expect(resourcesOf(devAws, 'aws_nat_gateway')).toHaveLength(1);
+    expect(onlyResource(devAws, 'aws_default_security_group')).not.toHaveProperty('ingress');
+    expect(resourcesOf(prodAws, 'aws_vpc')).toEqual([]);
+    expect(onlyResource(prodAws, 'aws_instance').subnet_id).toBe('subnet-0a1b2c3d4e5f60001');
+    expect(onlyResource(prodAws, 'aws_db_subnet_group').subnet_ids).toEqual(['subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003']);
+  });
+
+  test('the asset bucket blocks all public access, is KMS-encrypted and TLS-only', () => {
+    const bucketRef = (r: Record<string, unknown>) => String(r.bucket);
+    const pab = onlyResource(devAws, 'aws_s3_bucket_public_access_block');
+    expect(pab).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    const sse = onlyResource(devAws, 'aws_s3_bucket_server_side_encryption_configuration');
+    expect((sse.rule as Array<Record<string, any>>)[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
+    expect(bucketRef(sse)).toBe(bucketRef(pab));
+    const object = onlyResource(devAws, 'aws_s3_object');
+    expect(object.server_side_encryption).toBe('aws:kms');
+    expect(String(object.source_hash)).toMatch(/^[0-9A-F]{32}$/);
+    expect(onlyResource(devAws, 'aws_s3_bucket').force_destroy).toBe(false);
+  });
+
+  test('ephemeral environments are teardown-friendly', () => {
+    const db = onlyResource(prAws, 'aws_db_instance');
+    expect(db.deletion_protection).toBe(false);
+    expect(db.skip_final_snapshot).toBe(true);
+    expect(db).not.toHaveProperty('final_snapshot_identifier');
+    expect(onlyResource(prAws, 'aws_s3_bucket').force_destroy).toBe(true);
+    for (const secret of resourcesOf(prAws, 'aws_secretsmanager_secret')) expect(secret.recovery_window_in_days).toBe(0);
+    expect(onlyResource(prAws, 'aws_kms_key').deletion_window_in_days).toBe(7);
+  });
+
+  test('provider tags every resource with the environment and pins allowed accounts in prod', () => {
+    const provider = prodAws.provider!.aws[0];
+    expect(provider.region).toBe('eu-west-1');
+    expect(provider.allowed_account_ids).toEqual(['111111111111']);
+    expect((provider.default_tags as Array<{ tags: Record<string, string> }>)[0].tags).toMatchObject({ Environment: 'prod', ManagedBy: 'cdktf' });
+    expect(onlyResource(devAws, 'aws_instance').tags).toMatchObject({ Role: 'airbyte-host' });
+  });
+});

@@ -1,0 +1,134 @@
+import { ConfigValidationError, EnvironmentConfig, EnvironmentSelectionError, loadEnvironments, validateEnvironment } from '../../config';
+import { dev } from '../../config/environments/dev';
+import { prod } from '../../config/environments/prod';
+
+/** The validation message for a config, or a failure if it was accepted. */
+function problemsOf(config: EnvironmentConfig): string {
+  try {
+    validateEnvironment(config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    return (error as Error).message;
+  }
+  throw new Error('config was accepted but should have been refused');
+}
+
+describe('environment config validation', () => {
+  test('checked-in environments are valid and get their defaults', () => {
+    const resolvedDev = validateEnvironment(dev);
+    expect(resolvedDev.host.instanceType).toBe('m6i.xlarge');
+    expect(resolvedDev.host.vcpu).toBe(4);
+    expect(resolvedDev.host.memoryGiB).toBe(16);
+    expect(resolvedDev.host.rootVolumeGiB).toBeGreaterThanOrEqual(50);
+    expect(resolvedDev.backend).toEqual({ type: 'local' });
+    expect(resolvedDev.airbyte.serverUrl).toBe('http://localhost:8000/api/public/v1');
+    expect(resolvedDev.airbyte.source.sslMode).toBe('require');
+    expect(resolvedDev.airbyte.schedule).toEqual({ type: 'orchestrator' });
+    expect(resolvedDev.airbyte.source.replication).toMatchObject({
+      method: 'cdc', replicationSlot: 'airbyte_dev_slot', publication: 'airbyte_dev_publication', initialWaitingSeconds: 300,
+    });
+    expect(validateEnvironment(prod).backend).toMatchObject({ type: 's3', bucket: 'example-terraform-state-prod' });
+  });
+
+  test('unknown AWS region names the environment, the field and what is allowed', () => {
+    const message = problemsOf({ ...dev, aws: { region: 'eu-west-9' } });
+    expect(message).toContain('environment "dev"');
+    expect(message).toContain('aws.region: "eu-west-9" is not allowed; expected one of: af-south-1');
+  });
+
+  test('a CIDR that does not parse is refused', () => {
+    const message = problemsOf({ ...dev, network: { mode: 'create', vpcCidr: '10.300.0.0/16' } });
+    expect(message).toContain('network.vpcCidr: "10.300.0.0/16" does not parse; expected an IPv4 network CIDR');
+    expect(problemsOf({ ...dev, network: { mode: 'create', vpcCidr: '10.42.0.1/16' } })).toContain('network.vpcCidr');
+    expect(problemsOf({ ...dev, network: { mode: 'create', vpcCidr: '10.0.0.0/8' } })).toContain('network.vpcCidr: /8 is not allowed; expected a prefix from /16 to /24');
+  });
+
+  test('a replication slot starting with "rds" is refused', () => {
+    const message = problemsOf({
+      ...dev,
+      airbyte: { ...dev.airbyte, source: { replication: { method: 'cdc', replicationSlot: 'rds_airbyte' } } },
+    });
+    expect(message).toContain('airbyte.source.replication.replicationSlot: "rds_airbyte" starts with "rds", which RDS reserves');
+  });
+
+  test.each([119, 2401, 12.5])('initial_waiting_seconds %p outside 120–2400 is refused', (value) => {
+    const message = problemsOf({
+      ...dev,
+      airbyte: { ...dev.airbyte, source: { replication: { method: 'cdc', initialWaitingSeconds: value } } },
+    });
+    expect(message).toContain(`airbyte.source.replication.initialWaitingSeconds: ${value} is out of range; expected an integer from 120 to 2400`);
+  });
+
+  test('a BigQuery location outside the connector list is refused', () => {
+    const message = problemsOf({ ...dev, gcp: { ...dev.gcp, datasetLocation: 'mars-north1' } });
+    expect(message).toContain('gcp.datasetLocation: "mars-north1" is not allowed; expected one of: EU, US');
+  });
+
+  test('a missing project id is refused', () => {
+    const message = problemsOf({ ...dev, gcp: { ...dev.gcp, projectId: '' } });
+    expect(message).toContain('gcp.projectId: is required; expected a non-empty string');
+  });
+
+  test('every problem is reported at once', () => {
+    const message = problemsOf({ ...dev, aws: { region: 'nowhere' }, gcp: { ...dev.gcp, datasetLocation: 'nowhere' } });
+    expect(message).toContain('has 2 invalid settings');
+    expect(message).toContain('aws.region');
+    expect(message).toContain('gcp.datasetLocation');
+  });
+
+  test('other refused values name their field', () => {
+    expect(problemsOf({ ...dev, host: { rootVolumeGiB: 30 } })).toContain('host.rootVolumeGiB: 30 is out of range; expected an integer from 50');
+    expect(problemsOf({ ...dev, host: { instanceType: 'x9.huge' } })).toContain('host.instanceType: "x9.huge" is not allowed');
+    expect(problemsOf({ ...dev, host: { abctlVersion: 'latest' } })).toContain('host.abctlVersion: "latest" is invalid; expected a pinned abctl release tag');
+    expect(problemsOf({ ...dev, database: { ...dev.database, cdc: { maxReplicationSlots: 10, maxWalSenders: 5 } } })).toContain(
+      'database.cdc.maxWalSenders: 5 is below maxReplicationSlots (10)',
+    );
+    expect(problemsOf({ ...dev, database: { mode: 'create', databaseName: 'app', engineVersion: '12.9' } })).toContain('database.engineVersion');
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, streams: [] } })).toContain('airbyte.streams: is empty');
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, streams: [{ name: 'orders' }] } })).toContain(
+      'airbyte.streams[0].primaryKey: is required for incremental_deduped_history',
+    );
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, streams: [{ name: 'orders', namespace: 'sales', primaryKey: [['id']] }] } })).toContain(
+      'airbyte.streams[0].namespace: "sales" is not in airbyte.source.schemas',
+    );
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, schedule: { type: 'cron', cronExpression: '*/5 * * * *' } } })).toContain(
+      'airbyte.schedule.cronExpression: "*/5 * * * *" is not a Quartz cron expression',
+    );
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, source: { sslMode: 'verify-full' } } })).toContain(
+      'airbyte.source.caCertificate: is required when sslMode is "verify-full"',
+    );
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, serverUrl: 'localhost:8000' } })).toContain('airbyte.serverUrl');
+    expect(problemsOf({ ...dev, backend: { type: 's3', bucket: 'Bad_Bucket', region: 'eu-west-1' } })).toContain('backend.bucket');
+    expect(problemsOf({ ...dev, name: 'Dev' })).toContain('name: "Dev" is invalid');
+    expect(
+      problemsOf({ ...dev, network: { mode: 'existing', vpcId: 'vpc-0a1b2c3d', hostSubnetId: 'subnet-0a1b2c3d', databaseSubnetIds: ['subnet-0a1b2c3e'] } }),
+    ).toContain('network.databaseSubnetIds: has 1 subnet(s); a created RDS instance needs at least 2');
+  });
+});
+
+describe('environment selection', () => {
+  test('dev and prod are synthesized by default', () => {
+    expect(loadEnvironments({}).map((e) => e.name)).toEqual(['dev', 'prod']);
+  });
+
+  test('EPHEMERAL_ENV adds a teardown-friendly environment without editing files', () => {
+    const envs = loadEnvironments({ EPHEMERAL_ENV: 'pr-123' });
+    const pr = envs.find((e) => e.name === 'pr-123');
+    expect(pr).toBeDefined();
+    expect(pr!.ephemeral).toBe(true);
+    expect(pr!.gcp.datasetId).toBe('cdc_pr_123');
+    expect(pr!.airbyte.source.replication).toMatchObject({ replicationSlot: 'airbyte_pr_123_slot', publication: 'airbyte_pr_123_publication' });
+    expect(pr!.database).toMatchObject({ mode: 'create', backupRetentionDays: 1 });
+  });
+
+  test('ENVIRONMENTS restricts the output', () => {
+    expect(loadEnvironments({ EPHEMERAL_ENV: 'pr-7', ENVIRONMENTS: 'pr-7' }).map((e) => e.name)).toEqual(['pr-7']);
+  });
+
+  test('bad selections are explained', () => {
+    expect(() => loadEnvironments({ EPHEMERAL_ENV: 'feature/x' })).toThrow(EnvironmentSelectionError);
+    expect(() => loadEnvironments({ EPHEMERAL_ENV: 'feature/x' })).toThrow('EPHEMERAL_ENV: "feature/x" is not an ephemeral environment name; expected pr-<number>');
+    expect(() => loadEnvironments({ EPHEMERAL_ENV: 'dev' })).toThrow('EPHEMERAL_ENV: "dev" is a checked-in environment');
+    expect(() => loadEnvironments({ ENVIRONMENTS: 'staging' })).toThrow('ENVIRONMENTS: unknown environment(s) staging; expected some of: dev, prod');
+  });
+});
