@@ -1,0 +1,242 @@
+import { IConstruct } from 'constructs';
+import {
+  AnnotationMetadataEntryType,
+  Annotations,
+  App,
+  Aspects,
+  DefaultTokenResolver,
+  IAspect,
+  StringConcat,
+  TerraformElement,
+  TerraformStack,
+  Tokenization,
+} from 'cdktf';
+import { ALL_RULES } from './rules';
+import { suppressionsOf, PolicyUsageError } from './suppressions';
+import { ElementKind, PolicyFinding, PolicyRule, ResourceView, StackView } from './types';
+
+const RESOLVER = new DefaultTokenResolver(new StringConcat());
+
+export interface PolicyPackOptions {
+  /** Rules to apply; defaults to every rule of the pack (`ALL_RULES`). */
+  readonly rules?: readonly PolicyRule[];
+  /**
+   * Where warnings and suppressed findings are printed. Default: stderr, except under the cdktf
+   * CLI (it sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS and prints annotations itself).
+   * `false` prints nothing (tests read `findings` instead).
+   */
+  readonly print?: false | ((line: string) => void);
+}
+
+/** Renders a finding as `[RULE/checkov] path (address): problem. Fix: hint`. */
+export function formatFinding(finding: Omit<PolicyFinding, 'message'>): string {
+  const tag = finding.checkov.length > 0 ? `${finding.ruleId}/${finding.checkov.join(',')}` : finding.ruleId;
+  const where = `${finding.path} (${finding.address})`;
+  const problem = finding.problem.replace(/\.\s*$/, '');
+  if (finding.suppressedReason !== undefined) {
+    return `[${tag}] ${where}: suppressed (reason: ${finding.suppressedReason}): ${problem}.`;
+  }
+  return `[${tag}] ${where}: ${problem}. Fix: ${finding.fix}`;
+}
+
+/**
+ * Builds the rules' view of one element from its synthesized configuration. Resolving
+ * `toTerraform()` (rather than reading construct props) is what makes `addOverride` and escape
+ * hatches visible to the rules.
+ */
+export function viewOf(element: TerraformElement): ResourceView {
+  const stack = TerraformStack.of(element);
+  const resolved = Tokenization.resolve(element.toTerraform(), { scope: stack, preparing: false, resolver: RESOLVER });
+  const path = element.node.path;
+  for (const kind of ['resource', 'data'] as const) {
+    const byType = resolved?.[kind];
+    if (byType && typeof byType === 'object') {
+      const type = Object.keys(byType)[0];
+      const logicalId = Object.keys(byType[type])[0];
+      const address = kind === 'data' ? `data.${type}.${logicalId}` : `${type}.${logicalId}`;
+      return { construct: element, path, kind, type, logicalId, address, config: withoutMetadata(byType[type][logicalId]) };
+    }
+  }
+  if (resolved?.provider && typeof resolved.provider === 'object') {
+    const type = Object.keys(resolved.provider)[0];
+    const entries = resolved.provider[type];
+    const config = withoutMetadata(Array.isArray(entries) ? entries[0] : entries);
+    const alias = typeof config.alias === 'string' ? `.${config.alias}` : '';
+    return { construct: element, path, kind: 'provider', type, logicalId: type, address: `provider.${type}${alias}`, config };
+  }
+  if (resolved?.output && typeof resolved.output === 'object') {
+    const logicalId = Object.keys(resolved.output)[0];
+    return {
+      construct: element, path, kind: 'output', type: 'output', logicalId,
+      address: `output.${logicalId}`, config: withoutMetadata(resolved.output[logicalId]),
+    };
+  }
+  const logicalId = element.friendlyUniqueId;
+  return { construct: element, path, kind: 'other', type: 'other', logicalId, address: logicalId, config: withoutMetadata(resolved) };
+}
+
+function withoutMetadata(config: unknown): Record<string, unknown> {
+  if (typeof config !== 'object' || config === null) return {};
+  const { ['//']: _metadata, ...rest } = config as Record<string, unknown>;
+  return rest;
+}
+
+function selectorOf(kind: ElementKind, type: string): string {
+  if (kind === 'data') return `data.${type}`;
+  if (kind === 'provider') return `provider.${type}`;
+  if (kind === 'resource') return type;
+  return kind;
+}
+
+export function ruleApplies(rule: PolicyRule, view: ResourceView): boolean {
+  return rule.appliesTo.includes('*') || rule.appliesTo.includes(selectorOf(view.kind, view.type));
+}
+
+function elementsOf(scope: IConstruct): TerraformElement[] {
+  return scope.node.findAll().filter(TerraformElement.isTerraformElement);
+}
+
+/**
+ * The other resources of the element's stack, resolved when a rule asks for them. Nothing is
+ * cached across elements, so a rule reading a related resource sees its current configuration.
+ */
+function stackViewFor(element: TerraformElement): StackView {
+  const stack = TerraformStack.of(element);
+  let views: ResourceView[] | undefined;
+  return {
+    resourcesOfType(type: string): ResourceView[] {
+      views ??= elementsOf(stack).map(viewOf);
+      return views.filter((view) => view.kind === 'resource' && view.type === type);
+    },
+  };
+}
+
+export interface ElementEvaluation {
+  readonly findings: PolicyFinding[];
+  /** Suppressions on this element that matched no finding: stale, and able to hide a future one. */
+  readonly unusedSuppressions: Array<{ ruleId: string; reason: string }>;
+}
+
+export function evaluateElement(element: TerraformElement, rules: readonly PolicyRule[] = ALL_RULES): ElementEvaluation {
+  const view = viewOf(element);
+  const stackView = stackViewFor(element);
+  const suppressions = suppressionsOf(element);
+  const usedSuppressions = new Set<string>();
+  const findings: PolicyFinding[] = [];
+  for (const rule of rules) {
+    if (!ruleApplies(rule, view)) continue;
+    for (const violation of rule.check(view, stackView)) {
+      const suppressedReason = suppressions.get(rule.id);
+      if (suppressedReason !== undefined) usedSuppressions.add(rule.id);
+      const finding = {
+        ruleId: rule.id,
+        checkov: rule.checkov,
+        level: rule.level,
+        path: view.path,
+        address: view.address,
+        problem: violation.problem,
+        fix: violation.fix ?? rule.fix,
+        suppressedReason,
+      };
+      findings.push({ ...finding, message: formatFinding(finding) });
+    }
+  }
+  const unusedSuppressions = [...suppressions]
+    .filter(([ruleId]) => !usedSuppressions.has(ruleId))
+    .map(([ruleId, reason]) => ({ ruleId, reason }));
+  return { findings, unusedSuppressions };
+}
+
+/**
+ * Runs the rules over every Terraform element under `scope` (an App, a stack or any construct)
+ * and returns the findings, suppressed ones included, without annotating anything.
+ */
+export function collectPolicyFindings(scope: IConstruct, options: Pick<PolicyPackOptions, 'rules'> = {}): PolicyFinding[] {
+  return elementsOf(scope).flatMap((element) => evaluateElement(element, options.rules).findings);
+}
+
+/**
+ * The aspect: checks each Terraform element when cdktf visits it during synthesis and records the
+ * outcome as annotations (error → synth fails, warning, info for suppressions). Every element
+ * is checked on its own visit, so aspects that run before this one on the same element (those
+ * added to the stack earlier) have already made their changes.
+ */
+export class PolicyAspect implements IAspect {
+  readonly findings: PolicyFinding[] = [];
+  private readonly rules: readonly PolicyRule[];
+  private readonly print: false | ((line: string) => void);
+  private readonly recorded = new Set<string>();
+
+  constructor(options: PolicyPackOptions = {}) {
+    this.rules = options.rules ?? ALL_RULES;
+    this.print = options.print === undefined ? defaultPrinter() : options.print;
+  }
+
+  visit(node: IConstruct): void {
+    if (!TerraformElement.isTerraformElement(node)) return;
+    const { findings, unusedSuppressions } = evaluateElement(node, this.rules);
+    for (const finding of findings) {
+      if (finding.suppressedReason !== undefined) {
+        this.report(node, AnnotationMetadataEntryType.INFO, finding.message, `SUPPRESSED ${finding.message}`);
+      } else if (finding.level === 'error') {
+        this.report(node, AnnotationMetadataEntryType.ERROR, finding.message);
+      } else {
+        this.report(node, AnnotationMetadataEntryType.WARN, finding.message, `WARNING ${finding.message}`);
+      }
+      const key = `${finding.level}|${finding.message}`;
+      if (!this.recorded.has(key)) {
+        this.recorded.add(key);
+        this.findings.push(finding);
+      }
+    }
+    for (const { ruleId, reason } of unusedSuppressions) {
+      const message =
+        `[policy] ${node.node.path}: the suppression of ${ruleId} (reason: ${reason}) matches no finding. ` +
+        'Remove it so it cannot hide a future violation.';
+      this.report(node, AnnotationMetadataEntryType.WARN, message, `WARNING ${message}`);
+    }
+  }
+
+  /** Findings that fail synthesis (errors that are not suppressed). */
+  get errors(): PolicyFinding[] {
+    return this.findings.filter((finding) => finding.level === 'error' && finding.suppressedReason === undefined);
+  }
+
+  private report(node: IConstruct, type: string, message: string, printed?: string): void {
+    // Aspects run on every synthesis of a stack (Testing.synth then app.synth, for instance):
+    // skip what this node already carries so messages are not repeated.
+    if (node.node.metadata.some((entry) => entry.type === type && entry.data === message)) return;
+    const annotations = Annotations.of(node);
+    if (type === AnnotationMetadataEntryType.ERROR) annotations.addError(message);
+    else if (type === AnnotationMetadataEntryType.WARN) annotations.addWarning(message);
+    else annotations.addInfo(message);
+    if (printed && this.print) this.print(printed);
+  }
+}
+
+function defaultPrinter(): false | ((line: string) => void) {
+  if (process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined) return false;
+  return (line) => process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Adds the policy aspect to every stack of an App, or to one stack (or construct subtree).
+ *
+ * cdktf 0.21 runs aspects per stack, starting at the stack: an aspect added to the App itself is
+ * never invoked. So for an App this adds the aspect to the stacks that exist now, and must be
+ * called after the stacks are defined. Returns the aspect, whose `findings` fill up during synth.
+ */
+export function applyPolicyPack(scope: IConstruct, options: PolicyPackOptions = {}): PolicyAspect {
+  const aspect = new PolicyAspect(options);
+  const targets = App.isApp(scope) ? scope.node.findAll().filter(TerraformStack.isStack) : [scope];
+  if (targets.length === 0) {
+    throw new PolicyUsageError(
+      'applyPolicyPack(app): the app has no stacks yet. Call it after defining the stacks; cdktf does not run aspects added to the App itself.',
+    );
+  }
+  for (const target of targets) {
+    const alreadyApplied = Aspects.of(target).all.some((existing) => existing instanceof PolicyAspect);
+    if (!alreadyApplied) Aspects.of(target).add(aspect);
+  }
+  return aspect;
+}

@@ -1,0 +1,20 @@
+import { PolicyRule, Violation } from '../types';
+import { describeValue, isLiteralTrue } from './attributes';
+
+/**
+ * Mirrors checkov CKV_AWS_293. The source database is the system of record the pipeline reads;
+ * a mistaken `cdktf destroy` must not be able to drop it. Ephemeral environments suppress this
+ * rule on their instance (see RULES.md) instead of weakening it.
+ */
+export const rdsDeletionProtection: PolicyRule = {
+  id: 'CDC-RDS-4',
+  checkov: ['CKV_AWS_293'],
+  level: 'error',
+  title: 'RDS instances have deletion protection',
+  appliesTo: ['aws_db_instance'],
+  fix: 'set deletionProtection: true; an ephemeral environment suppresses CDC-RDS-4 on its instance with a reason',
+  check(element): Violation[] {
+    if (isLiteralTrue(element.config.deletion_protection)) return [];
+    return [{ problem: `deletion_protection is ${describeValue(element.config.deletion_protection)}, must be true` }];
+  },
+};

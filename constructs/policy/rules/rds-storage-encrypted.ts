@@ -1,0 +1,16 @@
+import { PolicyRule, Violation } from '../types';
+import { describeValue, isLiteralTrue } from './attributes';
+
+/** Mirrors checkov CKV_AWS_16. Encryption can only be chosen when the instance is created. */
+export const rdsStorageEncrypted: PolicyRule = {
+  id: 'CDC-RDS-1',
+  checkov: ['CKV_AWS_16'],
+  level: 'error',
+  title: 'RDS instances encrypt their storage',
+  appliesTo: ['aws_db_instance'],
+  fix: 'set storageEncrypted: true (changing it later replaces the instance)',
+  check(element): Violation[] {
+    if (isLiteralTrue(element.config.storage_encrypted)) return [];
+    return [{ problem: `storage_encrypted is ${describeValue(element.config.storage_encrypted)}, must be true` }];
+  },
+};
