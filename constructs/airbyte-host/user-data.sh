@@ -224,6 +224,7 @@ write('orchestrator.env', Object.entries(vars).map(line).join(''));
 JS
 RESTART=$CHANGED
 CHANGED=0
+mkdir -p "$ROOT${UNIT_FILE%/*}"
 put_file "$ROOT$UNIT_FILE" 0644 <<UNIT
 [Unit]
 Description=CDC orchestrator: triggers Airbyte syncs when the source changes ($ENVIRONMENT)
