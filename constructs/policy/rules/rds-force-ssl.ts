@@ -7,10 +7,13 @@ function isPostgres(engineOrFamily: unknown): boolean {
   return typeof engineOrFamily === 'string' && engineOrFamily.toLowerCase().includes('postgres');
 }
 
+/**
+ * Every rds.force_ssl entry must be 1: cdktf's addOverride appends to lists, so a group can end
+ * up with two conflicting entries, and one of them being 1 proves nothing.
+ */
 function forcesSsl(group: ResourceView): boolean {
-  return blocks(group.config.parameter).some(
-    (parameter) => parameter.name === 'rds.force_ssl' && String(parameter.value) === '1',
-  );
+  const entries = blocks(group.config.parameter).filter((parameter) => parameter.name === 'rds.force_ssl');
+  return entries.length > 0 && entries.every((parameter) => String(parameter.value) === '1');
 }
 
 function attachedGroup(instance: ResourceView, stack: StackView): ResourceView | undefined {
