@@ -68,6 +68,7 @@ describe('user-data in a sandbox', () => {
       /^dnf install -y nodejs20$/,
       /^node-20 --version$/,
       /^aws s3 cp --only-show-errors s3:\/\/cdc-dev-assets\/orchestrator\/orchestrator\.js \S+$/,
+      /^curl .* https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem$/,
       /^useradd --system .*cdc-orchestrator$/,
       /^systemctl daemon-reload$/,
       /^systemctl enable cdc-orchestrator$/,
@@ -79,6 +80,7 @@ describe('user-data in a sandbox', () => {
     expect(sandbox.read(`${APP}/orchestrator.js`)).toBe(BUNDLE);
     expect(sandbox.read(`${APP}/orchestrator.js.sha256`)).toBe(`${sha256(BUNDLE)}  /opt/cdc-orchestrator/orchestrator.js\n`);
     expect(fs.existsSync(path.join(sandbox.root, 'usr/local/bin/abctl'))).toBe(true);
+    expect(sandbox.read(`${APP}/rds-ca.pem`)).toContain('BEGIN CERTIFICATE');
     // Temporary files (the credentials file above all) are gone.
     expect(fs.readdirSync(path.join(sandbox.dir, 'tmp'))).toEqual([]);
 
@@ -95,6 +97,7 @@ describe('user-data in a sandbox', () => {
       `Environment="AIRBYTE_CREDENTIALS_SECRET_ARN=${secretArn}"`,
       'Environment="ORCHESTRATOR_CONFIG_PARAMETER=/dev/orchestrator/config"',
       'AIRBYTE_API_URL=http://localhost:8000/api/public/v1',
+      'Environment="NODE_EXTRA_CA_CERTS=/opt/cdc-orchestrator/rds-ca.pem"',
     ]) {
       expect(unit).toContain(line);
     }
@@ -190,6 +193,23 @@ describe('user-data in a sandbox', () => {
     expect(sandbox.exists(UNIT)).toBe(false);
     expect(run.calls.some((c) => /^(useradd|systemctl .*cdc-orchestrator)/.test(c))).toBe(false);
     expectNoSecrets(sandbox, run);
+  });
+
+  test('the RDS CA bundle: a failed refresh keeps the installed one, a failed first download stops the boot', () => {
+    const script = writeScript(sandbox);
+    sandbox.control('rds-ca-fails');
+    const first = sandbox.run(script);
+    expect(first.status).not.toBe(0);
+    expect(first.stderr).toContain('FAILED in step orchestrator-bundle: could not download the RDS CA bundle');
+    expect(sandbox.exists(UNIT)).toBe(false);
+
+    sandbox.control('rds-ca-fails', false);
+    expect(sandbox.run(script).status).toBe(0);
+    sandbox.control('rds-ca-fails');
+    const refresh = sandbox.run(script);
+    expect(refresh.status).toBe(0);
+    expect(refresh.log).toContain('warning: could not refresh the RDS CA bundle');
+    expect(sandbox.read(`${APP}/rds-ca.pem`)).toContain('BEGIN CERTIFICATE');
   });
 
   test('a failing command is reported with the step it belongs to', () => {

@@ -36,6 +36,7 @@ UNIT_FILE=/etc/systemd/system/$SERVICE.service
 ABCTL_BIN=$ROOT/usr/local/bin/abctl
 STATE_DIR=$ROOT/var/lib/airbyte-host-boot
 HEALTH_URL="http://localhost:$AIRBYTE_PORT/api/public/v1/health"
+RDS_CA_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
 STEP=setup
 
 log() { printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" | tee -a "$LOG_FILE" >&2; }
@@ -176,6 +177,16 @@ else
 fi
 # The unit checks this again before every start, so a tampered bundle never runs.
 put_file "$ROOT$BUNDLE.sha256" 0644 <<<"$ASSET_SHA256  $BUNDLE"
+# node-postgres verifies the server certificate even for sslmode=require, and RDS certificates
+# chain to Amazon's RDS CAs, which Node does not trust by default.
+if curl -fsSL --retry 5 --retry-delay 10 --retry-all-errors --connect-timeout 30 -o "$WORK/rds-ca.pem" "$RDS_CA_URL" \
+  && grep -q 'BEGIN CERTIFICATE' "$WORK/rds-ca.pem"; then
+  put_file "$ROOT$APP_DIR/rds-ca.pem" 0644 <"$WORK/rds-ca.pem"
+elif [ -f "$ROOT$APP_DIR/rds-ca.pem" ]; then
+  log "warning: could not refresh the RDS CA bundle from $RDS_CA_URL; keeping the installed one"
+else
+  fail "could not download the RDS CA bundle from $RDS_CA_URL"
+fi
 
 step orchestrator-service "install and start the $SERVICE service"
 if ! id -u "$SERVICE" >/dev/null 2>&1; then
@@ -242,6 +253,7 @@ Environment="HOME=/run/$SERVICE" "AWS_REGION=$REGION" "AIRBYTE_API_URL=http://lo
 Environment="DATABASE_SECRET_ARN=$DATABASE_SECRET_ARN"
 Environment="AIRBYTE_CREDENTIALS_SECRET_ARN=$AIRBYTE_CREDENTIALS_SECRET_ARN"
 Environment="ORCHESTRATOR_CONFIG_PARAMETER=$ORCHESTRATOR_CONFIG_PARAMETER"
+Environment="NODE_EXTRA_CA_CERTS=$APP_DIR/rds-ca.pem"
 RuntimeDirectory=$SERVICE
 RuntimeDirectoryMode=0700
 UMask=0077
