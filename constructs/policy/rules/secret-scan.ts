@@ -93,13 +93,13 @@ export function findClearTextSecrets(value: unknown, location = '', key = ''): S
 
   const leaks: SecretLeak[] = [];
   const { literal, expressions } = splitInterpolations(value);
-  for (const shape of SECRET_SHAPES) {
-    if (shape.pattern.test(literal)) leaks.push({ location, reason: `literal text contains ${shape.what}` });
-  }
-  if (key && isSecretKey(key)) {
-    if (literal.trim() !== '') {
-      leaks.push({ location, reason: expressions.length > 0 ? 'the value is partly literal text' : 'the value is a literal' });
-    } else if (!expressions.some(containsReference)) {
+  const shapes = SECRET_SHAPES.filter((shape) => shape.pattern.test(literal)).map((shape) => shape.what);
+  if (key && isSecretKey(key) && literal.trim() !== '') {
+    const what = expressions.length > 0 ? 'the value is partly literal text' : 'the value is a literal';
+    leaks.push({ location, reason: shapes.length > 0 ? `${what} (${shapes.join(', ')})` : what });
+  } else {
+    leaks.push(...shapes.map((what) => ({ location, reason: `literal text contains ${what}` })));
+    if (key && isSecretKey(key) && !expressions.some(containsReference)) {
       leaks.push({ location, reason: 'the value is an expression over literals only (no reference)' });
     }
   }
