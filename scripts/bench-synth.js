@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// npm run bench:synth — wall time and peak RSS of synthesizing every stack of dev + prod
+// (node dist/main.js, what `npm run synth` runs after the build), against the floor of an
+// empty cdktf app on the same machine. Prints medians over several runs.
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const runs = Number(process.env.BENCH_RUNS || 7);
+const preload = path.join(__dirname, 'report-peak-rss.js');
+
+const emptyApp = path.join(os.tmpdir(), `empty-cdktf-app-${process.pid}.js`);
+fs.writeFileSync(
+  emptyApp,
+  `const { App, TerraformStack } = require(${JSON.stringify(require.resolve('cdktf', { paths: [root] }))});\n` +
+    `const app = new App();\nnew TerraformStack(app, 'empty');\napp.synth();\n`,
+);
+
+function measure(label, script, env = {}) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+    const rssFile = path.join(outdir, 'peak-rss');
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, ['-r', preload, script], {
+      cwd: root,
+      env: { ...process.env, ...env, CDKTF_OUTDIR: outdir, PEAK_RSS_FILE: rssFile },
+      encoding: 'utf8',
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0) {
+      console.error(`${label}: exited ${result.status}\n${result.stderr}`);
+      process.exit(1);
+    }
+    samples.push({ ms, rssMiB: Number(fs.readFileSync(rssFile, 'utf8')) / 1024 });
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { label, ms: median(samples.map((s) => s.ms)), rssMiB: median(samples.map((s) => s.rssMiB)), maxRssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
+}
+
+const floor = measure('empty cdktf app (floor)', emptyApp);
+const full = measure('dev + prod, 6 stacks', path.join(root, 'dist', 'main.js'), { ENVIRONMENTS: 'dev,prod' });
+fs.rmSync(emptyApp, { force: true });
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`synth benchmark: median of ${runs} runs, node ${process.version}, ${os.cpus().length} CPUs`);
+console.log(`${pad('case', 26)}${pad('wall ms', 10)}${pad('peak RSS MiB', 14)}max RSS MiB`);
+for (const r of [floor, full]) {
+  console.log(`${pad(r.label, 26)}${pad(r.ms.toFixed(0), 10)}${pad(r.rssMiB.toFixed(1), 14)}${r.maxRssMiB.toFixed(1)}`);
+}
+const ratio = full.ms / floor.ms;
+console.log(`time vs floor: ${ratio.toFixed(2)}x (target ≤ 2x) ${ratio <= 2 ? 'OK' : 'OVER'}`);
+console.log(`peak RSS: ${full.maxRssMiB.toFixed(1)} MiB (target < 400 MiB) ${full.maxRssMiB < 400 ? 'OK' : 'OVER'}`);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, only those missing:
+#   postgresql-15  real PostgreSQL server the orchestrator tests start themselves
+#   shellcheck     lints the host boot script and operator scripts
+# Safe to re-run; needs root or sudo only when something is missing.
+set -euo pipefail
+
+missing=()
+if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+  missing+=(postgresql-15)
+fi
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+for extra in "$@"; do
+  command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-system-deps: nothing to install"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-system-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
