@@ -2,7 +2,9 @@ import { EnvironmentConfig } from '../../config';
 import { dev } from '../../config/environments/dev';
 import { prod } from '../../config/environments/prod';
 import { ephemeralEnvironment } from '../../config';
-import { dataOf, onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { dataOf, fakeBundlePath, onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
 
 const devAws = synthEnvironment(dev).aws;
 const prodAws = synthEnvironment(prod).aws;
@@ -41,6 +43,31 @@ describe('<env>-aws: Airbyte host', () => {
     expect(String(instance.ami)).toMatch(/^\$\{data\.aws_ssm_parameter\..+\.value\}$/);
     expect(instance.associate_public_ip_address).toBe(false);
     expect(instance.user_data_replace_on_change).toBe(true);
+  });
+
+  test('its user-data carries the pinned abctl release, the port and the bundle hash', () => {
+    const userData = String(instance.user_data);
+    const bundleSha = crypto.createHash('sha256').update(fs.readFileSync(fakeBundlePath())).digest('hex');
+    expect(userData.startsWith('#!/bin/bash\n')).toBe(true);
+    expect(userData).toContain("ABCTL_VERSION='v0.30.4'");
+    expect(userData).toContain("AIRBYTE_PORT='8000'");
+    expect(userData).toContain(`ASSET_SHA256='${bundleSha}'`);
+    expect(userData).toContain(`ASSET_KEY='orchestrator/${bundleSha.slice(0, 16)}/orchestrator.js'`);
+    expect(userData).toContain("LOW_RESOURCE_MODE='false'");
+    expect(userData).toMatch(/AIRBYTE_CREDENTIALS_SECRET_ARN='\$\{aws_secretsmanager_secret\.airbyte-api-credentials\.arn\}'/);
+    expect(Buffer.byteLength(userData)).toBeLessThan(16384);
+  });
+
+  test('a small host runs abctl in low-resource mode', () => {
+    const small = synthEnvironment({ ...dev, host: { instanceType: 't3.large' } }).aws;
+    expect(String(onlyResource(small, 'aws_instance').user_data)).toContain("LOW_RESOURCE_MODE='true'");
+  });
+
+  test('a new orchestrator bundle changes the user-data, which replaces the host', () => {
+    const other = synthEnvironment(dev, fakeBundlePath('// another build\n')).aws;
+    const otherInstance = onlyResource(other, 'aws_instance');
+    expect(otherInstance.user_data).not.toEqual(instance.user_data);
+    expect(otherInstance.user_data_replace_on_change).toBe(true);
   });
 
   test('its security group has no ingress at all', () => {
