@@ -147,7 +147,7 @@ describe('CDC-SECRET-1 no clear-text secrets', () => {
     for (const key of ['password', 'client_secret', 'credentials_json', 'hmac_key_secret', 'private_key', 'secret_string', 'tunnel_user_password', 'access_key', 'clientSecret']) {
       expect([key, isSecretKey(key)]).toEqual([key, true]);
     }
-    for (const key of ['secret_id', 'token_url', 'credential_type', 'password_length', 'kms_key_id', 'hmac_key_access_id', 'private_key_type', 'name', 'username']) {
+    for (const key of ['secret_id', 'token_url', 'http_tokens', 'credential_type', 'password_length', 'kms_key_id', 'hmac_key_access_id', 'private_key_type', 'name', 'username']) {
       expect([key, isSecretKey(key)]).toEqual([key, false]);
     }
   });

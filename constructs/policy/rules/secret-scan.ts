@@ -8,8 +8,9 @@ export interface SecretLeak {
   readonly reason: string;
 }
 
+// Singular `token` only: `tokens` names settings such as the EC2 metadata `http_tokens`.
 const SECRET_WORDS = new Set([
-  'password', 'passwd', 'passphrase', 'secret', 'secrets', 'token', 'tokens',
+  'password', 'passwd', 'passphrase', 'secret', 'secrets', 'token',
   'credential', 'credentials', 'bearer', 'apikey', 'privatekey',
 ]);
 
