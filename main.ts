@@ -1,36 +1,29 @@
 import { App } from 'cdktf';
-import { ConfigValidationError, EnvironmentSelectionError, loadEnvironments } from './config';
-import { ConnectorConfigurationError } from './constructs/connector-configuration';
-import { InvalidPropsError } from './constructs/errors';
+import { loadEnvironments } from './config';
+import { applyPolicyPack } from './constructs/policy';
 import { defineEnvironmentStacks } from './stacks';
+import { describeUserError } from './stacks/synth-errors';
 
 /**
- * The cdktf app: every selected environment's three stacks. User mistakes (bad config, bad
- * selection) end with one readable message and exit code 1, never a stack trace.
+ * The cdktf app: every selected environment's three stacks, checked by the security policy
+ * pack. User mistakes (bad config, bad selection, policy findings) end with one readable
+ * message and exit code 1, never a stack trace.
  */
 function main(): void {
   try {
     const environments = loadEnvironments(process.env);
     const app = new App();
     for (const env of environments) defineEnvironmentStacks(app, env);
+    // Security rules run on every synth: an error finding fails it (constructs/policy/RULES.md).
+    applyPolicyPack(app);
     app.synth();
     process.stderr.write(`synthesized ${environments.length * 3} stacks: ${environments.map((e) => `${e.name}-{aws,gcp,airbyte}`).join(', ')}\n`);
   } catch (error) {
-    if (isUserError(error)) {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    const message = describeUserError(error);
+    if (message === undefined) throw error;
+    process.stderr.write(`error: ${message}\n`);
+    process.exit(1);
   }
-}
-
-function isUserError(error: unknown): error is Error {
-  return (
-    error instanceof ConfigValidationError ||
-    error instanceof EnvironmentSelectionError ||
-    error instanceof ConnectorConfigurationError ||
-    error instanceof InvalidPropsError
-  );
 }
 
 main();

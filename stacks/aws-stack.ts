@@ -14,6 +14,7 @@ import { CdcDatabase } from '../constructs/cdc-database';
 import { EnvironmentKey } from '../constructs/environment-key';
 import { CdcNetwork, NetworkPlacement } from '../constructs/network';
 import { OrchestratorBundle } from '../constructs/orchestrator-bundle';
+import { suppressRule } from '../constructs/policy';
 import { PrivateBucket } from '../constructs/private-bucket';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
@@ -112,6 +113,14 @@ export class AwsStack extends TerraformStack {
           ? { address: db.address, port: db.port, securityGroupId: db.securityGroupId }
           : undefined,
     });
+
+    if (env.ephemeral && this.database.instance) {
+      suppressRule(
+        this.database.instance,
+        'CDC-RDS-4',
+        `ephemeral environment ${env.name} is destroyed when its pull request closes; deletion protection would block that teardown`,
+      );
+    }
 
     const airbyteCredentials = new SecretsmanagerSecret(this, 'airbyte-api-credentials', {
       namePrefix: `${prefix}/airbyte/api-credentials-`,
