@@ -22,8 +22,21 @@ export interface EnvironmentConfig {
   readonly host?: AirbyteHostSettings;
   readonly database: DatabaseSettings;
   readonly airbyte: AirbyteSettings;
+  /** CloudWatch alarms on WAL retention of the source database. @default the AlarmSettings defaults */
+  readonly alarms?: AlarmSettings;
   /** Extra tags put on every AWS resource and label on every GCP resource (keys/values as given). @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface AlarmSettings {
+  /** Existing SNS topic for alarm notifications. @default a KMS-encrypted topic `cdc-<env>-alerts` is created */
+  readonly snsTopicArn?: string;
+  /** OldestReplicationSlotLag threshold in MiB. @default 5120 */
+  readonly slotLagMiB?: number;
+  /** TransactionLogsDiskUsage threshold in MiB. @default 5120 */
+  readonly transactionLogsMiB?: number;
+  /** FreeStorageSpace threshold in MiB (alarm below it). @default 10240 */
+  readonly freeStorageMiB?: number;
 }
 
 export interface AwsSettings {

@@ -48,6 +48,12 @@ export interface ResolvedEnvironment {
     readonly airbytePort: number;
   };
   readonly database: ResolvedDatabase;
+  readonly alarms: {
+    readonly snsTopicArn?: string;
+    readonly slotLagMiB: number;
+    readonly transactionLogsMiB: number;
+    readonly freeStorageMiB: number;
+  };
   readonly gcp: {
     readonly projectId: string;
     readonly region: string;
@@ -307,6 +313,21 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     database = { mode: 'existing', instanceIdentifier: '', address: '', port: 5432, parameterGroupFamily: '', databaseName: '', replicationUsername, cdc };
   }
 
+  // Alarms
+  const alarmsIn = config.alarms ?? {};
+  const alarms = {
+    snsTopicArn: alarmsIn.snsTopicArn,
+    slotLagMiB: alarmsIn.slotLagMiB ?? 5120,
+    transactionLogsMiB: alarmsIn.transactionLogsMiB ?? 5120,
+    freeStorageMiB: alarmsIn.freeStorageMiB ?? 10240,
+  };
+  if (alarms.snsTopicArn !== undefined) {
+    p.matches('alarms.snsTopicArn', alarms.snsTopicArn, /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN');
+  }
+  p.integer('alarms.slotLagMiB', alarms.slotLagMiB, 1, 1048576);
+  p.integer('alarms.transactionLogsMiB', alarms.transactionLogsMiB, 1, 1048576);
+  p.integer('alarms.freeStorageMiB', alarms.freeStorageMiB, 1, 1048576);
+
   // GCP
   const gcpIn = config.gcp ?? ({} as EnvironmentConfig['gcp']);
   if (p.nonEmpty('gcp.projectId', gcpIn.projectId)) {
@@ -438,6 +459,7 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
       instanceType, vcpu: size.vcpu, memoryGiB: size.memoryGiB, rootVolumeGiB, abctlVersion, airbytePort: 8000,
     },
     database,
+    alarms,
     gcp: {
       projectId: gcpIn.projectId, region: gcpIn.region, datasetId: gcpIn.datasetId, datasetLocation: gcpIn.datasetLocation,
       loadingMethod, serviceAccountId,

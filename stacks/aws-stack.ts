@@ -16,6 +16,7 @@ import { CdcNetwork, NetworkPlacement } from '../constructs/network';
 import { OrchestratorBundle } from '../constructs/orchestrator-bundle';
 import { suppressRule } from '../constructs/policy';
 import { PrivateBucket } from '../constructs/private-bucket';
+import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
 import { awsNamePrefix, orchestratorConfigParameterName, stackName } from './naming';
@@ -39,6 +40,7 @@ export class AwsStack extends TerraformStack {
   readonly kmsKeyArn: string;
   readonly database: CdcDatabase;
   readonly host: AirbyteHost;
+  readonly alarms: WalRetentionAlarms;
   /** Secret JSON {client_id, client_secret}, written by the host after `abctl local install`. */
   readonly airbyteCredentialsSecretArn: string;
   readonly orchestratorConfigParameterName: string;
@@ -121,6 +123,17 @@ export class AwsStack extends TerraformStack {
         `ephemeral environment ${env.name} is destroyed when its pull request closes; deletion protection would block that teardown`,
       );
     }
+
+    const MIB = 1024 * 1024;
+    this.alarms = new WalRetentionAlarms(this, 'wal-alarms', {
+      dbInstanceIdentifier: db.mode === 'create' ? `${prefix}-source` : db.instanceIdentifier,
+      snsTopicArn: env.alarms.snsTopicArn,
+      topicName: `${prefix}-alerts`,
+      kmsKeyArn: key.keyArn,
+      slotLagBytes: env.alarms.slotLagMiB * MIB,
+      transactionLogsBytes: env.alarms.transactionLogsMiB * MIB,
+      freeStorageBytes: env.alarms.freeStorageMiB * MIB,
+    });
 
     const airbyteCredentials = new SecretsmanagerSecret(this, 'airbyte-api-credentials', {
       namePrefix: `${prefix}/airbyte/api-credentials-`,

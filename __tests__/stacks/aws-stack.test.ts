@@ -231,3 +231,31 @@ describe('<env>-aws: network, bucket, ephemeral settings', () => {
     expect(onlyResource(devAws, 'aws_instance').tags).toMatchObject({ Role: 'airbyte-host' });
   });
 });
+
+describe('<env>-aws: WAL retention alarms', () => {
+  test('alarm on slot lag, WAL disk usage and free storage of the source instance, notifying on start and clear', () => {
+    const alarms = resourcesOf(devAws, 'aws_cloudwatch_metric_alarm');
+    expect(alarms.map((a) => a.metric_name).sort()).toEqual(['FreeStorageSpace', 'OldestReplicationSlotLag', 'TransactionLogsDiskUsage']);
+    const topic = onlyResource(devAws, 'aws_sns_topic');
+    expect(topic.name).toBe('cdc-dev-alerts');
+    expect(String(topic.kms_master_key_id)).toMatch(/^\$\{aws_kms_key\./);
+    for (const alarm of alarms) {
+      expect(alarm.namespace).toBe('AWS/RDS');
+      expect(alarm.dimensions).toEqual({ DBInstanceIdentifier: 'cdc-dev-source' });
+      expect(alarm.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\./)]);
+      expect(alarm.ok_actions).toEqual(alarm.alarm_actions);
+    }
+    const byMetric = Object.fromEntries(alarms.map((a) => [a.metric_name, a]));
+    expect(byMetric.OldestReplicationSlotLag).toMatchObject({ comparison_operator: 'GreaterThanThreshold', threshold: 5 * 1024 ** 3 });
+    expect(byMetric.FreeStorageSpace).toMatchObject({ comparison_operator: 'LessThanThreshold', threshold: 10 * 1024 ** 3 });
+  });
+
+  test('an existing topic named in config is used instead of creating one', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:111111111111:data-platform-pager';
+    const aws = synthEnvironment({ ...dev, alarms: { snsTopicArn: topicArn, slotLagMiB: 1024 } }).aws;
+    expect(resourcesOf(aws, 'aws_sns_topic')).toEqual([]);
+    const lag = resourcesOf(aws, 'aws_cloudwatch_metric_alarm').find((a) => a.metric_name === 'OldestReplicationSlotLag')!;
+    expect(lag.alarm_actions).toEqual([topicArn]);
+    expect(lag.threshold).toBe(1024 ** 3);
+  });
+});

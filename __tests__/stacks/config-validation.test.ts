@@ -132,3 +132,10 @@ describe('environment selection', () => {
     expect(() => loadEnvironments({ ENVIRONMENTS: 'staging' })).toThrow('ENVIRONMENTS: unknown environment(s) staging; expected some of: dev, prod');
   });
 });
+
+describe('alarm settings', () => {
+  test('a bad topic ARN or threshold names its field', () => {
+    expect(problemsOf({ ...dev, alarms: { snsTopicArn: 'pager' } })).toContain('alarms.snsTopicArn: "pager" is invalid; expected an SNS topic ARN');
+    expect(problemsOf({ ...dev, alarms: { slotLagMiB: 0 } })).toContain('alarms.slotLagMiB: 0 is out of range');
+  });
+});

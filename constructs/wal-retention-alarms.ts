@@ -1,0 +1,93 @@
+import { Construct } from 'constructs';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { InvalidPropsError } from './errors';
+
+const GIB = 1024 ** 3;
+
+export interface WalRetentionAlarmsProps {
+  /** RDS instance identifier the metrics are reported for. */
+  readonly dbInstanceIdentifier: string;
+  /** Topic that receives alarm and recovery notifications; when unset a KMS-encrypted topic is created. @default a new topic */
+  readonly snsTopicArn?: string;
+  /** Name of the topic created when `snsTopicArn` is unset. */
+  readonly topicName: string;
+  /** KMS key for the created topic. */
+  readonly kmsKeyArn: string;
+  /** Alarm when the oldest replication slot lags more than this many bytes. @default 5 GiB */
+  readonly slotLagBytes?: number;
+  /** Alarm when WAL on disk exceeds this many bytes. @default 5 GiB */
+  readonly transactionLogsBytes?: number;
+  /** Alarm when free storage drops below this many bytes. @default 10 GiB */
+  readonly freeStorageBytes?: number;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * CloudWatch alarms for the failure Airbyte CDC on RDS is best known for: a lagging or
+ * abandoned replication slot retaining WAL until the disk fills. Each alarm notifies when it
+ * starts and when it clears (OK action), not on every period.
+ */
+export class WalRetentionAlarms extends Construct {
+  readonly topicArn: string;
+  readonly alarmNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: WalRetentionAlarmsProps) {
+    super(scope, id);
+    const thresholds = {
+      slotLagBytes: props.slotLagBytes ?? 5 * GIB,
+      transactionLogsBytes: props.transactionLogsBytes ?? 5 * GIB,
+      freeStorageBytes: props.freeStorageBytes ?? 10 * GIB,
+    };
+    for (const [name, value] of Object.entries(thresholds)) {
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new InvalidPropsError(`WalRetentionAlarms ${this.node.path}: ${name} must be a positive number of bytes, got ${value}`);
+      }
+    }
+    this.topicArn =
+      props.snsTopicArn ??
+      new SnsTopic(this, 'topic', { name: props.topicName, kmsMasterKeyId: props.kmsKeyArn, tags: props.tags }).arn;
+
+    const alarm = (metric: string, comparison: string, threshold: number, description: string) => {
+      const alarmName = `${props.dbInstanceIdentifier}-${metric}`;
+      new CloudwatchMetricAlarm(this, metric, {
+        alarmName,
+        alarmDescription: description,
+        namespace: 'AWS/RDS',
+        metricName: metric,
+        dimensions: { DBInstanceIdentifier: props.dbInstanceIdentifier },
+        statistic: metric === 'FreeStorageSpace' ? 'Minimum' : 'Maximum',
+        period: 300,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        comparisonOperator: comparison,
+        threshold,
+        // No data means the instance stopped reporting; that is not a WAL problem by itself.
+        treatMissingData: 'notBreaching',
+        alarmActions: [this.topicArn],
+        okActions: [this.topicArn],
+        tags: props.tags,
+      });
+      this.alarmNames.push(alarmName);
+    };
+    alarm(
+      'OldestReplicationSlotLag',
+      'GreaterThanThreshold',
+      thresholds.slotLagBytes,
+      'A replication slot is retaining WAL: is the Airbyte connection syncing? Drop slots of retired sources (retire-source).',
+    );
+    alarm(
+      'TransactionLogsDiskUsage',
+      'GreaterThanThreshold',
+      thresholds.transactionLogsBytes,
+      'WAL on disk is growing: a lagging replication slot holds it (see OldestReplicationSlotLag).',
+    );
+    alarm(
+      'FreeStorageSpace',
+      'LessThanThreshold',
+      thresholds.freeStorageBytes,
+      'The CDC source is running out of storage; retained WAL is the usual cause.',
+    );
+  }
+}
