@@ -3,6 +3,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { isResourceWildcardAllowed } from '../../constructs/policy/rules/iam-resource-wildcard-allowlist';
 import { findingsOf, findingsOfRule, pathsFlagged } from './helpers';
@@ -61,6 +62,16 @@ describe('CDC-IAM-1 no wildcard actions', () => {
       });
     });
     expect(pathsFlagged(findings, 'CDC-IAM-1')).toEqual(['test/not-action', 'test/role']);
+  });
+
+  it('flags attached AWS managed policies that are wildcards, not scoped ones', () => {
+    const findings = findingsOf((stack) => {
+      const role = new IamRole(stack, 'role', { assumeRolePolicy: assumeByEc2 });
+      new IamRolePolicyAttachment(stack, 'ssm-core', { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' });
+      new IamRolePolicyAttachment(stack, 'admin', { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+      new IamRolePolicyAttachment(stack, 's3-full', { role: role.name, policyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' });
+    });
+    expect(pathsFlagged(findings, 'CDC-IAM-1')).toEqual(['test/admin', 'test/s3-full']);
   });
 
   it('flags a policy it cannot read rather than letting it pass', () => {

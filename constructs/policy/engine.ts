@@ -224,7 +224,8 @@ function defaultPrinter(): false | ((line: string) => void) {
  *
  * cdktf 0.21 runs aspects per stack, starting at the stack: an aspect added to the App itself is
  * never invoked. So for an App this adds the aspect to the stacks that exist now, and must be
- * called after the stacks are defined. Returns the aspect, whose `findings` fill up during synth.
+ * called after the stacks are defined. A stack that already carries the pack keeps its aspect
+ * (no double reporting). Returns the aspect, whose `findings` fill up during synth.
  */
 export function applyPolicyPack(scope: IConstruct, options: PolicyPackOptions = {}): PolicyAspect {
   const aspect = new PolicyAspect(options);
