@@ -12,7 +12,7 @@ import { describeUserError } from './stacks/synth-errors';
 function main(): void {
   try {
     const environments = loadEnvironments(process.env);
-    const app = new App();
+    const app = new App({ stackTraces: false });
     for (const env of environments) defineEnvironmentStacks(app, env);
     // Security rules run on every synth: an error finding fails it (constructs/policy/RULES.md).
     applyPolicyPack(app);

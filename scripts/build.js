@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the runnable artifacts with esbuild (type checking is `npm run typecheck`):
-//   dist/main.js          the cdktf app (npm packages stay external; .gen bindings are bundled)
+//   dist/main.js          the cdktf app (provider classes and .gen bindings bundled; cdktf external)
 //   dist/orchestrator.js  the orchestrator as ONE file with its dependencies inlined, so the host
 //                         runs it with plain `node` and no node_modules
 //   dist/<name>.js        benchmark entry points under scripts/*.ts
@@ -35,8 +35,11 @@ const orchestratorBundle = {
   legalComments: 'none',
 };
 
+// Provider classes are bundled into the app (one parsed file instead of ~40 module lookups,
+// ~15% of synth time); cdktf and constructs stay external so the app shares the one copy that
+// the cdktf CLI and tests load.
 const appBuilds = [
-  { ...common, entryPoints: ['main.ts'], outfile: 'dist/main.js', packages: 'external' },
+  { ...common, entryPoints: ['main.ts'], outfile: 'dist/main.js', external: ['cdktf', 'constructs'] },
 ];
 
 const benchEntries = ['scripts/bench-orchestrator.ts']
