@@ -1,7 +1,9 @@
 import { App } from 'cdktf';
 import { loadEnvironments } from './config';
+import { selectBootstrapTargets } from './config/bootstrap';
 import { applyPolicyPack } from './constructs/policy';
 import { defineEnvironmentStacks } from './stacks';
+import { BootstrapStack } from './stacks/bootstrap-stack';
 import { describeUserError } from './stacks/synth-errors';
 
 /**
@@ -14,6 +16,9 @@ function main(): void {
     const environments = loadEnvironments(process.env);
     const app = new App({ stackTraces: false });
     for (const env of environments) defineEnvironmentStacks(app, env);
+    // Opt-in: the bootstrap stacks are deployed once by hand (BOOTSTRAP=1|all|<target>), so the
+    // everyday synth, CI plans and `'<env>-*'` selections never include them.
+    for (const target of selectBootstrapTargets(process.env.BOOTSTRAP)) new BootstrapStack(app, target);
     // Security rules run on every synth: an error finding fails it (constructs/policy/RULES.md).
     applyPolicyPack(app);
     app.synth();
