@@ -1,0 +1,397 @@
+#!/bin/bash
+# The one operator entry for an environment's stacks. The GitHub workflows call it too, so a
+# deploy from a laptop and one from CI run the same steps in the same order.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: scripts/stack.sh <command> [options] <environment>
+
+Commands:
+  deploy <env>    synth, deploy <env>-aws and <env>-gcp, wait until Airbyte answers on the
+                  environment's host (through scripts/tunnel.sh), deploy <env>-airbyte
+  diff <env>      synth and plan the three stacks; <env>-airbyte only when Airbyte answers
+                  (on a first deploy the host does not exist yet, and that plan is skipped)
+  destroy <env>   retire-source (drops the replication slot when the source database is not
+                  the environment's own), then destroy <env>-airbyte, <env>-gcp, <env>-aws
+  affected <git-ref>
+                  print, as JSON, the checked-in environments whose plans the changes since
+                  <git-ref> can alter: [{"environment":"dev","key":"DEV"}, ...]
+  stale-ephemeral print, as JSON, the pull request environments (pr-<n>) that have Terraform
+                  state or tagged AWS resources but no open pull request: ["pr-12", ...]
+
+Environments are dev, prod (config/environments/) or an ephemeral name, pr-<number> or
+test-<word>, for which EPHEMERAL_ENV is set automatically.
+
+Options:
+      --health-timeout SEC  wait this long for Airbyte through the tunnel
+                            (default: deploy 2400, diff and destroy 300)
+      --tunnel-port PORT    local end of the tunnel (default 8000, where the Airbyte stack's
+                            provider looks for the API)
+      --skip-retire-source  destroy: do not run `npm run orchestrator -- retire-source --confirm`
+      --skip-airbyte        destroy: leave <env>-airbyte alone (its workspace, source and
+                            connection live on the host, which destroying <env>-aws removes)
+      --confirm-persistent  destroy: needed for an environment that is not ephemeral
+  -h, --help                show this help
+
+Needs Node.js with `npm install` done (cdktf CLI), Terraform >= 1.10, the AWS CLI v2 with
+working credentials (and the Session Manager plugin, for the tunnel), and Google credentials
+(GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`).
+USAGE
+}
+
+die() { echo "stack.sh: $*" >&2; exit 1; }
+usage_error() { echo "stack.sh: $*" >&2; echo "Run 'scripts/stack.sh --help' for usage." >&2; exit 2; }
+log() { echo "stack.sh: $*" >&2; }
+need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then usage_error "$1 needs a value"; fi; }
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+EPHEMERAL_NAME='^(pr-[0-9]{1,6}|test-[a-z0-9]{1,14})$'
+command_name="" env_name="" health_timeout="" tunnel_port=8000
+skip_retire=false skip_airbyte=false confirm_persistent=false
+[ $# -gt 0 ] || { usage >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    -h|--help) usage; exit 0 ;;
+    --health-timeout) need_value "$@"; health_timeout=$2; shift 2 ;;
+    --tunnel-port) need_value "$@"; tunnel_port=$2; shift 2 ;;
+    --skip-retire-source) skip_retire=true; shift ;;
+    --skip-airbyte) skip_airbyte=true; shift ;;
+    --confirm-persistent) confirm_persistent=true; shift ;;
+    -*) usage_error "unknown option $1" ;;
+    *)
+      if [ -z "$command_name" ]; then command_name=$1
+      elif [ -z "$env_name" ]; then env_name=$1
+      else usage_error "unexpected argument '$1'"
+      fi
+      shift ;;
+  esac
+done
+case $command_name in
+  deploy|diff|destroy|affected) [ -n "$env_name" ] || usage_error "$command_name needs $([ "$command_name" = affected ] && echo 'a git ref, e.g. origin/main' || echo 'an environment, e.g. dev or pr-123')" ;;
+  stale-ephemeral) [ -z "$env_name" ] || usage_error "stale-ephemeral takes no environment" ;;
+  *) usage_error "unknown command '$command_name'; expected deploy, diff, destroy, affected or stale-ephemeral" ;;
+esac
+if [ -n "$health_timeout" ] && ! [[ $health_timeout =~ ^[0-9]+$ ]]; then usage_error "--health-timeout must be a number of seconds, got '$health_timeout'"; fi
+if ! [[ $tunnel_port =~ ^[0-9]{1,5}$ ]] || [ "$tunnel_port" -lt 1 ] || [ "$tunnel_port" -gt 65535 ]; then
+  usage_error "--tunnel-port must be a port number (1-65535), got '$tunnel_port'"
+fi
+health_interval=${STACK_HEALTH_INTERVAL:-15}
+outdir=${CDKTF_OUTDIR:-$root/cdktf.out}
+
+checked_in_environments() {
+  local file
+  for file in config/environments/*.ts; do basename "$file" .ts; done
+}
+
+# ---- affected ---------------------------------------------------------------------------------
+# Which plans a change can alter: an environment file alters that environment; documentation,
+# tests, workflows and operator scripts alter none; anything else (stacks, constructs, shared
+# config, the orchestrator bundle, bindings) may alter them all.
+affected() {
+  local base=$1 files file envs=() all=false name
+  files=$(git diff --name-only "$base"...HEAD 2>/dev/null) \
+    || die "cannot compare with '$base' (git diff $base...HEAD failed; in CI check out with fetch-depth: 0)"
+  local known
+  known=$(checked_in_environments)
+  while IFS= read -r file; do
+    [ -n "$file" ] || continue
+    case $file in
+      config/environments/*.ts)
+        name=$(basename "$file" .ts)
+        if grep -qx "$name" <<<"$known"; then envs+=("$name"); else all=true; fi ;;
+      *.md|__tests__/*|.github/*|.ci/*|scripts/*|config/bootstrap.ts|stacks/bootstrap-stack.ts|.gitignore|LICENSE*) ;;
+      *) all=true ;;
+    esac
+  done <<<"$files"
+  if $all; then
+    envs=()
+    while IFS= read -r name; do envs+=("$name"); done <<<"$known"
+  fi
+  local json="" seen=" "
+  for name in ${envs[@]+"${envs[@]}"}; do
+    case $seen in *" $name "*) continue ;; esac
+    seen="$seen$name "
+    json="$json${json:+,}{\"environment\":\"$name\",\"key\":\"$(tr 'a-z-' 'A-Z_' <<<"$name")\"}"
+  done
+  echo "[$json]"
+}
+
+if [ "$command_name" = affected ]; then
+  affected "$env_name"
+  exit 0
+fi
+
+# ---- prerequisites ----------------------------------------------------------------------------
+cdktf_cmd=()
+require_tools() {
+  command -v node >/dev/null || die "Node.js is not installed or not on PATH (Node.js 20 or later)"
+  if command -v cdktf >/dev/null; then cdktf_cmd=(cdktf)
+  elif [ -x "$root/node_modules/.bin/cdktf" ]; then cdktf_cmd=("$root/node_modules/.bin/cdktf")
+  else die "the cdktf CLI is missing: run 'npm install' in $root (it installs cdktf-cli)"
+  fi
+  command -v terraform >/dev/null \
+    || die "Terraform is not installed or not on PATH; install Terraform 1.10 or later (the S3 backend uses use_lockfile)"
+  local version
+  version=$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\)".*/\1/p' | head -n 1)
+  [ -n "$version" ] || die "could not read the Terraform version ('terraform version -json' failed); Terraform 1.10 or later is needed"
+  local major minor
+  IFS=. read -r major minor _ <<<"$version"
+  if [ "$major" -lt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -lt 10 ]; }; then
+    die "Terraform $version is too old: 1.10 or later is needed (the S3 backend uses use_lockfile)"
+  fi
+  command -v aws >/dev/null || die "the AWS CLI (v2) is not installed or not on PATH"
+}
+
+aws_account=""
+check_aws_credentials() {
+  local out
+  if ! out=$(aws sts get-caller-identity --query Account --output text 2>&1); then
+    die "no usable AWS credentials ('aws sts get-caller-identity' failed: $(head -n 1 <<<"$out")). Locally: set AWS_PROFILE or run 'aws sso login'. In GitHub Actions: the job needs 'permissions: id-token: write' and aws-actions/configure-aws-credentials with the environment's AWS_DEPLOY_ROLE_ARN"
+  fi
+  aws_account=$(tr -d '[:space:]' <<<"$out")
+  log "AWS account $aws_account"
+}
+
+check_gcp_credentials() {
+  if [ -n "${GOOGLE_APPLICATION_CREDENTIALS:-}" ]; then
+    [ -r "$GOOGLE_APPLICATION_CREDENTIALS" ] \
+      || die "GOOGLE_APPLICATION_CREDENTIALS is set to '$GOOGLE_APPLICATION_CREDENTIALS', which is not a readable file"
+    return
+  fi
+  [ -z "${GOOGLE_OAUTH_ACCESS_TOKEN:-}" ] || return 0
+  command -v gcloud >/dev/null \
+    || die "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS, or install the gcloud CLI and run 'gcloud auth application-default login'. In GitHub Actions: google-github-actions/auth with the environment's GCP_WORKLOAD_IDENTITY_PROVIDER and GCP_DEPLOY_SERVICE_ACCOUNT"
+  # The token goes to /dev/null: only whether one can be minted matters.
+  gcloud auth application-default print-access-token >/dev/null 2>&1 \
+    || die "no Google application-default credentials: run 'gcloud auth application-default login' (or set GOOGLE_APPLICATION_CREDENTIALS)"
+}
+
+# ---- environment, synth -----------------------------------------------------------------------
+select_environment() {
+  [[ $env_name =~ ^[a-z][a-z0-9-]{1,19}$ ]] || usage_error "'$env_name' is not an environment name (lowercase letters, digits, hyphens)"
+  ephemeral=false
+  if [[ $env_name =~ $EPHEMERAL_NAME ]]; then
+    ephemeral=true
+    export EPHEMERAL_ENV=$env_name
+  else
+    grep -qx -- "$env_name" <<<"$(checked_in_environments)" \
+      || die "unknown environment '$env_name': expected one of $(checked_in_environments | paste -sd, -) or an ephemeral name (pr-<number>, test-<word>)"
+    unset EPHEMERAL_ENV
+  fi
+  # Synthesize only this environment: faster, and another environment's config cannot fail it.
+  export ENVIRONMENTS=$env_name
+}
+
+stack_json() { echo "$outdir/stacks/$1/cdk.tf.json"; }
+
+# Prints the value of a small JavaScript expression over the stack's JSON (`j`).
+stack_query() {
+  node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = (0, eval)("(j) => " + process.argv[2])(j); if (v !== undefined) console.log(v);' "$(stack_json "$1")" "$2"
+}
+
+synth() {
+  log "synthesizing $env_name (cdktf synth)"
+  "${cdktf_cmd[@]}" synth --output "$outdir" || die "cdktf synth failed for $env_name (see the messages above)"
+  local stack
+  for stack in "$env_name-aws" "$env_name-gcp" "$env_name-airbyte"; do
+    [ -f "$(stack_json "$stack")" ] || die "synth produced no stack $stack in $outdir (is '$env_name' selected by config/index.ts?)"
+  done
+}
+
+check_target_account() {
+  local allowed
+  allowed=$(stack_query "$env_name-aws" '((j.provider?.aws ?? [])[0]?.allowed_account_ids ?? []).join(" ")')
+  if [ -n "$allowed" ] && ! grep -qw -- "$aws_account" <<<"$allowed"; then
+    die "these AWS credentials are for account $aws_account, but $env_name may only be deployed to: $allowed"
+  fi
+}
+
+check_remote_state() {
+  local backend
+  backend=$(stack_query "$env_name-aws" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  if [ "$backend" = local ] && [ -n "${CI:-}" ]; then
+    die "$env_name keeps its Terraform state on local disk, which a CI runner throws away: set backend: { type: 's3', bucket, region } in config/environments (the bootstrap stack creates the bucket)"
+  fi
+}
+
+run_cdktf() {
+  local action=$1 stack=$2 extra=()
+  [ "$action" = diff ] || extra=(--auto-approve)
+  log "cdktf $action $stack"
+  # One stack at a time, in our order: the dependency check would otherwise want all three.
+  "${cdktf_cmd[@]}" "$action" "$stack" --skip-synth --output "$outdir" --ignore-missing-stack-dependencies ${extra[@]+"${extra[@]}"}
+}
+
+# ---- tunnel to Airbyte ------------------------------------------------------------------------
+tunnel_pid="" tunnel_log=""
+stop_tunnel() {
+  if [ -n "$tunnel_pid" ]; then
+    # tunnel.sh execs the AWS CLI, whose Session Manager plugin is its child.
+    pkill -P "$tunnel_pid" 2>/dev/null || true
+    kill "$tunnel_pid" 2>/dev/null || true
+    wait "$tunnel_pid" 2>/dev/null || true
+    tunnel_pid=""
+  fi
+}
+cleanup() {
+  stop_tunnel
+  [ -z "$tunnel_log" ] || rm -f "$tunnel_log"
+}
+trap cleanup EXIT
+
+start_tunnel() {
+  [ -n "$tunnel_log" ] || tunnel_log=$(mktemp "${TMPDIR:-/tmp}/stack-tunnel.XXXXXX")
+  "$root/scripts/tunnel.sh" --local-port "$tunnel_port" "$env_name" >>"$tunnel_log" 2>&1 &
+  tunnel_pid=$!
+}
+
+# Keeps a tunnel up (restarting it: SSM may not know a new host yet) until Airbyte's health
+# endpoint answers through it, or the timeout passes.
+wait_for_airbyte() {
+  local timeout=$1 deadline=$((SECONDS + $1))
+  log "waiting up to ${timeout}s for Airbyte on the $env_name host (tunnel on localhost:$tunnel_port)"
+  while :; do
+    if [ -z "$tunnel_pid" ] || ! kill -0 "$tunnel_pid" 2>/dev/null; then
+      if [ -n "$tunnel_pid" ]; then wait "$tunnel_pid" 2>/dev/null || true; fi
+      start_tunnel
+    fi
+    if curl -fsS --max-time 5 -o /dev/null "http://localhost:$tunnel_port/api/public/v1/health" 2>/dev/null; then
+      log "Airbyte answers on the $env_name host"
+      return 0
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      if [ -s "$tunnel_log" ]; then log "last tunnel messages:"; tail -n 5 "$tunnel_log" | sed 's/^/  /' >&2; fi
+      return 1
+    fi
+    sleep "$health_interval"
+  done
+}
+
+# ---- commands ---------------------------------------------------------------------------------
+prepare() {
+  select_environment
+  require_tools
+  check_aws_credentials
+  check_gcp_credentials
+  synth
+  check_target_account
+  check_remote_state
+}
+
+deploy() {
+  prepare
+  run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
+  run_cdktf deploy "$env_name-gcp" || die "deploying $env_name-gcp failed ($env_name-aws is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
+  wait_for_airbyte "${health_timeout:-2400}" \
+    || die "Airbyte on the $env_name host did not answer within ${health_timeout:-2400}s ($env_name-aws and $env_name-gcp are applied). Follow the host's boot with scripts/boot-log.sh $env_name, then rerun 'scripts/stack.sh deploy $env_name'"
+  run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
+  stop_tunnel
+  log "deployed $env_name-aws, $env_name-gcp, $env_name-airbyte"
+}
+
+diff_environment() {
+  prepare
+  local failed=()
+  run_cdktf diff "$env_name-aws" || failed+=("$env_name-aws")
+  run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
+  if wait_for_airbyte "${health_timeout:-300}"; then
+    run_cdktf diff "$env_name-airbyte" || failed+=("$env_name-airbyte")
+  else
+    echo "$env_name-airbyte: not planned: Airbyte on the $env_name host does not answer through the tunnel (before the first deploy the host does not exist; the deploy applies $env_name-aws and $env_name-gcp, waits for Airbyte, then $env_name-airbyte)"
+  fi
+  stop_tunnel
+  [ ${#failed[@]} -eq 0 ] || die "plan failed for: ${failed[*]}"
+}
+
+destroy() {
+  select_environment
+  if ! $ephemeral && ! $confirm_persistent; then
+    die "refusing to destroy '$env_name', which is not an ephemeral environment: lift deletion protection in config/environments/$env_name.ts, then rerun with --confirm-persistent"
+  fi
+  require_tools
+  check_aws_credentials
+  check_gcp_credentials
+  synth
+  check_target_account
+  check_remote_state
+
+  if $skip_retire; then
+    log "retire-source skipped (--skip-retire-source)"
+  elif [ "$(stack_query "$env_name-aws" 'Object.keys(j.resource?.aws_db_instance ?? {}).length')" != 0 ]; then
+    log "retire-source not needed: $env_name has its own database, and its replication slot goes with it"
+  else
+    log "the source database is shared: dropping $env_name's replication slot (npm run orchestrator -- retire-source --confirm)"
+    CDC_ENVIRONMENT=$env_name npm run --silent orchestrator -- retire-source --confirm \
+      || die "retire-source failed, so nothing was destroyed: an orphaned slot keeps WAL on the shared source. Fix it, or drop the slot by hand and rerun with --skip-retire-source"
+  fi
+
+  if $skip_airbyte; then
+    log "$env_name-airbyte left alone (--skip-airbyte): its objects live on the host that $env_name-aws removes; its state stays behind"
+  else
+    wait_for_airbyte "${health_timeout:-300}" \
+      || die "cannot reach Airbyte on the $env_name host to destroy $env_name-airbyte. If the host is gone or broken, rerun with --skip-airbyte (the Airbyte objects live on the host and go with it)"
+    run_cdktf destroy "$env_name-airbyte" || die "destroying $env_name-airbyte failed; $env_name-gcp and $env_name-aws are untouched"
+    stop_tunnel
+  fi
+  run_cdktf destroy "$env_name-gcp" || die "destroying $env_name-gcp failed; $env_name-aws is untouched"
+  run_cdktf destroy "$env_name-aws" || die "destroying $env_name-aws failed"
+  log "destroyed $env_name"
+}
+
+# Ephemeral environments known to AWS: state keys under the backend prefix, and resources tagged
+# Ephemeral=true (which also finds environments whose state is gone).
+stale_ephemeral() {
+  env_name=pr-0
+  select_environment
+  require_tools
+  command -v gh >/dev/null || die "the GitHub CLI (gh) is not installed or not on PATH"
+  check_aws_credentials
+  synth
+  local names="" backend
+  backend=$(stack_query pr-0-aws 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  if [ "$backend" = s3 ]; then
+    local bucket prefix keys
+    bucket=$(stack_query pr-0-aws 'j.terraform.backend.s3.bucket')
+    prefix=$(stack_query pr-0-aws 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
+    keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --delimiter / --query 'CommonPrefixes[].Prefix' --output text) \
+      || die "could not list Terraform state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
+    names=$(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\(pr-[0-9]*\)/\$|\1|p")
+  else
+    log "ephemeral state is local (backend of pr-*), so only tagged resources are checked"
+  fi
+  local tagged
+  # shellcheck disable=SC2016 # backquotes are JMESPath literals, not command substitution
+  tagged=$(aws resourcegroupstaggingapi get-resources --tag-filters Key=Ephemeral,Values=true \
+    --query 'ResourceTagMappingList[].Tags[?Key==`Environment`].Value[]' --output text) \
+    || die "could not list resources tagged Ephemeral=true (check the role's tag:GetResources)"
+  names=$(printf '%s\n%s\n' "$names" "$(tr -s '[:space:]' '\n' <<<"$tagged")" | grep -E '^pr-[0-9]+$' | sort -u || true)
+
+  local json="" name number state err
+  err=$(mktemp "${TMPDIR:-/tmp}/stack-gh.XXXXXX")
+  for name in $names; do
+    [ "$name" != pr-0 ] || continue
+    number=${name#pr-}
+    if state=$(gh api "repos/{owner}/{repo}/pulls/$number" --jq .state 2>"$err"); then
+      :
+    elif grep -q 'HTTP 404' "$err"; then
+      state=gone
+    else
+      cat "$err" >&2; rm -f "$err"
+      die "could not read the state of pull request #$number (gh api failed)"
+    fi
+    log "$name: pull request #$number is $state"
+    [ "$state" = open ] || json="$json${json:+,}\"$name\""
+  done
+  rm -f "$err"
+  echo "[$json]"
+}
+
+case $command_name in
+  deploy) deploy ;;
+  diff) diff_environment ;;
+  destroy) destroy ;;
+  stale-ephemeral) stale_ephemeral ;;
+esac
