@@ -6,7 +6,7 @@ import { ConfigurationError, deriveConfigApiUrl, loadSettings } from '../../orch
 import { MIGRATIONS } from '../../orchestrator/src/migrations';
 import { createLogger, redactText } from '../../orchestrator/src/logger';
 import { backoffDelay } from '../../orchestrator/src/backoff';
-import { buildMaxCursorQuery, quoteIdentifier, suggestedCursorIndex } from '../../orchestrator/src/source-probe';
+import { MAX_CURSOR_QUERY, decodeXmlText, quoteIdentifier, suggestedCursorIndex } from '../../orchestrator/src/source-probe';
 
 const ID_A = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';
 const ID_B = '0aa1bb22-cc33-4d44-8e55-ff6677889900';
@@ -173,7 +173,8 @@ test('backoff grows exponentially with jitter and is capped', () => {
 
 test('identifiers are always quoted, including hostile names', () => {
   expect(quoteIdentifier('Order"s; DROP TABLE x')).toBe('"Order""s; DROP TABLE x"');
-  const sql = buildMaxCursorQuery([{ index: 0, table: { schema: 'Sales', table: 'a"b', cursorColumn: 'Updated At' } }]);
-  expect(sql).toBe('SELECT 0::int AS i, (SELECT max("Updated At") FROM "Sales"."a""b")::text AS m');
+  // Names reach the max() statement only as bind parameters, quoted server-side by format('%I').
+  expect(MAX_CURSOR_QUERY).toContain("format('SELECT max(%I)::text AS m FROM %I.%I'");
+  expect(decodeXmlText('a &amp; b &lt;c&gt; &#233; &#x41;')).toBe('a & b <c> é A');
   expect(suggestedCursorIndex({ schema: 'public', table: 'orders', cursorColumn: 'updated_at' })).toBe('CREATE INDEX CONCURRENTLY "orders_updated_at_idx" ON "public"."orders" ("updated_at");');
 });

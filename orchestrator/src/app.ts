@@ -178,6 +178,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         jobPollMinMs: settings.jobPollMinMs,
         jobPollMaxMs: settings.jobPollMaxMs,
         connectionCacheMs: command === 'run' ? 300_000 : 0,
+        cursorSweepMs: settings.cursorSweepMs,
       },
     });
 

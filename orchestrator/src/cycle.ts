@@ -5,7 +5,7 @@ import { sleep } from './backoff';
 import { ConnectionDecision, decideConnection, describeChanges, inFlightOutcome } from './decision';
 import { Logger } from './logger';
 import { ConnectionSettings } from './settings';
-import { Queryable, WatchedTable, probeTables, suggestedCursorIndex } from './source-probe';
+import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
 import { InFlightJob, JobOrigin, StateStore, tableKey } from './state-store';
 
 export interface CycleOptions {
@@ -15,6 +15,8 @@ export interface CycleOptions {
   readonly jobPollMaxMs: number;
   /** How long the streams of a connection are trusted before GET /connections is asked again. */
   readonly connectionCacheMs?: number;
+  /** Every max(cursor) is re-read at least this often, even when the change counters did not move. */
+  readonly cursorSweepMs?: number;
 }
 
 export interface JobSummary {
@@ -66,7 +68,11 @@ export class CycleRunner {
   private readonly reportedUnindexed = new Set<string>();
   private readonly reportedNoCursor = new Set<string>();
 
-  constructor(private readonly deps: CycleDependencies) {}
+  private readonly probe: SourceProbe;
+
+  constructor(private readonly deps: CycleDependencies) {
+    this.probe = new SourceProbe(deps.source, { fullSweepMs: deps.options.cursorSweepMs ?? 300_000 });
+  }
 
   async runCycle(): Promise<CycleSummary> {
     const started = Date.now();
@@ -140,7 +146,7 @@ export class CycleRunner {
   }
 
   private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger): Promise<ConnectionDecision> {
-    const observations = await probeTables(this.deps.source, resolved.tables);
+    const observations = await this.probe.observe(resolved.tables);
     const synced = await this.deps.store.loadSynced(resolved.settings.connectionId);
     const decision = decideConnection(observations.map((observation) => ({ observation, synced: synced.get(tableKey(observation.schema, observation.table)) })));
 

@@ -38,6 +38,7 @@ export interface Settings {
   readonly cursorColumn: string;
   readonly pollIntervalMs: number;
   readonly jobTimeoutMs: number;
+  readonly cursorSweepMs: number;
   readonly jobPollMinMs: number;
   readonly jobPollMaxMs: number;
   readonly httpTimeoutMs: number;
@@ -195,6 +196,7 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
     cursorColumn,
     pollIntervalMs,
     jobTimeoutMs: positiveSeconds(env, 'JOB_TIMEOUT_SECONDS', 3600),
+    cursorSweepMs: positiveSeconds(env, 'CURSOR_SWEEP_SECONDS', 300),
     jobPollMinMs,
     jobPollMaxMs,
     httpTimeoutMs: positiveSeconds(env, 'HTTP_TIMEOUT_SECONDS', 30, 3600),
