@@ -198,17 +198,21 @@ export class BootstrapStack extends TerraformStack {
         });
         new IamRolePolicyAttachment(this, `deploy-${group}-attachment-${environment}`, { role: role.name, policyArn: policy.arn });
       }
-      // kms:CreateKey has no resource-level permission; isolated so the suppression covers it alone.
-      const createKey = new DataAwsIamPolicyDocument(this, `deploy-create-key-${environment}`, {
-        statement: [{ sid: 'CreateEnvironmentKey', effect: 'Allow', actions: ['kms:CreateKey'], resources: ['*'] }],
+      // Actions AWS authorizes only on "*", isolated so the suppression covers them alone.
+      const unscoped = new DataAwsIamPolicyDocument(this, `deploy-unscoped-${environment}`, {
+        statement: [
+          { sid: 'CreateEnvironmentKey', effect: 'Allow', actions: ['kms:CreateKey'], resources: ['*'] },
+          // scripts/stack.sh stale-ephemeral finds pull request environments by their Ephemeral tag.
+          { sid: 'FindTaggedResources', effect: 'Allow', actions: ['tag:GetResources'], resources: ['*'] },
+        ],
       });
-      suppressRule(createKey, 'CDC-IAM-2', 'kms:CreateKey cannot be scoped to a resource (the key does not exist yet); each environment stack creates its own data key');
-      const createKeyPolicy = new IamPolicy(this, `deploy-create-key-policy-${environment}`, {
-        name: `${deployRoleName(environment)}-create-key`,
-        description: 'kms:CreateKey, which AWS authorizes only on "*"',
-        policy: createKey.json,
+      suppressRule(unscoped, 'CDC-IAM-2', 'kms:CreateKey (the key does not exist yet) and tag:GetResources (a search) have no resource-level permissions in AWS');
+      const unscopedPolicy = new IamPolicy(this, `deploy-unscoped-policy-${environment}`, {
+        name: `${deployRoleName(environment)}-unscoped`,
+        description: 'kms:CreateKey and tag:GetResources, which AWS authorizes only on "*"',
+        policy: unscoped.json,
       });
-      new IamRolePolicyAttachment(this, `deploy-create-key-attachment-${environment}`, { role: role.name, policyArn: createKeyPolicy.arn });
+      new IamRolePolicyAttachment(this, `deploy-unscoped-attachment-${environment}`, { role: role.name, policyArn: unscopedPolicy.arn });
     }
 
     const allPatterns = github.environments.flatMap(environmentPatterns);
