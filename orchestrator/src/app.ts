@@ -188,8 +188,17 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return summary.ok || summary.interrupted ? EXIT_OK : EXIT_FAILED;
     }
 
+    // A lost database session also loses the advisory lock: exit so the supervisor restarts us
+    // cleanly instead of cycling on a dead connection.
+    let lostConnection: string | undefined;
+    stateClient.on('end', () => (lostConnection ??= 'state database'));
+    sourceClient.on('end', () => (lostConnection ??= 'source database'));
     logger.info('daemon started', { pollIntervalSeconds: settings.pollIntervalMs / 1000, connections: settings.connections.length });
     while (!options.signal?.aborted) {
+      if (lostConnection) {
+        logger.error('database connection lost; exiting so the service restarts', { database: lostConnection });
+        return EXIT_FAILED;
+      }
       const summary = await runner.runCycle();
       const level = summary.ok || summary.interrupted ? 'info' : 'error';
       logger[level]('cycle finished', { ok: summary.ok, durationMs: summary.durationMs, jobs: summary.connections.flatMap((c) => c.jobs) });
