@@ -2,6 +2,7 @@
 # Installs the Debian packages the test suite needs, only those missing:
 #   postgresql-15  real PostgreSQL server the orchestrator tests start themselves
 #   shellcheck     lints the host boot script and operator scripts
+#   chromium       headless browser for the orchestrator status page test (driven by playwright-core)
 # Safe to re-run; needs root or sudo only when something is missing.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
   missing+=(postgresql-15)
 fi
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 for extra in "$@"; do
   command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done
