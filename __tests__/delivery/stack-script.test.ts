@@ -1,0 +1,345 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+const script = path.join(root, 'scripts', 'stack.sh');
+const STUBBED = ['cdktf', 'terraform', 'aws', 'gcloud', 'curl', 'npm', 'gh', 'session-manager-plugin'];
+
+/** The system tools the scripts use; linked alone so a real gcloud/terraform/aws here cannot leak in. */
+const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch'];
+
+let work: string;
+let synthDir: string;
+let systemBin: string;
+
+/** Real synthesized stacks for dev and pr-7, which the cdktf stub "synthesizes" by copying. */
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-sh-'));
+  synthDir = path.join(work, 'synth');
+  systemBin = path.join(work, 'system-bin');
+  fs.mkdirSync(systemBin);
+  for (const tool of SYSTEM_TOOLS) {
+    const found = spawnSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    expect({ tool, found: found !== '' }).toEqual({ tool, found: true });
+    fs.symlinkSync(found, path.join(systemBin, tool));
+  }
+  fs.symlinkSync(process.execPath, path.join(systemBin, 'node'));
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js'), '--quiet'], { cwd: root, encoding: 'utf8' });
+  expect({ status: build.status, stderr: build.stderr }).toEqual({ status: 0, stderr: '' });
+  const synth = spawnSync(process.execPath, [path.join(root, 'dist', 'main.js')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CDKTF_OUTDIR: synthDir, EPHEMERAL_ENV: 'pr-7', ENVIRONMENTS: 'dev,pr-7', BOOTSTRAP: '' },
+  });
+  expect(synth.status).toBe(0);
+});
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every stubbed call, in order ("cdktf deploy pr-7-aws ..."). */
+  calls: string[];
+}
+
+function run(args: string[], options: { env?: Record<string, string>; without?: string[]; synth?: string } = {}): Run {
+  const dir = fs.mkdtempSync(path.join(work, 'run-'));
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  for (const name of STUBBED.filter((n) => !(options.without ?? []).includes(n))) {
+    fs.symlinkSync(path.join(__dirname, 'stubs', 'stub.sh'), path.join(bin, name));
+  }
+  const log = path.join(dir, 'calls.log');
+  fs.writeFileSync(log, '');
+  const result = spawnSync('bash', [script, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60000,
+    env: {
+      PATH: [bin, systemBin].join(':'),
+      HOME: dir,
+      TMPDIR: dir,
+      STUB_LOG: log,
+      STUB_SYNTH_DIR: options.synth ?? synthDir,
+      CDKTF_OUTDIR: path.join(dir, 'cdktf.out'),
+      STACK_HEALTH_INTERVAL: '0',
+      ...options.env,
+    },
+  });
+  const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+}
+
+/** The cdktf actions on stacks, in order: ["deploy pr-7-aws", ...]. */
+function stackActions(calls: string[]): string[] {
+  return calls.filter((c) => /^cdktf (deploy|diff|destroy) /.test(c)).map((c) => c.split(' ').slice(1, 3).join(' '));
+}
+
+/** A copy of the synthesized stacks with `edit` applied to one stack's JSON. */
+function editedSynth(stack: string, edit: (json: Record<string, any>) => void): string {
+  const copy = fs.mkdtempSync(path.join(work, 'synth-'));
+  fs.cpSync(synthDir, copy, { recursive: true });
+  const file = path.join(copy, 'stacks', stack, 'cdk.tf.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edit(json);
+  fs.writeFileSync(file, JSON.stringify(json));
+  return copy;
+}
+
+describe('scripts/stack.sh deploy', () => {
+  test('deploys aws, gcp, waits for Airbyte through the tunnel, then airbyte; EPHEMERAL_ENV set for pr-<n>', () => {
+    const r = run(['deploy', 'pr-7']);
+    expect(r.stderr).toContain('deployed pr-7-aws, pr-7-gcp, pr-7-airbyte');
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-7-aws', 'deploy pr-7-gcp', 'deploy pr-7-airbyte']);
+    const index = (prefix: string) => r.calls.findIndex((c) => c.startsWith(prefix));
+    // Credentials are checked before anything runs; the tunnel and health check sit between gcp and airbyte.
+    expect(index('aws sts get-caller-identity')).toBeLessThan(index('cdktf synth'));
+    expect(index('gcloud auth application-default print-access-token')).toBeLessThan(index('cdktf synth'));
+    expect(index('cdktf deploy pr-7-gcp')).toBeLessThan(index('aws ssm start-session'));
+    expect(index('aws ssm start-session')).toBeLessThan(index('cdktf deploy pr-7-airbyte'));
+    expect(index('curl')).toBeLessThan(index('cdktf deploy pr-7-airbyte'));
+    expect(r.calls.find((c) => c.startsWith('aws ssm start-session'))).toContain('localPortNumber=8000');
+    expect(r.calls.find((c) => c.startsWith('curl'))).toContain('http://localhost:8000/api/public/v1/health');
+    expect(r.calls).toContain('cdktf-env EPHEMERAL_ENV=pr-7 ENVIRONMENTS=pr-7');
+    for (const call of r.calls.filter((c) => /^cdktf deploy /.test(c))) {
+      expect(call).toContain('--skip-synth');
+      expect(call).toContain('--auto-approve');
+      expect(call).toContain('--ignore-missing-stack-dependencies');
+    }
+  });
+
+  test('stops before the Airbyte stack when Airbyte never answers, and says how to follow the boot', () => {
+    const r = run(['deploy', 'pr-7', '--health-timeout', '0'], { env: { STUB_CURL_EXIT: '7' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('Airbyte on the pr-7 host did not answer within 0s');
+    expect(r.stderr).toContain('scripts/boot-log.sh pr-7');
+    expect(stackActions(r.calls)).toEqual(['deploy pr-7-aws', 'deploy pr-7-gcp']);
+  });
+
+  test('a failed stack stops the sequence', () => {
+    const r = run(['deploy', 'pr-7'], { env: { STUB_CDKTF_FAIL: 'pr-7-aws' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('deploying pr-7-aws failed; nothing after it was applied');
+    expect(stackActions(r.calls)).toEqual(['deploy pr-7-aws']);
+  });
+
+  test('dev gets no EPHEMERAL_ENV, only the ENVIRONMENTS selection', () => {
+    const r = run(['deploy', 'dev']);
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain('cdktf-env EPHEMERAL_ENV= ENVIRONMENTS=dev');
+    expect(stackActions(r.calls)).toEqual(['deploy dev-aws', 'deploy dev-gcp', 'deploy dev-airbyte']);
+  });
+
+  test('in CI, an environment with local state is refused before anything is applied', () => {
+    const r = run(['deploy', 'dev'], { env: { CI: 'true' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("dev keeps its Terraform state on local disk, which a CI runner throws away: set backend: { type: 's3'");
+    expect(stackActions(r.calls)).toEqual([]);
+  });
+
+  test('credentials for another account than the environment allows are refused', () => {
+    const synth = editedSynth('dev-aws', (json) => {
+      json.provider.aws[0].allowed_account_ids = ['111111111111'];
+    });
+    const r = run(['deploy', 'dev'], { synth, env: { STUB_AWS_ACCOUNT: '999999999999' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('these AWS credentials are for account 999999999999, but dev may only be deployed to: 111111111111');
+    expect(stackActions(r.calls)).toEqual([]);
+  });
+});
+
+describe('scripts/stack.sh diff', () => {
+  test('plans aws and gcp, and reports the Airbyte plan as skipped when the host does not answer (first deploy)', () => {
+    const r = run(['diff', 'pr-7', '--health-timeout', '0'], { env: { STUB_CURL_EXIT: '7' } });
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['diff pr-7-aws', 'diff pr-7-gcp']);
+    expect(r.stdout).toContain('pr-7-airbyte: not planned: Airbyte on the pr-7 host does not answer through the tunnel');
+    for (const call of r.calls.filter((c) => c.startsWith('cdktf diff'))) expect(call).not.toContain('--auto-approve');
+  });
+
+  test('plans all three when Airbyte answers, and fails naming the stack whose plan failed', () => {
+    const ok = run(['diff', 'pr-7']);
+    expect(ok.status).toBe(0);
+    expect(stackActions(ok.calls)).toEqual(['diff pr-7-aws', 'diff pr-7-gcp', 'diff pr-7-airbyte']);
+    const failed = run(['diff', 'pr-7'], { env: { STUB_CDKTF_FAIL: 'pr-7-gcp' } });
+    expect(failed.status).toBe(1);
+    expect(stackActions(failed.calls)).toEqual(['diff pr-7-aws', 'diff pr-7-gcp', 'diff pr-7-airbyte']);
+    expect(failed.stderr).toContain('plan failed for: pr-7-gcp');
+  });
+});
+
+describe('scripts/stack.sh destroy', () => {
+  const withSharedSource = () =>
+    editedSynth('pr-7-aws', (json) => {
+      delete json.resource.aws_db_instance;
+    });
+
+  test('destroys airbyte, gcp, aws in that order; no retire-source when the environment has its own database', () => {
+    const r = run(['destroy', 'pr-7']);
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['destroy pr-7-airbyte', 'destroy pr-7-gcp', 'destroy pr-7-aws']);
+    expect(r.calls.some((c) => c.startsWith('npm'))).toBe(false);
+    expect(r.stderr).toContain('retire-source not needed: pr-7 has its own database');
+  });
+
+  test('runs retire-source first when the source database is shared', () => {
+    const r = run(['destroy', 'pr-7'], { synth: withSharedSource() });
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith('npm') || /^cdktf destroy/.test(c)).map((c) => (c.startsWith('cdktf') ? c.split(' ').slice(0, 3).join(' ') : c))).toEqual([
+      'npm run --silent orchestrator -- retire-source --confirm',
+      'cdktf destroy pr-7-airbyte',
+      'cdktf destroy pr-7-gcp',
+      'cdktf destroy pr-7-aws',
+    ]);
+  });
+
+  test('a failed retire-source destroys nothing; --skip-retire-source skips it', () => {
+    const failed = run(['destroy', 'pr-7'], { synth: withSharedSource(), env: { STUB_NPM_EXIT: '1' } });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('retire-source failed, so nothing was destroyed');
+    expect(stackActions(failed.calls)).toEqual([]);
+    const skipped = run(['destroy', 'pr-7', '--skip-retire-source'], { synth: withSharedSource(), env: { STUB_NPM_EXIT: '1' } });
+    expect(skipped.status).toBe(0);
+    expect(skipped.calls.some((c) => c.startsWith('npm'))).toBe(false);
+  });
+
+  test('an unreachable Airbyte stops the destroy with the --skip-airbyte hint; --skip-airbyte destroys gcp and aws', () => {
+    const stuck = run(['destroy', 'pr-7', '--health-timeout', '0'], { env: { STUB_CURL_EXIT: '7' } });
+    expect(stuck.status).toBe(1);
+    expect(stuck.stderr).toContain('rerun with --skip-airbyte');
+    expect(stackActions(stuck.calls)).toEqual([]);
+    const skipped = run(['destroy', 'pr-7', '--skip-airbyte'], { env: { STUB_CURL_EXIT: '7' } });
+    expect(skipped.status).toBe(0);
+    expect(stackActions(skipped.calls)).toEqual(['destroy pr-7-gcp', 'destroy pr-7-aws']);
+  });
+
+  test('refuses a persistent environment without --confirm-persistent, before touching anything', () => {
+    const r = run(['destroy', 'dev']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("refusing to destroy 'dev', which is not an ephemeral environment");
+    expect(r.calls).toEqual([]);
+  });
+});
+
+describe('scripts/stack.sh errors', () => {
+  test.each([
+    ['Terraform missing', { without: ['terraform'] }, 'Terraform is not installed or not on PATH; install Terraform 1.10 or later'],
+    ['Terraform too old', { env: { STUB_TERRAFORM_VERSION: '1.9.8' } }, 'Terraform 1.9.8 is too old: 1.10 or later is needed'],
+    ['AWS CLI missing', { without: ['aws'] }, 'the AWS CLI (v2) is not installed or not on PATH'],
+    ['no AWS credentials', { env: { STUB_AWS_NO_CREDENTIALS: '1' } }, "no usable AWS credentials ('aws sts get-caller-identity' failed: Unable to locate credentials."],
+    ['no gcloud and no GOOGLE_APPLICATION_CREDENTIALS', { without: ['gcloud'] }, 'no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS, or install the gcloud CLI'],
+    ['no application-default credentials', { env: { STUB_GCLOUD_FAIL: '1' } }, "no Google application-default credentials: run 'gcloud auth application-default login'"],
+    ['unreadable GOOGLE_APPLICATION_CREDENTIALS', { env: { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' } }, "GOOGLE_APPLICATION_CREDENTIALS is set to '/nonexistent/key.json', which is not a readable file"],
+  ])('%s: one clear message, nothing synthesized or applied', (_name, options, message) => {
+    const r = run(['deploy', 'pr-7'], options as { env?: Record<string, string>; without?: string[] });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.calls.some((c) => c.startsWith('cdktf'))).toBe(false);
+    expect(r.stderr).not.toContain('stub-access-token');
+  });
+
+  test('usage errors name what is wrong', () => {
+    expect(run(['launch', 'dev']).stderr).toContain("unknown command 'launch'");
+    expect(run(['deploy']).stderr).toContain('deploy needs an environment, e.g. dev or pr-123');
+    expect(run(['deploy', 'staging']).stderr).toContain("unknown environment 'staging': expected one of dev,prod or an ephemeral name");
+    const port = run(['deploy', 'dev', '--tunnel-port', '99999']);
+    expect(port.status).toBe(2);
+    expect(port.stderr).toContain("--tunnel-port must be a port number (1-65535), got '99999'");
+  });
+});
+
+describe('scripts/stack.sh stale-ephemeral', () => {
+  /** The sweep synthesizes pr-0 to learn the backend; an S3 backend like a real setup's. */
+  function withPr0Stacks(): string {
+    const synth = editedSynth('pr-7-aws', () => undefined);
+    for (const role of ['aws', 'gcp', 'airbyte']) {
+      fs.mkdirSync(path.join(synth, 'stacks', `pr-0-${role}`), { recursive: true });
+      fs.writeFileSync(
+        path.join(synth, 'stacks', `pr-0-${role}`, 'cdk.tf.json'),
+        JSON.stringify({ terraform: { backend: { s3: { bucket: 'state-bucket', key: `cdc-bigquery/pr-0/pr-0-${role}.tfstate` } } } }),
+      );
+    }
+    return synth;
+  }
+
+  test('lists pr-<n> environments from state keys and Ephemeral tags whose pull request is closed or gone', () => {
+    const synth = withPr0Stacks();
+    const r = run(['stale-ephemeral'], {
+      synth,
+      env: {
+        STUB_S3_PREFIXES: 'cdc-bigquery/dev/\tcdc-bigquery/pr-5/\tcdc-bigquery/pr-9/',
+        STUB_TAGGED: 'pr-9\tpr-11\tdev',
+        STUB_PR_5: 'closed',
+        STUB_PR_9: 'open',
+        STUB_PR_11: '404',
+      },
+    });
+    expect(r.stderr).toContain('pr-9: pull request #9 is open');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(['pr-11', 'pr-5']);
+    expect(r.calls).toContain('aws s3api list-objects-v2 --bucket state-bucket --prefix cdc-bigquery/ --delimiter / --query CommonPrefixes[].Prefix --output text');
+  });
+
+  test('a GitHub API failure other than 404 stops the sweep instead of destroying', () => {
+    const r = run(['stale-ephemeral'], { synth: withPr0Stacks(), env: { STUB_TAGGED: 'pr-5', STUB_PR_5: '500' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('could not read the state of pull request #5');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('scripts/stack.sh affected', () => {
+  function repoWith(changes: Record<string, string>): { dir: string; base: string } {
+    const dir = fs.mkdtempSync(path.join(work, 'repo-'));
+    const git = (...args: string[]) => {
+      const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } });
+      expect(r.status).toBe(0);
+      return r.stdout.trim();
+    };
+    fs.mkdirSync(path.join(dir, 'scripts'));
+    fs.mkdirSync(path.join(dir, 'config', 'environments'), { recursive: true });
+    fs.copyFileSync(script, path.join(dir, 'scripts', 'stack.sh'));
+    for (const env of ['dev', 'prod']) fs.writeFileSync(path.join(dir, 'config', 'environments', `${env}.ts`), `// ${env}\n`);
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    const base = git('rev-parse', 'HEAD');
+    for (const [file, content] of Object.entries(changes)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    git('add', '.');
+    git('commit', '-q', '--allow-empty', '-m', 'change');
+    return { dir, base };
+  }
+  const affected = (changes: Record<string, string>) => {
+    const { dir, base } = repoWith(changes);
+    const r = spawnSync('bash', [path.join(dir, 'scripts', 'stack.sh'), 'affected', base], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout);
+  };
+
+  test('an environment file affects that environment only', () => {
+    expect(affected({ 'config/environments/prod.ts': '// changed\n' })).toEqual([{ environment: 'prod', key: 'PROD' }]);
+  });
+  test('stacks, constructs or the orchestrator affect every checked-in environment', () => {
+    expect(affected({ 'constructs/x.ts': 'x', 'README.md': 'x' })).toEqual([
+      { environment: 'dev', key: 'DEV' },
+      { environment: 'prod', key: 'PROD' },
+    ]);
+  });
+  test('documentation, tests and workflows affect none', () => {
+    expect(affected({ 'README.md': 'x', '__tests__/a.test.ts': 'x', '.github/workflows/x.yml': 'x' })).toEqual([]);
+  });
+  test('an unknown git ref is a clear error', () => {
+    const { dir } = repoWith({});
+    const r = spawnSync('bash', [path.join(dir, 'scripts', 'stack.sh'), 'affected', 'no-such-ref'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("cannot compare with 'no-such-ref'");
+  });
+});
