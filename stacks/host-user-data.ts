@@ -1,15 +1,11 @@
 import { ResolvedEnvironment } from '../config';
-import { userDataForTerraform } from '../constructs/airbyte-host/user-data';
+import { HostUserDataProps, userDataForTerraform } from '../constructs/airbyte-host/user-data';
 
-export interface HostUserDataInputs {
-  readonly env: ResolvedEnvironment;
-  readonly airbyteCredentialsSecretArn: string;
-  readonly databaseSecretArn: string;
-  readonly orchestratorConfigParameter: string;
-  readonly assetBucket: string;
-  readonly assetKey: string;
-  readonly assetSha256: string;
-}
+/** What the stack knows about the host beyond its environment: ARNs, names and the bundle. */
+export type HostUserDataInputs = { readonly env: ResolvedEnvironment } & Pick<
+  HostUserDataProps,
+  'airbyteCredentialsSecretArn' | 'databaseSecretArn' | 'orchestratorConfigParameter' | 'assetBucket' | 'assetKey' | 'assetSha256'
+>;
 
 /** abctl's low-resource mode is for hosts under Airbyte's recommended 4 vCPU / 16 GiB. */
 export function needsLowResourceMode(env: ResolvedEnvironment): boolean {
@@ -22,17 +18,13 @@ export function needsLowResourceMode(env: ResolvedEnvironment): boolean {
  * replaces the host, because the instance sets `user_data_replace_on_change`.
  */
 export function buildHostUserData(inputs: HostUserDataInputs): string {
+  const { env, ...locations } = inputs;
   return userDataForTerraform({
-    region: inputs.env.aws.region,
-    environment: inputs.env.name,
-    abctlVersion: inputs.env.host.abctlVersion,
-    airbytePort: inputs.env.host.airbytePort,
-    lowResourceMode: needsLowResourceMode(inputs.env),
-    airbyteCredentialsSecretArn: inputs.airbyteCredentialsSecretArn,
-    databaseSecretArn: inputs.databaseSecretArn,
-    orchestratorConfigParameter: inputs.orchestratorConfigParameter,
-    assetBucket: inputs.assetBucket,
-    assetKey: inputs.assetKey,
-    assetSha256: inputs.assetSha256,
+    region: env.aws.region,
+    environment: env.name,
+    abctlVersion: env.host.abctlVersion,
+    airbytePort: env.host.airbytePort,
+    lowResourceMode: needsLowResourceMode(env),
+    ...locations,
   });
 }
