@@ -1,4 +1,4 @@
-import { App } from 'cdktf';
+import { App, TerraformStack } from 'cdktf';
 import { loadEnvironments } from './config';
 import { selectBootstrapTargets } from './config/bootstrap';
 import { applyPolicyPack } from './constructs/policy';
@@ -22,7 +22,8 @@ function main(): void {
     // Security rules run on every synth: an error finding fails it (constructs/policy/RULES.md).
     applyPolicyPack(app);
     app.synth();
-    process.stderr.write(`synthesized ${environments.length * 3} stacks: ${environments.map((e) => `${e.name}-{aws,gcp,airbyte}`).join(', ')}\n`);
+    const stackNames = app.node.children.filter(TerraformStack.isStack).map((stack) => stack.node.id);
+    process.stderr.write(`synthesized ${stackNames.length} stacks: ${stackNames.join(', ')}\n`);
   } catch (error) {
     const message = describeUserError(error);
     if (message === undefined) throw error;

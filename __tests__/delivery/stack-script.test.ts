@@ -136,7 +136,10 @@ describe('scripts/stack.sh deploy', () => {
   });
 
   test('in CI, an environment with local state is refused before anything is applied', () => {
-    const r = run(['deploy', 'dev'], { env: { CI: 'true' } });
+    const synth = editedSynth('dev-aws', (json) => {
+      json.terraform.backend = { local: { path: '../../../terraform.dev-aws.tfstate' } };
+    });
+    const r = run(['deploy', 'dev'], { synth, env: { CI: 'true' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("dev keeps its Terraform state on local disk, which a CI runner throws away: set backend: { type: 's3'");
     expect(stackActions(r.calls)).toEqual([]);

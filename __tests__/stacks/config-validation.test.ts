@@ -20,7 +20,8 @@ describe('environment config validation', () => {
     expect(resolvedDev.host.vcpu).toBe(4);
     expect(resolvedDev.host.memoryGiB).toBe(16);
     expect(resolvedDev.host.rootVolumeGiB).toBeGreaterThanOrEqual(50);
-    expect(resolvedDev.backend).toEqual({ type: 'local' });
+    expect(resolvedDev.backend).toEqual({ type: 's3', bucket: 'example-terraform-state-dev', region: 'eu-west-1', keyPrefix: 'cdc-bigquery' });
+    expect(validateEnvironment({ ...dev, backend: undefined }).backend).toEqual({ type: 'local' });
     expect(resolvedDev.airbyte.serverUrl).toBe('http://localhost:8000/api/public/v1');
     expect(resolvedDev.airbyte.source.sslMode).toBe('require');
     expect(resolvedDev.airbyte.schedule).toEqual({ type: 'orchestrator' });

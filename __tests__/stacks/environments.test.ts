@@ -58,12 +58,18 @@ describe.each(synthesized.map(({ config, result }) => [config.name, result] as c
     const remote = result.airbyte.data!.terraform_remote_state as Record<string, Record<string, unknown>>;
     expect(Object.keys(remote).sort()).toEqual([`cross-stack-reference-input-${name}-aws`, `cross-stack-reference-input-${name}-gcp`]);
     const backend = result.airbyte.terraform!.backend as Record<string, Record<string, unknown>>;
-    if (name === 'prod') {
-      expect(backend.s3).toMatchObject({ bucket: 'example-terraform-state-prod', key: 'cdc-bigquery/prod/prod-airbyte.tfstate', encrypt: true, use_lockfile: true });
-      expect(remote[`cross-stack-reference-input-${name}-aws`]).toMatchObject({ backend: 's3', config: { key: 'cdc-bigquery/prod/prod-aws.tfstate' } });
-    } else {
-      expect(backend.local).toEqual({ path: `../../../terraform.${name}-airbyte.tfstate` });
-      expect(remote[`cross-stack-reference-input-${name}-aws`]).toMatchObject({ backend: 'local', config: { path: `../../../terraform.${name}-aws.tfstate` } });
-    }
+    const bucket = name === 'prod' ? 'example-terraform-state-prod' : 'example-terraform-state-dev';
+    expect(backend.s3).toMatchObject({ bucket, key: `cdc-bigquery/${name}/${name}-airbyte.tfstate`, encrypt: true, use_lockfile: true });
+    expect(remote[`cross-stack-reference-input-${name}-aws`]).toMatchObject({ backend: 's3', config: { bucket, key: `cdc-bigquery/${name}/${name}-aws.tfstate` } });
+  });
+});
+
+describe('local backend (the default when an environment names none)', () => {
+  test('state files sit at the project root and sibling stacks find them', () => {
+    const local = synthEnvironment({ ...CHECKED_IN_ENVIRONMENTS[0], backend: undefined });
+    const name = CHECKED_IN_ENVIRONMENTS[0].name;
+    expect((local.airbyte.terraform!.backend as Record<string, unknown>).local).toEqual({ path: `../../../terraform.${name}-airbyte.tfstate` });
+    const remote = local.airbyte.data!.terraform_remote_state as Record<string, Record<string, unknown>>;
+    expect(remote[`cross-stack-reference-input-${name}-aws`]).toMatchObject({ backend: 'local', config: { path: `../../../terraform.${name}-aws.tfstate` } });
   });
 });

@@ -13,6 +13,9 @@ export const dev: EnvironmentConfig = {
     datasetId: 'cdc_dev',
     datasetLocation: 'EU',
   },
+  // Shared state so CI and people see the same stacks; the bucket is the `nonprod` bootstrap
+  // target's (config/bootstrap.ts). Ephemeral pr-<n> environments inherit it (own keys).
+  backend: { type: 's3', bucket: 'example-terraform-state-dev', region: 'eu-west-1' },
   network: { mode: 'create', vpcCidr: '10.42.0.0/16' },
   host: { instanceType: 'm6i.xlarge' },
   database: { mode: 'create', databaseName: 'app', instanceClass: 'db.t4g.medium' },
