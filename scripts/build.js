@@ -52,6 +52,9 @@ const benchEntries = ['scripts/bench-orchestrator.ts']
   }));
 
 async function main() {
+  // The app imports .gen/providers/airbyte: regenerate it if it is missing or stale (a no-op
+  // costing a few ms otherwise), so synth works even when install scripts were skipped.
+  if (!args.has('--orchestrator-only')) require('./generate-bindings').ensureBindings();
   const builds = args.has('--orchestrator-only') ? [orchestratorBundle] : [orchestratorBundle, ...appBuilds, ...benchEntries];
   const started = Date.now();
   try {

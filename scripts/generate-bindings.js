@@ -26,8 +26,8 @@ function inputsDigest() {
   return hash.digest('hex');
 }
 
-function main() {
-  const force = process.argv.includes('--force');
+/** Generates the bindings unless they already match the snapshot (cheap when up to date). */
+function ensureBindings({ force = false } = {}) {
   if (!fs.existsSync(cdktfBin)) {
     console.error('generate-bindings: cdktf-cli is not installed (run npm install)');
     process.exit(1);
@@ -37,7 +37,7 @@ function main() {
     fs.existsSync(stampFile) &&
     fs.readFileSync(stampFile, 'utf8').trim() === digest &&
     fs.existsSync(path.join(genDir, 'providers', 'airbyte', 'index.ts'));
-  if (upToDate && !force) return;
+  if (upToDate && !force) return false;
 
   const result = spawnSync(cdktfBin, ['get', '--force'], {
     cwd: root,
@@ -58,7 +58,10 @@ function main() {
     process.exit(1);
   }
   fs.writeFileSync(stampFile, digest + '\n');
-  console.log('generate-bindings: .gen/providers/airbyte generated from provider-schemas/ (offline)');
+  console.error('generate-bindings: .gen/providers/airbyte generated from provider-schemas/ (offline)');
+  return true;
 }
 
-main();
+module.exports = { ensureBindings };
+
+if (require.main === module) ensureBindings({ force: process.argv.includes('--force') });
