@@ -256,9 +256,9 @@ test('logs are JSON on stderr and never contain the client secret, token or data
 test('a missing state schema is created by once; migrate is idempotent', async () => {
   const first = await runOrchestrator(['migrate'], env);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ applied: [1] });
+  expect(JSON.parse(first.stdout)).toMatchObject({ applied: [1, 2] });
   const second = await runOrchestrator(['migrate'], env);
   expect(JSON.parse(second.stdout)).toMatchObject({ applied: [] });
   const tables = await query(databaseUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'airbyte_orchestrator' ORDER BY 1");
-  expect(tables.map((t) => t.table_name)).toEqual(['connection_state', 'job_history', 'schema_migrations', 'sync_state']);
+  expect(tables.map((t) => t.table_name)).toEqual(['alert_state', 'connection_state', 'job_history', 'schema_migrations', 'sync_state', 'wal_guard_state']);
 });

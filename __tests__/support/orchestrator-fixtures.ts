@@ -21,6 +21,8 @@ export function orchestratorEnv(databaseUrl: string, double: AirbyteDouble, extr
     RETRY_MAX_SECONDS: '0.05',
     HTTP_TIMEOUT_SECONDS: '2',
     LOG_LEVEL: 'debug',
+    // Any free port: test files run in parallel, and 8089 may be taken.
+    ORCHESTRATOR_HTTP_ADDR: '127.0.0.1:0',
     ...extra,
   };
 }

@@ -27,6 +27,8 @@ export interface AirbyteConnection {
   readonly sourceId: string;
   readonly status: string;
   readonly streams: readonly AirbyteStream[];
+  /** For links into the Airbyte UI. */
+  readonly workspaceId?: string;
 }
 
 export type CreateJobResult = { readonly kind: 'created'; readonly job: AirbyteJob } | { readonly kind: 'already-running'; readonly message: string };
@@ -135,6 +137,7 @@ export class AirbyteClient {
       sourceId: String(body?.sourceId ?? ''),
       status: String(body?.status ?? ''),
       streams: Array.isArray(configurations.streams) ? configurations.streams : [],
+      ...(typeof body?.workspaceId === 'string' ? { workspaceId: body.workspaceId } : {}),
     };
   }
 

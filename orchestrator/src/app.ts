@@ -7,6 +7,14 @@ import { CycleRunner, CycleSummary } from './cycle';
 import { Logger, createLogger, secretsFromUrls } from './logger';
 import { ConfigurationError, Environment, Settings, loadSettings } from './settings';
 import { StateStore, StatusRow } from './state-store';
+import { startHttpServer, assessHealth } from './http-server';
+import { OrchestratorMetrics } from './metrics';
+import { Monitor } from './monitor';
+import { OperationsStore } from './operations-store';
+import { SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { StatusModel, buildStatusModel } from './status-model';
+import { createWebhookSender } from './webhook';
+import type { AddressInfo } from 'net';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -19,9 +27,12 @@ export interface MainOptions {
   /** Aborting asks `run` (or a waiting `once`) to stop cleanly. */
   readonly signal?: AbortSignal;
   readonly readFile?: (path: string) => string;
+  /** Called once `run` serves HTTP (tests use port 0 and read the port here). */
+  readonly onHttpListening?: (address: AddressInfo) => void;
 }
 
-const USAGE = 'usage: orchestrator <migrate | once | run | status [--json]>';
+const USAGE = 'usage: orchestrator <migrate | once | run | status [--json] | prepare-source | retire-source --confirm>';
+const COMMANDS: Record<string, readonly string[]> = { migrate: [], once: [], run: [], status: ['--json'], 'prepare-source': [], 'retire-source': ['--confirm'] };
 
 async function connect(url: string, applicationName: string, extraOptions?: string): Promise<Client> {
   const client = new Client({
@@ -62,7 +73,7 @@ function cycleLine(summary: CycleSummary): string {
       outcome: c.outcome,
       changedTables: c.changedTables,
       schemaRefreshed: c.schemaRefreshed,
-      jobs: c.jobs,
+      jobs: c.jobs.map((job) => ({ jobId: job.jobId, origin: job.origin, status: job.status, ...(job.reason ? { reason: job.reason } : {}) })),
       errors: c.errors,
     })),
   });
@@ -92,14 +103,18 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const [command, ...rest] = argv;
   const bootLogger = createLogger({ write: stderr });
 
-  if (!command || !['migrate', 'once', 'run', 'status'].includes(command) || rest.some((arg) => arg !== '--json' || command !== 'status')) {
+  if (!command || !(command in COMMANDS) || rest.some((arg) => !COMMANDS[command].includes(arg))) {
     bootLogger.error('bad command line', { error: USAGE, argv: [...argv] });
     return EXIT_BAD_CONFIGURATION;
   }
 
   let settings: Settings;
   try {
-    settings = loadSettings(env, options.readFile);
+    settings = loadSettings(env, options.readFile, { requireAirbyte: command !== 'retire-source' });
+    if ((command === 'prepare-source' || command === 'retire-source') && (!settings.source.replicationSlot || !settings.source.publication)) {
+      const variable = settings.source.replicationSlot ? 'PUBLICATION' : 'REPLICATION_SLOT';
+      throw new ConfigurationError(variable, `is required for ${command} (or set CDC_ENVIRONMENT=<env> for airbyte_<env>_slot / airbyte_<env>_publication, or name them in ORCHESTRATOR_CONFIG)`);
+    }
   } catch (error) {
     if (error instanceof ConfigurationError) {
       bootLogger.error(`configuration error: ${error.message}`, { variable: error.variable });
@@ -111,8 +126,21 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const logger = createLogger({
     level: settings.logLevel,
     write: stderr,
-    secrets: [settings.clientSecret, ...secretsFromUrls([settings.sourceDatabaseUrl, settings.stateDatabaseUrl])],
+    secrets: [
+      settings.clientSecret,
+      ...secretsFromUrls([settings.sourceDatabaseUrl, settings.stateDatabaseUrl, settings.source.adminDatabaseUrl]),
+      ...(settings.alertWebhookUrl ? [settings.alertWebhookUrl, new URL(settings.alertWebhookUrl).pathname].filter((part) => part.length > 1) : []),
+    ],
   }).child({ command });
+
+  if (command === 'retire-source' && !rest.includes('--confirm')) {
+    logger.error(
+      `retire-source drops replication slot "${settings.source.replicationSlot}" and publication "${settings.source.publication}": Airbyte can no longer read changes from this source and a later sync needs a connection reset. Rerun with --confirm to do it`,
+      { slot: settings.source.replicationSlot, publication: settings.source.publication },
+    );
+    return EXIT_BAD_CONFIGURATION;
+  }
+  if (command === 'retire-source' || command === 'prepare-source') return sourceCommand(command, settings, logger, stdout);
 
   const clients: Client[] = [];
   try {
@@ -133,10 +161,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return EXIT_OK;
     }
 
+    const operations = new OperationsStore(stateClient, settings.stateSchema);
     if (command === 'status') {
       await store.assertMigrated();
       const rows = await store.status();
-      stdout(rest.includes('--json') ? `${JSON.stringify({ tables: rows })}\n` : renderStatus(rows));
+      // The page's model, plus the flat per-table rows (watermark, column hash) scripts used before.
+      const model = await loadModel(operations, settings);
+      stdout(rest.includes('--json') ? `${JSON.stringify({ ...model, tables: rows })}\n` : renderStatus(rows));
       return EXIT_OK;
     }
 
@@ -165,7 +196,19 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       retry: settings.retry,
       logger,
     });
+    const metrics = new OrchestratorMetrics();
+    const monitor = new Monitor({
+      store: operations,
+      logger,
+      metrics,
+      webhook: settings.alertWebhookUrl ? createWebhookSender(settings.alertWebhookUrl, logger) : undefined,
+      unreachableCycles: settings.alertUnreachableCycles,
+      slot: settings.source.replicationSlot ? { name: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes } : undefined,
+    });
+    let lastProgressAt: number | undefined;
     const runner = new CycleRunner({
+      walGuard: settings.source.replicationSlot ? { slotName: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes } : undefined,
+      onProgress: () => (lastProgressAt = Date.now()),
       source: sourceClient,
       store,
       airbyte,
@@ -182,8 +225,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       },
     });
 
+    if (!settings.source.replicationSlot) logger.info('no replication slot configured (REPLICATION_SLOT / CDC_ENVIRONMENT): WAL guard off');
+
     if (command === 'once') {
       const summary = await runner.runCycle();
+      await monitor.afterCycle(summary);
       stdout(`${cycleLine(summary)}\n`);
       return summary.ok || summary.interrupted ? EXIT_OK : EXIT_FAILED;
     }
@@ -193,23 +239,128 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     let lostConnection: string | undefined;
     stateClient.on('end', () => (lostConnection ??= 'state database'));
     sourceClient.on('end', () => (lostConnection ??= 'source database'));
-    logger.info('daemon started', { pollIntervalSeconds: settings.pollIntervalMs / 1000, connections: settings.connections.length });
-    while (!options.signal?.aborted) {
-      if (lostConnection) {
-        logger.error('database connection lost; exiting so the service restarts', { database: lostConnection });
-        return EXIT_FAILED;
+
+    let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+    if (settings.http) {
+      // Its own session: page/metrics reads never interleave with a cycle's transactions.
+      const httpClient = await connect(settings.stateDatabaseUrl, 'airbyte-orchestrator-http');
+      clients.push(httpClient);
+      const httpOperations = new OperationsStore(httpClient, settings.stateSchema);
+      const startedAt = Date.now();
+      try {
+        http = await startHttpServer({
+          host: settings.http.host,
+          port: settings.http.port,
+          logger,
+          metrics,
+          loadModel: () => loadModel(httpOperations, settings),
+          health: async () => {
+            let stateDatabase: { ok: true } | { ok: false; error: string } = { ok: true };
+            try {
+              await withTimeout(httpClient.query('SELECT 1'), 2000, 'no answer within 2 s');
+            } catch (error) {
+              stateDatabase = { ok: false, error: (error as Error).message };
+            }
+            const activity = Math.max(monitor.lastCycleEndedAt ?? 0, lastProgressAt ?? 0) || undefined;
+            return assessHealth({ now: Date.now(), lastActivityAt: activity, startedAt, pollIntervalMs: settings.pollIntervalMs, stateDatabase });
+          },
+        });
+      } catch (error) {
+        logger.error('cannot listen on ORCHESTRATOR_HTTP_ADDR', { host: settings.http.host, port: settings.http.port, error: (error as Error).message });
+        return EXIT_BAD_CONFIGURATION;
       }
-      const summary = await runner.runCycle();
-      const level = summary.ok || summary.interrupted ? 'info' : 'error';
-      logger[level]('cycle finished', { ok: summary.ok, durationMs: summary.durationMs, jobs: summary.connections.flatMap((c) => c.jobs) });
-      await sleep(settings.pollIntervalMs, options.signal);
+      options.onHttpListening?.(http.address);
     }
-    logger.info('daemon stopped');
-    return EXIT_OK;
+    try {
+      logger.info('daemon started', { pollIntervalSeconds: settings.pollIntervalMs / 1000, connections: settings.connections.length });
+      while (!options.signal?.aborted) {
+        if (lostConnection) {
+          logger.error('database connection lost; exiting so the service restarts', { database: lostConnection });
+          return EXIT_FAILED;
+        }
+        const summary = await runner.runCycle();
+        await monitor.afterCycle(summary);
+        const level = summary.ok || summary.interrupted ? 'info' : 'error';
+        logger[level]('cycle finished', { ok: summary.ok, durationMs: summary.durationMs, jobs: summary.connections.flatMap((c) => c.jobs) });
+        await sleep(settings.pollIntervalMs, options.signal);
+      }
+      logger.info('daemon stopped');
+      return EXIT_OK;
+    } finally {
+      await http?.close();
+    }
   } catch (error) {
     logger.error(`${command} failed`, { error: (error as Error).message });
     return EXIT_FAILED;
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+async function loadModel(operations: OperationsStore, settings: Settings): Promise<StatusModel> {
+  return buildStatusModel(await operations.snapshot(), { airbyteUiUrl: settings.airbyteUiUrl, connections: settings.connections });
+}
+
+/** prepare-source / retire-source, on SOURCE_ADMIN_DATABASE_URL (default SOURCE_DATABASE_URL). */
+async function sourceCommand(command: 'prepare-source' | 'retire-source', settings: Settings, logger: Logger, stdout: (text: string) => void): Promise<number> {
+  const slot = settings.source.replicationSlot as string;
+  const publication = settings.source.publication as string;
+  let tables: TableName[] = [];
+  if (command === 'prepare-source') {
+    const airbyte = new AirbyteClient({
+      apiUrl: settings.airbyteApiUrl,
+      configApiUrl: settings.airbyteConfigApiUrl,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      requestTimeoutMs: settings.httpTimeoutMs,
+      retry: settings.retry,
+      logger,
+    });
+    try {
+      for (const connection of settings.connections) {
+        const watched = connection.tables ?? (await airbyte.getConnection(connection.connectionId)).streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name }));
+        for (const table of watched) if (!tables.some((t) => t.schema === table.schema && t.table === table.table)) tables.push({ schema: table.schema, table: table.table });
+      }
+    } catch (error) {
+      logger.error('cannot read the connections\' streams from Airbyte (the publication covers exactly them)', { error: (error as Error).message });
+      return EXIT_FAILED;
+    }
+    tables = tables.sort((a, b) => `${a.schema}.${a.table}`.localeCompare(`${b.schema}.${b.table}`));
+  }
+  let client: Client;
+  try {
+    client = await connect(settings.source.adminDatabaseUrl, `airbyte-orchestrator-${command}`);
+  } catch (error) {
+    logger.error('cannot connect to the source database (SOURCE_ADMIN_DATABASE_URL, or SOURCE_DATABASE_URL by default)', { error: (error as Error).message });
+    return EXIT_FAILED;
+  }
+  try {
+    if (command === 'retire-source') {
+      const report = await retireSource(client, { slot, publication });
+      logger.info('source retired', { slotDropped: report.slot.dropped, publicationDropped: report.publication.dropped });
+      stdout(`${JSON.stringify(report)}\n`);
+      return EXIT_OK;
+    }
+    const report = await prepareSource(client, { slot, publication, airbyteUser: settings.source.airbyteUser, tables });
+    logger.info('source prepared', { slotCreated: report.slot.created, publication: report.publication, grants: report.grants });
+    for (const table of report.tablesWithoutPrimaryKey) {
+      logger.warn('table has no primary key: Airbyte CDC cannot stream its updates and deletes; run the statement (not done automatically)', table);
+    }
+    stdout(`${JSON.stringify(report)}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof SourceNotReadyError) {
+      logger.error(`${command}: ${error.message}`);
+      return EXIT_BAD_CONFIGURATION;
+    }
+    logger.error(`${command} failed`, { error: (error as Error).message });
+    return EXIT_FAILED;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

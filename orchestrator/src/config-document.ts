@@ -8,6 +8,10 @@ export interface OrchestratorConfigDocument {
   /** Default change column for every table. @default "updated_at" */
   readonly cursorColumn?: string;
   readonly pollIntervalSeconds?: number;
+  /** Logical replication slot of the source (CDC). Enables the WAL guard and prepare-source. */
+  readonly replicationSlot?: string;
+  /** Publication covering the watched tables (CDC). */
+  readonly publication?: string;
 }
 
 export interface OrchestratorConnection {
@@ -108,7 +112,7 @@ function validateConnection(raw: unknown, at: string): OrchestratorConnection {
 /** Validates a parsed JSON value; throws ConfigDocumentError naming the first bad field. */
 export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument {
   if (!isRecord(raw)) throw new ConfigDocumentError('(document)', `expected a JSON object, got ${describe(raw)}`);
-  rejectUnknownKeys(raw, ['version', 'connections', 'cursorColumn', 'pollIntervalSeconds'], '');
+  rejectUnknownKeys(raw, ['version', 'connections', 'cursorColumn', 'pollIntervalSeconds', 'replicationSlot', 'publication'], '');
   if (raw.version !== 1) throw new ConfigDocumentError('version', `expected 1, got ${describe(raw.version)}`);
   if (!Array.isArray(raw.connections)) throw new ConfigDocumentError('connections', `expected an array, got ${describe(raw.connections)}`);
   const connections = raw.connections.map((connection, index) => validateConnection(connection, `connections[${index}]`));
@@ -117,8 +121,13 @@ export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument
     if (ids.has(connection.connectionId)) throw new ConfigDocumentError(`connections[${index}].connectionId`, `duplicate connection ${connection.connectionId}`);
     ids.add(connection.connectionId);
   });
-  const document: { version: 1; connections: OrchestratorConnection[]; cursorColumn?: string; pollIntervalSeconds?: number } = { version: 1, connections };
+  const document: { version: 1; connections: OrchestratorConnection[]; cursorColumn?: string; pollIntervalSeconds?: number; replicationSlot?: string; publication?: string } = {
+    version: 1,
+    connections,
+  };
   if (raw.cursorColumn !== undefined) document.cursorColumn = requireName(raw.cursorColumn, 'cursorColumn');
+  if (raw.replicationSlot !== undefined) document.replicationSlot = requireName(raw.replicationSlot, 'replicationSlot');
+  if (raw.publication !== undefined) document.publication = requireName(raw.publication, 'publication');
   if (raw.pollIntervalSeconds !== undefined) {
     if (typeof raw.pollIntervalSeconds !== 'number' || !Number.isFinite(raw.pollIntervalSeconds) || raw.pollIntervalSeconds <= 0) {
       throw new ConfigDocumentError('pollIntervalSeconds', `expected a positive number of seconds, got ${describe(raw.pollIntervalSeconds)}`);

@@ -2,11 +2,12 @@
 // attach, wait, record. The decision itself lives in decision.ts; this file only sequences I/O.
 import { AirbyteClient, AirbyteJob, AirbyteRequestError, AirbyteUnavailableError, isTerminalStatus } from './airbyte-client';
 import { sleep } from './backoff';
-import { ConnectionDecision, decideConnection, describeChanges, inFlightOutcome } from './decision';
+import { ConnectionDecision, TriggerReason, classifyTrigger, decideConnection, describeChanges, inFlightOutcome } from './decision';
 import { Logger } from './logger';
 import { ConnectionSettings } from './settings';
 import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
 import { InFlightJob, JobOrigin, StateStore, tableKey } from './state-store';
+import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot } from './wal-guard';
 
 export interface CycleOptions {
   readonly cursorColumn: string;
@@ -23,6 +24,10 @@ export interface JobSummary {
   readonly jobId: number;
   readonly origin: JobOrigin | 'adopted';
   readonly status: string;
+  /** Why it was triggered (jobs we started). */
+  readonly reason?: TriggerReason;
+  /** From trigger/attach (or adoption) to the end. */
+  readonly durationMs?: number;
 }
 
 export interface ConnectionResult {
@@ -33,6 +38,18 @@ export interface ConnectionResult {
   readonly changedTables: string[];
   readonly errors: string[];
   schemaRefreshed: boolean;
+  /** Tables whose columns changed this cycle. */
+  readonly schemaChangedTables: string[];
+  /** Tables the connection watches (resolved this cycle). */
+  tablesWatched: number;
+}
+
+export interface WalGuardResult {
+  readonly observation?: SlotObservation;
+  readonly assessment?: SlotAssessment;
+  readonly thresholdBytes: number;
+  /** The slot could not be read (the cycle goes on without it). */
+  readonly error?: string;
 }
 
 export interface CycleSummary {
@@ -41,6 +58,8 @@ export interface CycleSummary {
   readonly interrupted: boolean;
   readonly durationMs: number;
   readonly connections: ConnectionResult[];
+  /** Present when a replication slot is configured. */
+  readonly wal?: WalGuardResult;
 }
 
 export interface CycleDependencies {
@@ -52,6 +71,10 @@ export interface CycleDependencies {
   readonly options: CycleOptions;
   /** Aborting stops waiting (the job stays recorded in flight and is adopted next time). */
   readonly signal?: AbortSignal;
+  /** The replication slot to watch, and the lag that forces a sync. */
+  readonly walGuard?: { readonly slotName: string; readonly thresholdBytes: number };
+  /** Called while waiting on jobs, so liveness is visible during long syncs. */
+  readonly onProgress?: () => void;
 }
 
 /** Thrown inside a connection's work when shutdown interrupts a wait; the job stays in flight. */
@@ -76,7 +99,8 @@ export class CycleRunner {
 
   async runCycle(): Promise<CycleSummary> {
     const started = Date.now();
-    const results = await Promise.all(this.deps.connections.map((connection) => this.runConnection(connection)));
+    const wal = await this.checkWal();
+    const results = await Promise.all(this.deps.connections.map((connection) => this.runConnection(connection, wal?.assessment?.syncForLag ? wal : undefined)));
     const airbyteUnavailable = results.some((result) => result.errors.some((error) => error.startsWith('airbyte unavailable')));
     const interrupted = Boolean(this.deps.signal?.aborted);
     return {
@@ -85,10 +109,37 @@ export class CycleRunner {
       interrupted,
       durationMs: Date.now() - started,
       connections: results,
+      ...(wal ? { wal } : {}),
     };
   }
 
-  private async runConnection(connection: ConnectionSettings): Promise<ConnectionResult> {
+  /** One query: the slot's state and lag. A failure is reported, never fatal to the cycle. */
+  private async checkWal(): Promise<WalGuardResult | undefined> {
+    const guard = this.deps.walGuard;
+    if (!guard) return undefined;
+    try {
+      const observation = await observeSlot(this.deps.source, guard.slotName);
+      const assessment = assessSlot(observation, guard.thresholdBytes);
+      const log = this.deps.logger.child({ slot: guard.slotName });
+      if (assessment.slotMissing) log.error('replication slot does not exist; CDC cannot read changes (run prepare-source, or check REPLICATION_SLOT)');
+      else if (assessment.slotLost) {
+        log.error('replication slot lost WAL it needs (wal_status ' + observation.walStatus + '); reset the connection in Airbyte (full resync)', { walStatus: observation.walStatus });
+      } else if (assessment.lagOverThreshold) {
+        log.warn('replication slot lag over WAL_LAG_ALERT_BYTES; syncing to let Airbyte consume it', {
+          lagBytes: observation.lagBytes,
+          lag: formatBytes(observation.lagBytes ?? 0),
+          thresholdBytes: guard.thresholdBytes,
+          active: observation.active,
+        });
+      }
+      return { observation, assessment, thresholdBytes: guard.thresholdBytes };
+    } catch (error) {
+      this.deps.logger.error('cannot read the replication slot state', { slot: guard.slotName, error: (error as Error).message });
+      return { thresholdBytes: guard.thresholdBytes, error: (error as Error).message };
+    }
+  }
+
+  private async runConnection(connection: ConnectionSettings, walLag: WalGuardResult | undefined): Promise<ConnectionResult> {
     const result: ConnectionResult = {
       connectionId: connection.connectionId,
       name: connection.name,
@@ -97,6 +148,8 @@ export class CycleRunner {
       changedTables: [],
       errors: [],
       schemaRefreshed: false,
+      schemaChangedTables: [],
+      tablesWatched: 0,
     };
     const log = this.deps.logger.child({ connectionId: connection.connectionId, ...(connection.name ? { connection: connection.name } : {}) });
     try {
@@ -108,11 +161,15 @@ export class CycleRunner {
       }
 
       const resolved = await this.resolve(connection);
+      result.tablesWatched = resolved.tables.length;
       let decision = await this.observe(resolved, result, log);
+      // The slot holds back too much WAL: sync even without table changes, so Airbyte consumes it.
+      let forceForLag = Boolean(walLag);
       // A change that lands while a job runs gets one follow-up job right after it; anything
       // later is the next cycle's business, so a busy table cannot pin us in this loop.
-      for (let round = 0; decision.sync && round < 2; round += 1) {
-        const ended = await this.sync(resolved, decision, result, log);
+      for (let round = 0; (decision.sync || forceForLag) && round < 2; round += 1) {
+        const ended = await this.sync(resolved, decision, result, log, forceForLag ? walLag : undefined);
+        forceForLag = false;
         if (!ended.followUp) break;
         decision = await this.observe(resolved, result, log);
       }
@@ -142,6 +199,7 @@ export class CycleRunner {
     const tables = remote.streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name, cursorColumn: this.deps.options.cursorColumn }));
     if (tables.length === 0) throw new Error(`connection ${connection.connectionId} has no selected streams; nothing to watch`);
     this.connectionCache.set(connection.connectionId, { at: Date.now(), sourceId: remote.sourceId, tables });
+    if (remote.workspaceId) await this.deps.store.recordWorkspace(connection.connectionId, remote.workspaceId);
     return { settings: connection, tables, sourceId: remote.sourceId };
   }
 
@@ -149,6 +207,11 @@ export class CycleRunner {
     const observations = await this.probe.observe(resolved.tables);
     const synced = await this.deps.store.loadSynced(resolved.settings.connectionId);
     const decision = decideConnection(observations.map((observation) => ({ observation, synced: synced.get(tableKey(observation.schema, observation.table)) })));
+    if (decision.changes.length > 0) await this.deps.store.markChangesSeen(resolved.settings.connectionId, decision.changes);
+    for (const change of decision.changes) {
+      const name = `${change.schema}.${change.table}`;
+      if (change.reasons.includes('columns-changed') && !result.schemaChangedTables.includes(name)) result.schemaChangedTables.push(name);
+    }
 
     for (const missing of decision.missingTables) {
       const message = `table ${missing.schema}.${missing.table} does not exist in the source database`;
@@ -179,9 +242,12 @@ export class CycleRunner {
   }
 
   /** Triggers (or attaches to) one job, waits for it and records it. */
-  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger): Promise<{ followUp: boolean }> {
+  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger, walLag?: WalGuardResult): Promise<{ followUp: boolean }> {
     const connectionId = resolved.settings.connectionId;
-    const reason = describeChanges(decision.changes);
+    const lagText = walLag?.observation ? `wal_lag: slot ${walLag.observation.slotName} lags ${formatBytes(walLag.observation.lagBytes ?? 0)} (threshold ${formatBytes(walLag.thresholdBytes)})` : '';
+    const reason = [describeChanges(decision.changes), lagText].filter(Boolean).join('; ');
+    const previousJobFailed = decision.changes.length > 0 && (await this.deps.store.lastTriggeredJobFailed(connectionId));
+    const triggerReason = classifyTrigger({ changes: decision.changes, refreshSchema: decision.refreshSchema, walLag: Boolean(walLag), previousJobFailed });
     for (const change of decision.changes) {
       const name = `${change.schema}.${change.table}`;
       if (!result.changedTables.includes(name)) result.changedTables.push(name);
@@ -207,8 +273,8 @@ export class CycleRunner {
     let inFlight: InFlightJob;
     if (created.kind === 'created') {
       inFlight = { jobId: Number(created.job.jobId), origin: 'triggered', since: new Date() };
-      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, schemaRefreshed, watermarks: decision.watermarks });
-      log.info('sync job started', { jobId: inFlight.jobId, reason });
+      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, triggerReason, schemaRefreshed, watermarks: decision.watermarks });
+      log.info('sync job started', { jobId: inFlight.jobId, reason, triggerReason });
     } else {
       const running = await this.deps.airbyte.findRunningJob(connectionId);
       if (!running) {
@@ -223,15 +289,23 @@ export class CycleRunner {
     }
 
     const job = await this.waitForJob(inFlight, log);
-    const succeeded = await this.recordJobEnd(connectionId, inFlight, job, result, inFlight.origin, log);
+    const succeeded = await this.recordJobEnd(connectionId, inFlight, job, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
     return { followUp: succeeded || inFlight.origin === 'attached' };
   }
 
-  private async recordJobEnd(connectionId: string, inFlight: InFlightJob, job: AirbyteJob, result: ConnectionResult, origin: JobSummary['origin'], log: Logger): Promise<boolean> {
+  private async recordJobEnd(
+    connectionId: string,
+    inFlight: InFlightJob,
+    job: AirbyteJob,
+    result: ConnectionResult,
+    origin: JobSummary['origin'],
+    log: Logger,
+    reason?: TriggerReason,
+  ): Promise<boolean> {
     const outcome = inFlightOutcome(job.status);
     const error = outcome === 'record-failure' ? `Airbyte reported ${job.status}` : null;
     await this.deps.store.finishJob(connectionId, inFlight.jobId, { status: job.status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
-    result.jobs.push({ jobId: inFlight.jobId, origin, status: job.status });
+    result.jobs.push({ jobId: inFlight.jobId, origin, status: job.status, ...(reason ? { reason } : {}), durationMs: Math.max(0, Date.now() - inFlight.since.getTime()) });
     if (outcome === 'record-success') {
       if (result.outcome === 'unchanged') result.outcome = 'synced';
       log.info('sync job succeeded', { jobId: inFlight.jobId, origin, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced });
@@ -256,6 +330,7 @@ export class CycleRunner {
     let lastStatus = '';
     for (;;) {
       if (this.deps.signal?.aborted) throw new Interrupted();
+      this.deps.onProgress?.();
       let job: AirbyteJob;
       try {
         job = await this.deps.airbyte.getJob(inFlight.jobId);

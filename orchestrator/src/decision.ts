@@ -114,3 +114,24 @@ export function inFlightOutcome(status: string): InFlightOutcome {
   if (status === 'failed' || status === 'cancelled') return 'record-failure';
   return 'wait';
 }
+
+/** Why a job was triggered, for metrics, the status page and the job history. */
+export type TriggerReason = 'initial' | 'new_rows' | 'schema_change' | 'wal_lag' | 'retry';
+
+export interface TriggerInput {
+  readonly changes: readonly TableChange[];
+  readonly refreshSchema: boolean;
+  /** The replication slot lags past WAL_LAG_ALERT_BYTES. */
+  readonly walLag: boolean;
+  /** The connection's previous job (ours) failed or was cancelled. */
+  readonly previousJobFailed: boolean;
+}
+
+/** The single reason counted for a job; the most specific wins. */
+export function classifyTrigger(input: TriggerInput): TriggerReason {
+  if (input.refreshSchema) return 'schema_change';
+  if (input.previousJobFailed && input.changes.length > 0) return 'retry';
+  if (input.changes.length === 0) return input.walLag ? 'wal_lag' : 'new_rows';
+  if (input.changes.every((change) => change.reasons.every((reason) => reason === 'never-synced'))) return 'initial';
+  return 'new_rows';
+}

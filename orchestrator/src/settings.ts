@@ -45,6 +45,31 @@ export interface Settings {
   readonly retry: RetrySettings;
   readonly lockWaitLogMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly source: SourcePreparationSettings;
+  /** Slot lag (bytes) above which a cycle syncs without table changes and alerts. */
+  readonly walLagAlertBytes: number;
+  /** Where `run` serves /healthz, /metrics and the status page; null = off. */
+  readonly http: { readonly host: string; readonly port: number } | null;
+  /** Airbyte web UI base, for links to jobs. */
+  readonly airbyteUiUrl: string;
+  readonly alertWebhookUrl?: string;
+  /** Consecutive cycles with Airbyte unreachable before alerting. */
+  readonly alertUnreachableCycles: number;
+}
+
+export interface SourcePreparationSettings {
+  /** Logical replication slot; undefined = no CDC slot (WAL guard off, prepare-source refuses). */
+  readonly replicationSlot?: string;
+  readonly publication?: string;
+  /** The login Airbyte reads the source with (grants go to it). */
+  readonly airbyteUser: string;
+  /** Privileged URL for prepare-source/retire-source. */
+  readonly adminDatabaseUrl: string;
+}
+
+export interface LoadOptions {
+  /** false for commands that never talk to Airbyte (retire-source): no credentials or connections required. */
+  readonly requireAirbyte?: boolean;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -142,7 +167,8 @@ function readDocument(env: Environment, readFile: (path: string) => string): Orc
 }
 
 /** Environment variables win over the document; the document wins over built-in defaults. */
-export function loadSettings(env: Environment, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8')): Settings {
+export function loadSettings(env: Environment, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'), loadOptions: LoadOptions = {}): Settings {
+  const requireAirbyte = loadOptions.requireAirbyte ?? true;
   const document = readDocument(env, readFile);
   const sourceDatabaseUrl = postgresUrl('SOURCE_DATABASE_URL', required(env, 'SOURCE_DATABASE_URL', 'the source PostgreSQL URL'));
   const stateRaw = optional(env, 'STATE_DATABASE_URL');
@@ -151,8 +177,8 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
   const airbyteApiUrl = httpUrl('AIRBYTE_API_URL', optional(env, 'AIRBYTE_API_URL') ?? 'http://localhost:8000/api/public/v1');
   const configRaw = optional(env, 'AIRBYTE_CONFIG_API_URL');
   const airbyteConfigApiUrl = configRaw === undefined ? deriveConfigApiUrl(airbyteApiUrl) : httpUrl('AIRBYTE_CONFIG_API_URL', configRaw);
-  const clientId = required(env, 'AIRBYTE_CLIENT_ID', 'the Airbyte application client id');
-  const clientSecret = required(env, 'AIRBYTE_CLIENT_SECRET', 'the Airbyte application client secret');
+  const clientId = requireAirbyte ? required(env, 'AIRBYTE_CLIENT_ID', 'the Airbyte application client id') : (optional(env, 'AIRBYTE_CLIENT_ID') ?? '');
+  const clientSecret = requireAirbyte ? required(env, 'AIRBYTE_CLIENT_SECRET', 'the Airbyte application client secret') : (optional(env, 'AIRBYTE_CLIENT_SECRET') ?? '');
 
   const cursorColumn = identifier('CURSOR_COLUMN', optional(env, 'CURSOR_COLUMN') ?? document?.cursorColumn ?? 'updated_at');
 
@@ -168,7 +194,7 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
       if (!connections.some((c) => c.connectionId === id.toLowerCase())) connections.push({ connectionId: id.toLowerCase() });
     }
   }
-  if (connections.length === 0) {
+  if (connections.length === 0 && requireAirbyte) {
     throw new ConfigurationError('AIRBYTE_CONNECTION_ID', 'is required unless ORCHESTRATOR_CONFIG lists connections');
   }
 
@@ -203,5 +229,96 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
     retry: { maxAttempts: positiveInteger(env, 'HTTP_MAX_ATTEMPTS', 6, 100), baseDelayMs, maxDelayMs },
     lockWaitLogMs: 30_000,
     logLevel: logLevel as Settings['logLevel'],
+    source: sourcePreparation(env, document, sourceDatabaseUrl),
+    walLagAlertBytes: byteCount(env, 'WAL_LAG_ALERT_BYTES', 1024 ** 3),
+    http: httpAddress(env),
+    airbyteUiUrl: optional(env, 'AIRBYTE_UI_URL') === undefined ? new URL(airbyteApiUrl).origin : httpUrl('AIRBYTE_UI_URL', optional(env, 'AIRBYTE_UI_URL') as string),
+    alertWebhookUrl: webhookUrl(env),
+    alertUnreachableCycles: positiveInteger(env, 'ALERT_UNREACHABLE_CYCLES', 3, 10_000),
   };
+}
+
+const SLOT_PATTERN = /^[a-z0-9_]{1,63}$/;
+
+/** `airbyte_<env>_slot` / `airbyte_<env>_publication`, as the Airbyte stack names them (config/validate.ts). */
+export function defaultReplicationNames(environment: string): { slot: string; publication: string } {
+  const stem = environment.replace(/-/g, '_').toLowerCase();
+  return { slot: `airbyte_${stem}_slot`, publication: `airbyte_${stem}_publication` };
+}
+
+function sourcePreparation(env: Environment, document: OrchestratorConfigDocument | undefined, sourceDatabaseUrl: string): SourcePreparationSettings {
+  const environment = optional(env, 'CDC_ENVIRONMENT');
+  if (environment !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(environment)) {
+    throw new ConfigurationError('CDC_ENVIRONMENT', `expected an environment name such as dev or pr-123, got "${environment}"`);
+  }
+  const derived = environment === undefined ? undefined : defaultReplicationNames(environment);
+  const slotVariable = optional(env, 'REPLICATION_SLOT') !== undefined ? 'REPLICATION_SLOT' : document?.replicationSlot !== undefined ? 'ORCHESTRATOR_CONFIG replicationSlot' : 'CDC_ENVIRONMENT';
+  const replicationSlot = optional(env, 'REPLICATION_SLOT') ?? document?.replicationSlot ?? derived?.slot;
+  if (replicationSlot !== undefined) {
+    if (!SLOT_PATTERN.test(replicationSlot)) {
+      throw new ConfigurationError(slotVariable, `expected a slot name of lowercase letters, digits and underscores (at most 63), got "${replicationSlot}"`);
+    }
+    if (replicationSlot.startsWith('rds')) throw new ConfigurationError(slotVariable, `slot names starting with "rds" are reserved by RDS, got "${replicationSlot}"`);
+  }
+  const publication = optional(env, 'PUBLICATION') ?? document?.publication ?? derived?.publication;
+  if (publication !== undefined) identifier('PUBLICATION', publication);
+  const adminRaw = optional(env, 'SOURCE_ADMIN_DATABASE_URL');
+  const adminDatabaseUrl = adminRaw === undefined ? sourceDatabaseUrl : postgresUrl('SOURCE_ADMIN_DATABASE_URL', adminRaw);
+  let airbyteUser = optional(env, 'AIRBYTE_DATABASE_USER');
+  if (airbyteUser === undefined) {
+    airbyteUser = decodeURIComponent(new URL(sourceDatabaseUrl).username) || 'airbyte';
+  }
+  identifier('AIRBYTE_DATABASE_USER', airbyteUser);
+  return { replicationSlot, publication, airbyteUser, adminDatabaseUrl };
+}
+
+function byteCount(env: Environment, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d+)\s*(|B|KB|MB|GB|KiB|MiB|GiB)$/i.exec(raw);
+  const units: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+  const value = match ? Number(match[1]) * units[match[2].toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigurationError(name, `expected a positive number of bytes, optionally with a unit (e.g. 1073741824, 512MiB, 1GiB), got "${raw}"`);
+  }
+  return value;
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/i;
+
+function httpAddress(env: Environment): Settings['http'] {
+  const raw = optional(env, 'ORCHESTRATOR_HTTP_ADDR') ?? '127.0.0.1:8089';
+  if (raw.toLowerCase() === 'off') return null;
+  const match = /^(?:\[([0-9a-f:]+)\]|([^:\s]+)):(\d{1,5})$/i.exec(raw);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new ConfigurationError('ORCHESTRATOR_HTTP_ADDR', `expected host:port (e.g. 127.0.0.1:8089, [::1]:8089) or "off", got "${raw}"`);
+  }
+  const host = match[1] ?? match[2];
+  const allowRemote = (optional(env, 'ORCHESTRATOR_HTTP_ALLOW_REMOTE') ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(allowRemote)) {
+    throw new ConfigurationError('ORCHESTRATOR_HTTP_ALLOW_REMOTE', `expected true or false, got "${allowRemote}"`);
+  }
+  if (!LOOPBACK.test(host) && allowRemote !== 'true') {
+    throw new ConfigurationError(
+      'ORCHESTRATOR_HTTP_ADDR',
+      `"${host}" is not a loopback address; the status page has no authentication, so it listens on 127.0.0.1 and is reached through the SSM tunnel. Set ORCHESTRATOR_HTTP_ALLOW_REMOTE=true to listen elsewhere anyway`,
+    );
+  }
+  return { host, port };
+}
+
+function webhookUrl(env: Environment): string | undefined {
+  const raw = optional(env, 'ALERT_WEBHOOK_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigurationError('ALERT_WEBHOOK_URL', 'is not a valid URL (expected an https:// incoming-webhook URL, Slack-compatible)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError('ALERT_WEBHOOK_URL', `expected an http(s) URL, got scheme "${url.protocol.replace(/:$/, '')}"`);
+  }
+  return raw;
 }

@@ -1,6 +1,6 @@
 // Persistent state in the state database: migrations, the single-orchestrator lock, watermarks,
 // the job in flight and the job history. Every multi-row change is one transaction.
-import { ObservedWatermark, SyncedWatermark } from './decision';
+import { ObservedWatermark, SyncedWatermark, TableChange, TriggerReason } from './decision';
 import { MIGRATIONS } from './migrations';
 import { Queryable, quoteIdentifier } from './source-probe';
 
@@ -158,15 +158,16 @@ export class StateStore {
     jobId: number;
     origin: JobOrigin;
     reason: string;
+    triggerReason?: TriggerReason;
     schemaRefreshed: boolean;
     watermarks: readonly ObservedWatermark[];
   }): Promise<void> {
     await this.transaction(async () => {
       await this.db.query(
-        `INSERT INTO ${this.table('job_history')} (job_id, connection_id, origin, reason, schema_refreshed)
-         VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO ${this.table('job_history')} (job_id, connection_id, origin, reason, schema_refreshed, trigger_reason)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (job_id) DO UPDATE SET reason = EXCLUDED.reason`,
-        [input.jobId, input.connectionId, input.origin, input.reason, input.schemaRefreshed],
+        [input.jobId, input.connectionId, input.origin, input.reason, input.schemaRefreshed, input.triggerReason ?? null],
       );
       await this.db.query(
         `INSERT INTO ${this.table('connection_state')} (connection_id, in_flight_job_id, in_flight_origin, in_flight_since, updated_at)
@@ -221,7 +222,7 @@ export class StateStore {
              column_hash = pending_column_hash,
              pending_job_id = NULL, pending_cursor_watermark = NULL, pending_modification_count = NULL,
              pending_storage_id = NULL, pending_column_hash = NULL,
-             last_error = NULL, last_error_at = NULL, updated_at = now()
+             last_error = NULL, last_error_at = NULL, unsynced_since = NULL, updated_at = now()
            WHERE connection_id = $1 AND pending_job_id = $2`,
           [connectionId, jobId],
         );
@@ -241,6 +242,36 @@ export class StateStore {
         [connectionId, jobId],
       );
     });
+  }
+
+  /** Tables with an unsynced change: last seen now; unsynced since the first sighting. */
+  async markChangesSeen(connectionId: string, changes: readonly TableChange[]): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.table('sync_state')} AS s (connection_id, schema_name, table_name, last_change_seen_at, unsynced_since, updated_at)
+       SELECT $1, c.schema_name, c.table_name, now(), now(), now() FROM unnest($2::text[], $3::text[]) AS c(schema_name, table_name)
+       ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE SET
+         last_change_seen_at = now(), unsynced_since = COALESCE(s.unsynced_since, now()), updated_at = now()`,
+      [connectionId, changes.map((c) => c.schema), changes.map((c) => c.table)],
+    );
+  }
+
+  async recordWorkspace(connectionId: string, workspaceId: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.table('connection_state')} (connection_id, workspace_id, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (connection_id) DO UPDATE SET workspace_id = $2
+       WHERE ${this.table('connection_state')}.workspace_id IS DISTINCT FROM $2`,
+      [connectionId, workspaceId],
+    );
+  }
+
+  /** Did the last job we triggered for this connection fail or get cancelled? */
+  async lastTriggeredJobFailed(connectionId: string): Promise<boolean> {
+    const result = await this.db.query<{ status: string | null }>(
+      `SELECT status FROM ${this.table('job_history')} WHERE connection_id = $1 AND origin = 'triggered' ORDER BY requested_at DESC, job_id DESC LIMIT 1`,
+      [connectionId],
+    );
+    const status = result.rows[0]?.status;
+    return status === 'failed' || status === 'cancelled';
   }
 
   async recordTableError(connectionId: string, schema: string, table: string, message: string): Promise<void> {

@@ -1,0 +1,149 @@
+// Alert conditions and their transitions: a pure function of what the cycle saw and which alerts
+// were already active (kept in the state database), so each condition is announced once when it
+// starts and once when it clears, across restarts. No I/O here.
+import { CycleSummary } from './cycle';
+import { formatBytes } from './wal-guard';
+
+export type AlertKind = 'job_failed' | 'schema_change' | 'wal_lag' | 'slot_lost' | 'slot_missing' | 'airbyte_unreachable';
+
+export interface ActiveAlert {
+  readonly key: string;
+  readonly kind: AlertKind;
+  readonly message: string;
+  readonly since: Date;
+}
+
+export interface AlertNotification {
+  readonly key: string;
+  readonly kind: AlertKind;
+  readonly phase: 'started' | 'cleared';
+  /** The Slack-compatible message text. */
+  readonly text: string;
+}
+
+export interface AlertEvaluation {
+  readonly notifications: readonly AlertNotification[];
+  /** The active set to persist. */
+  readonly active: ReadonlyMap<string, ActiveAlert>;
+}
+
+export interface AlertOptions {
+  /** Consecutive cycles with Airbyte unreachable before the alert starts. */
+  readonly unreachableCycles: number;
+  /** Consecutive cycles (including this one) in which Airbyte was unreachable. */
+  readonly unreachableStreak: number;
+  readonly now: Date;
+  /** Label for messages (e.g. the environment). */
+  readonly label?: string;
+}
+
+interface Condition {
+  readonly key: string;
+  readonly kind: AlertKind;
+  /** Active at the end of this cycle. */
+  readonly active: boolean;
+  /** Was observed this cycle (for conditions that can start and clear within one cycle). */
+  readonly observed?: boolean;
+  readonly startText: string;
+  readonly clearText: string;
+}
+
+function connectionLabel(connection: { connectionId: string; name?: string }): string {
+  return connection.name ? `${connection.name} (${connection.connectionId})` : connection.connectionId;
+}
+
+/** The conditions this cycle speaks about; conditions it cannot judge are left out (kept as they were). */
+function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveAlert>, options: AlertOptions): Condition[] {
+  const list: Condition[] = [];
+  for (const connection of summary.connections) {
+    const label = connectionLabel(connection);
+    const ours = connection.jobs.filter((job) => job.origin !== 'attached');
+    const failed = ours.filter((job) => job.status === 'failed' || job.status === 'cancelled');
+    const succeeded = connection.jobs.some((job) => job.status === 'succeeded');
+    const lastFailed = failed[failed.length - 1];
+    const failedKey = `job_failed:${connection.connectionId}`;
+    // Active from a failed job until a later job of the connection succeeds.
+    const stillFailing = ours.length > 0 ? ours[ours.length - 1].status !== 'succeeded' && Boolean(lastFailed) : previous.has(failedKey) && !succeeded;
+    list.push({
+      key: failedKey,
+      kind: 'job_failed',
+      active: stillFailing,
+      startText: `:x: Sync failed for connection ${label}: job ${lastFailed?.jobId ?? '?'} ${lastFailed?.status ?? 'failed'}. The orchestrator retries every cycle; see the job log in Airbyte.`,
+      clearText: `:white_check_mark: Syncs succeed again for connection ${label}.`,
+    });
+
+    const schemaKey = `schema_change:${connection.connectionId}`;
+    const detected = connection.schemaChangedTables.length > 0;
+    list.push({
+      key: schemaKey,
+      kind: 'schema_change',
+      observed: detected,
+      active: (detected || previous.has(schemaKey)) && !succeeded,
+      startText: `:warning: Schema change on connection ${label}: columns changed in ${connection.schemaChangedTables.join(', ') || 'watched tables'}; refreshing the Airbyte schema before syncing.`,
+      clearText: `:white_check_mark: Schema change on connection ${label} applied: schema refreshed and the sync succeeded.`,
+    });
+  }
+
+  const wal = summary.wal;
+  if (wal?.observation && wal.assessment) {
+    const slot = wal.observation.slotName;
+    const lag = formatBytes(wal.observation.lagBytes ?? 0);
+    list.push({
+      key: `slot_missing:${slot}`,
+      kind: 'slot_missing',
+      active: wal.assessment.slotMissing,
+      startText: `:rotating_light: Replication slot ${slot} does not exist: CDC cannot read changes. Run \`prepare-source\` (then reset the connection in Airbyte if it had synced before).`,
+      clearText: `:white_check_mark: Replication slot ${slot} exists again.`,
+    });
+    list.push({
+      key: `slot_lost:${slot}`,
+      kind: 'slot_lost',
+      active: wal.assessment.slotLost,
+      startText: `:rotating_light: Replication slot ${slot} has wal_status=${wal.observation.walStatus}: the WAL it needs ${wal.observation.walStatus === 'lost' ? 'is gone' : 'is about to be removed (max_slot_wal_keep_size)'}. Reset the connection in Airbyte (full resync) to recover; incremental CDC cannot continue from this slot.`,
+      clearText: `:white_check_mark: Replication slot ${slot} is healthy again (wal_status=${wal.observation.walStatus ?? 'n/a'}).`,
+    });
+    {
+      list.push({
+        key: `wal_lag:${slot}`,
+        kind: 'wal_lag',
+        active: wal.assessment.lagOverThreshold,
+        startText: `:warning: Replication slot ${slot} holds back ${lag} of WAL (threshold ${formatBytes(wal.thresholdBytes)}, consumer ${wal.observation.active ? 'connected' : 'not connected'}). Syncing to let Airbyte consume it; if it keeps growing, check the connection, or the RDS disk fills.`,
+        clearText: `:white_check_mark: Replication slot ${slot} lag is back under ${formatBytes(wal.thresholdBytes)} (${lag}).`,
+      });
+    }
+  }
+
+  const unreachableKey = 'airbyte_unreachable';
+  list.push({
+    key: unreachableKey,
+    kind: 'airbyte_unreachable',
+    active: summary.airbyteUnavailable && (options.unreachableStreak >= options.unreachableCycles || previous.has(unreachableKey)),
+    startText: `:rotating_light: Airbyte has been unreachable for ${options.unreachableStreak} consecutive cycles; no syncs are running. Check the Airbyte host (abctl) and its API.`,
+    clearText: ':white_check_mark: Airbyte is reachable again.',
+  });
+  return list;
+}
+
+export function evaluateAlerts(summary: CycleSummary, previous: ReadonlyMap<string, ActiveAlert>, options: AlertOptions): AlertEvaluation {
+  const active = new Map(previous);
+  const notifications: AlertNotification[] = [];
+  const prefix = options.label ? `[${options.label}] ` : '';
+  for (const condition of conditions(summary, previous, options)) {
+    const was = previous.has(condition.key);
+    const startsNow = !was && (condition.active || Boolean(condition.observed));
+    if (startsNow) {
+      notifications.push({ key: condition.key, kind: condition.kind, phase: 'started', text: prefix + condition.startText });
+      active.set(condition.key, { key: condition.key, kind: condition.kind, message: condition.startText, since: options.now });
+    }
+    if ((was || startsNow) && !condition.active) {
+      notifications.push({ key: condition.key, kind: condition.kind, phase: 'cleared', text: prefix + condition.clearText });
+      active.delete(condition.key);
+    }
+  }
+  return { notifications, active };
+}
+
+/** Consecutive cycles with Airbyte unreachable, including this one. */
+export function nextUnreachableStreak(previousStreak: number, summary: Pick<CycleSummary, 'airbyteUnavailable'>): number {
+  return summary.airbyteUnavailable ? previousStreak + 1 : 0;
+}
