@@ -1,0 +1,93 @@
+// WAL guard against real PostgreSQL: a slot nobody consumes falls behind as WAL is written; the
+// cycle triggers a sync (reason wal_lag) and alerts once; advancing the slot (standing in for the
+// Airbyte job consuming) clears the alert once.
+import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
+import { usePostgresCluster } from '../support/postgres';
+import { CONNECTION_ID, createWatchedTables, orchestratorEnv, query, runOrchestrator, write } from '../support/orchestrator-fixtures';
+import { WebhookCapture, startWebhookCapture } from '../support/webhook-capture';
+
+const cluster = usePostgresCluster();
+const SLOT = 'airbyte_walguard_slot';
+let double: AirbyteDouble;
+let webhook: WebhookCapture;
+let databaseUrl: string;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  databaseUrl = await cluster.current.createDatabase('walguard');
+  await createWatchedTables(databaseUrl);
+  double = await AirbyteDouble.start({ connections: [{ connectionId: CONNECTION_ID, streams: [{ name: 'orders', namespace: 'public' }, { name: 'customers', namespace: 'public' }] }], job: { durationMs: 20 } });
+  webhook = await startWebhookCapture();
+  env = orchestratorEnv(databaseUrl, double, { REPLICATION_SLOT: SLOT, WAL_LAG_ALERT_BYTES: '1MiB', ALERT_WEBHOOK_URL: webhook.url });
+});
+
+afterEach(async () => {
+  await query(databaseUrl, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [SLOT]);
+  await double.close();
+  await webhook.close();
+});
+
+async function once() {
+  const result = await runOrchestrator(['once'], env);
+  expect(result.stderr).not.toContain('sEcReTpAtH');
+  return result;
+}
+
+async function lagBytes(): Promise<number> {
+  const rows = await query<{ lag: string }>(databaseUrl, 'SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1', [SLOT]);
+  return Number(rows[0].lag);
+}
+
+test('lag over the threshold: one wal_lag sync per cycle, one alert; advancing the slot clears it once', async () => {
+  await query(databaseUrl, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [SLOT]);
+  const baseline = await once();
+  expect(baseline.code).toBe(0);
+  expect(baseline.summary?.connections[0].jobs).toEqual([expect.objectContaining({ reason: 'initial', status: 'succeeded' })]);
+  expect(webhook.texts).toEqual([]);
+
+  // WAL written elsewhere in the database (an unwatched table): no watched table changes.
+  await write(databaseUrl, "CREATE TABLE public.unwatched AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 20000) g");
+  expect(await lagBytes()).toBeGreaterThan(1024 * 1024);
+
+  const lagging = await once();
+  expect(lagging.code).toBe(0);
+  expect(lagging.summary?.connections[0]).toMatchObject({ changedTables: [], jobs: [expect.objectContaining({ reason: 'wal_lag', status: 'succeeded' })] });
+  const history = await query(databaseUrl, 'SELECT trigger_reason, reason FROM airbyte_orchestrator.job_history ORDER BY job_id DESC LIMIT 1');
+  expect(history[0].trigger_reason).toBe('wal_lag');
+  expect(String(history[0].reason)).toContain(`slot ${SLOT} lags`);
+  expect(webhook.texts).toHaveLength(1);
+  expect(webhook.texts[0]).toContain(`Replication slot ${SLOT} holds back`);
+
+  // Still lagging (the double's job does not consume the slot): syncs again, but no new alert.
+  const still = await once();
+  expect(still.summary?.connections[0].jobs).toEqual([expect.objectContaining({ reason: 'wal_lag' })]);
+  expect(webhook.texts).toHaveLength(1);
+
+  // The consumer catches up.
+  await query(databaseUrl, 'SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())', [SLOT]);
+  const caughtUp = await once();
+  expect(caughtUp.summary?.connections[0].jobs).toEqual([]);
+  expect(webhook.texts).toHaveLength(2);
+  expect(webhook.texts[1]).toContain('lag is back under 1 MiB');
+  await once();
+  expect(webhook.texts).toHaveLength(2);
+
+  const slotState = await query(databaseUrl, 'SELECT slot_exists, lag_bytes::bigint < 1048576 AS small FROM airbyte_orchestrator.wal_guard_state WHERE slot_name = $1', [SLOT]);
+  expect(slotState).toEqual([{ slot_exists: true, small: true }]);
+  expect(await query(databaseUrl, 'SELECT count(*)::int AS n FROM airbyte_orchestrator.alert_state WHERE active')).toEqual([{ n: 0 }]);
+});
+
+test('a missing slot is reported as such (one alert), and a failing webhook never stops the cycle', async () => {
+  webhook.status = 500;
+  const first = await once();
+  expect(first.code).toBe(0);
+  expect(first.logs.some((l) => String(l.msg).includes('replication slot does not exist'))).toBe(true);
+  expect(first.logs.some((l) => l.msg === 'alert webhook delivery failed; the cycle goes on' && String(l.webhook).startsWith('http://127.0.0.1:'))).toBe(true);
+  expect(webhook.texts.filter((t) => t.includes('does not exist'))).toHaveLength(2); // two attempts, both answered 500
+  webhook.status = 200;
+  await once();
+  expect(webhook.texts.filter((t) => t.includes('does not exist'))).toHaveLength(2); // not announced again
+  await query(databaseUrl, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [SLOT]);
+  await once();
+  expect(webhook.texts[webhook.texts.length - 1]).toContain(`Replication slot ${SLOT} exists again`);
+});
