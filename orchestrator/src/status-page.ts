@@ -86,7 +86,7 @@ code{font-size:14px}a{color:#1f5fa8}`;
 
 export function renderStatusPage(model: StatusModel): string {
   const now = Date.parse(model.generatedAt);
-  const alerts = model.activeAlerts.map((alert) => `<div class="alert" data-alert="${escapeHtml(alert.kind)}">${escapeHtml(alert.message)} <small>(since ${escapeHtml(alert.since)})</small></div>`).join('');
+  const alerts = model.activeAlerts.map((alert) => `<div class="alert" data-alert="${escapeHtml(alert.kind)}">${escapeHtml(alert.message.replace(/^:[a-z_]+:\s*/, ''))} <small>(since ${escapeHtml(alert.since)})</small></div>`).join('');
   const slots = model.slots.length
     ? `<section><h2>Replication slot</h2><table><thead><tr><th>slot</th><th>state</th><th>lag</th><th>alert above</th><th>observed</th></tr></thead><tbody>${model.slots.map((slot) => slotRow(slot, now)).join('')}</tbody></table></section>`
     : '';
