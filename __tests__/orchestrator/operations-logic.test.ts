@@ -1,0 +1,157 @@
+// Pure operations logic: alert transitions, WAL slot assessment, trigger reasons, health, and the
+// new settings' validation.
+import { ActiveAlert, evaluateAlerts, nextUnreachableStreak } from '../../orchestrator/src/alerts';
+import { CycleSummary, ConnectionResult } from '../../orchestrator/src/cycle';
+import { classifyTrigger } from '../../orchestrator/src/decision';
+import { assessHealth } from '../../orchestrator/src/http-server';
+import { ConfigurationError, loadSettings } from '../../orchestrator/src/settings';
+import { escapeHtml, sparkline } from '../../orchestrator/src/status-page';
+import { SlotObservation, assessSlot, formatBytes } from '../../orchestrator/src/wal-guard';
+import { describeWebhook } from '../../orchestrator/src/webhook';
+
+const ID = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';
+const now = new Date('2030-01-01T00:00:00Z');
+
+function connection(over: Partial<ConnectionResult> = {}): ConnectionResult {
+  return { connectionId: ID, outcome: 'unchanged', jobs: [], changedTables: [], errors: [], schemaRefreshed: false, schemaChangedTables: [], tablesWatched: 2, ...over };
+}
+function cycle(over: Partial<CycleSummary> = {}, connections: ConnectionResult[] = [connection()]): CycleSummary {
+  return { ok: true, airbyteUnavailable: false, interrupted: false, durationMs: 1, connections, ...over };
+}
+const slot = (over: Partial<SlotObservation> = {}): SlotObservation => ({ slotName: 's', observedAt: now, exists: true, active: false, walStatus: 'reserved', lagBytes: 10, retainedBytes: 10, ...over });
+const wal = (observation: SlotObservation, threshold = 100) => ({ observation, assessment: assessSlot(observation, threshold), thresholdBytes: threshold });
+
+/** Runs cycles through evaluateAlerts like the monitor does; returns the notifications per cycle. */
+function run(cycles: CycleSummary[], unreachableCycles = 3): string[][] {
+  let active: ReadonlyMap<string, ActiveAlert> = new Map();
+  let streak = 0;
+  return cycles.map((summary) => {
+    streak = nextUnreachableStreak(streak, summary);
+    const result = evaluateAlerts(summary, active, { unreachableCycles, unreachableStreak: streak, now });
+    active = result.active;
+    return result.notifications.map((n) => `${n.phase}:${n.kind}`);
+  });
+}
+
+describe('alert transitions', () => {
+  test('job failure: once when it starts (not on the retries), once when a job succeeds', () => {
+    const failed = connection({ outcome: 'failed', jobs: [{ jobId: 1, origin: 'triggered', status: 'failed' }] });
+    const ok = connection({ outcome: 'synced', jobs: [{ jobId: 3, origin: 'triggered', status: 'succeeded' }] });
+    expect(run([cycle({}, [failed]), cycle({}, [failed]), cycle({ airbyteUnavailable: true }, [connection({ outcome: 'error' })]), cycle({}, [ok]), cycle()])).toEqual([
+      ['started:job_failed'],
+      [],
+      [],
+      ['cleared:job_failed'],
+      [],
+    ]);
+  });
+
+  test('schema change: started and cleared once, even when applied in the same cycle', () => {
+    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    expect(run([cycle({}, [applied]), cycle()])).toEqual([['started:schema_change', 'cleared:schema_change'], []]);
+    const refreshFailed = connection({ outcome: 'failed', schemaChangedTables: ['public.orders'] });
+    const later = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    expect(run([cycle({}, [refreshFailed]), cycle({}, [refreshFailed]), cycle({}, [later])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('WAL lag, lost slot, missing slot', () => {
+    expect(run([cycle({ wal: wal(slot({ lagBytes: 500 })) }), cycle({ wal: wal(slot({ lagBytes: 900 })) }), cycle({ wal: wal(slot({ lagBytes: 5 })) })])).toEqual([
+      ['started:wal_lag'],
+      [],
+      ['cleared:wal_lag'],
+    ]);
+    expect(run([cycle({ wal: wal(slot({ walStatus: 'lost' })) }), cycle({ wal: wal(slot({ walStatus: 'lost' })) })])).toEqual([['started:slot_lost'], []]);
+    const missing = slot({ exists: false, walStatus: null, lagBytes: null, active: null });
+    expect(run([cycle({ wal: wal(missing) }), cycle({ wal: wal(missing) }), cycle({ wal: wal(slot()) })])).toEqual([['started:slot_missing'], [], ['cleared:slot_missing']]);
+    // An unreadable slot (query failed) changes nothing.
+    expect(run([cycle({ wal: wal(slot({ lagBytes: 500 })) }), cycle({ wal: { thresholdBytes: 100, error: 'boom' } })])).toEqual([['started:wal_lag'], []]);
+  });
+
+  test('Airbyte unreachable: after N consecutive cycles, once; cleared once', () => {
+    const down = cycle({ airbyteUnavailable: true, ok: false }, [connection({ outcome: 'error' })]);
+    expect(run([down, down, cycle(), down, down, down, down, cycle()], 3)).toEqual([[], [], [], [], [], ['started:airbyte_unreachable'], [], ['cleared:airbyte_unreachable']]);
+  });
+
+  test('an active alert loaded after a restart is not announced again', () => {
+    const previous = new Map<string, ActiveAlert>([['wal_lag:s', { key: 'wal_lag:s', kind: 'wal_lag', message: 'm', since: now }]]);
+    const again = evaluateAlerts(cycle({ wal: wal(slot({ lagBytes: 500 })) }), previous, { unreachableCycles: 3, unreachableStreak: 0, now });
+    expect(again.notifications).toEqual([]);
+    expect([...again.active.keys()]).toEqual(['wal_lag:s']);
+  });
+});
+
+describe('WAL guard assessment', () => {
+  test.each([
+    [slot({ lagBytes: 101 }), { syncForLag: true, lagOverThreshold: true, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 100 }), { syncForLag: false, lagOverThreshold: false, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 500, walStatus: 'unreserved' }), { syncForLag: true, lagOverThreshold: true, slotLost: true, slotMissing: false }],
+    [slot({ lagBytes: 500, walStatus: 'lost' }), { syncForLag: false, lagOverThreshold: true, slotLost: true, slotMissing: false }],
+    [slot({ exists: false, lagBytes: null }), { syncForLag: false, lagOverThreshold: false, slotLost: false, slotMissing: true }],
+  ])('%o', (observation, expected) => {
+    expect(assessSlot(observation, 100)).toEqual(expected);
+  });
+  test('formatBytes', () => {
+    expect([formatBytes(512), formatBytes(1536), formatBytes(1024 ** 3)]).toEqual(['512 B', '1.5 KiB', '1 GiB']);
+  });
+});
+
+test('trigger reasons', () => {
+  const change = (reasons: string[]) => ({ schema: 'public', table: 't', reasons: reasons as never });
+  expect(classifyTrigger({ changes: [change(['never-synced'])], refreshSchema: false, walLag: false, previousJobFailed: false })).toBe('initial');
+  expect(classifyTrigger({ changes: [change(['cursor-moved'])], refreshSchema: false, walLag: true, previousJobFailed: false })).toBe('new_rows');
+  expect(classifyTrigger({ changes: [change(['cursor-moved'])], refreshSchema: false, walLag: false, previousJobFailed: true })).toBe('retry');
+  expect(classifyTrigger({ changes: [change(['columns-changed'])], refreshSchema: true, walLag: false, previousJobFailed: true })).toBe('schema_change');
+  expect(classifyTrigger({ changes: [], refreshSchema: false, walLag: true, previousJobFailed: false })).toBe('wal_lag');
+});
+
+test('health: 3 poll intervals, state database', () => {
+  const base = { startedAt: 0, pollIntervalMs: 1000, stateDatabase: { ok: true as const } };
+  expect(assessHealth({ ...base, now: 2500, lastActivityAt: 0 }).ok).toBe(true);
+  expect(assessHealth({ ...base, now: 3500, lastActivityAt: 0 })).toEqual({ ok: false, reason: 'the last cycle finished 3.5 s ago (limit: 3 poll intervals = 3.0 s)' });
+  expect(assessHealth({ ...base, now: 3500, lastActivityAt: undefined }).reason).toContain('no cycle has finished since the start');
+  expect(assessHealth({ ...base, now: 10, lastActivityAt: 5, stateDatabase: { ok: false, error: 'ECONNREFUSED' } })).toEqual({ ok: false, reason: 'state database does not answer: ECONNREFUSED' });
+});
+
+test('status page helpers escape and mark failed jobs', () => {
+  expect(escapeHtml('<a href="x">&\'')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
+  const job = (jobId: number, status: string, durationSeconds: number) => ({ jobId, status, failed: status === 'failed', origin: 'triggered', triggerReason: null, requestedAt: '', endedAt: '', durationSeconds, error: null, url: null });
+  const svg = sparkline([job(1, 'succeeded', 10), job(2, 'failed', 20)]);
+  expect(svg.match(/<circle/g)).toHaveLength(2);
+  expect(svg.match(/dot-failed/g)).toHaveLength(1);
+  expect(describeWebhook('https://hooks.slack.com/services/T1/B2/secret')).toBe('https://hooks.slack.com/…');
+});
+
+describe('settings for operations', () => {
+  const base = { SOURCE_DATABASE_URL: 'postgres://app:pw@db.internal:5432/app', AIRBYTE_CLIENT_ID: 'id', AIRBYTE_CLIENT_SECRET: 'secret', AIRBYTE_CONNECTION_ID: ID };
+  const error = (env: Record<string, string>): ConfigurationError => {
+    try {
+      loadSettings(env);
+    } catch (e) {
+      if (e instanceof ConfigurationError) return e;
+      throw e;
+    }
+    throw new Error('expected a ConfigurationError');
+  };
+  test('defaults', () => {
+    const settings = loadSettings(base);
+    expect(settings).toMatchObject({ walLagAlertBytes: 1024 ** 3, http: { host: '127.0.0.1', port: 8089 }, airbyteUiUrl: 'http://localhost:8000', alertUnreachableCycles: 3 });
+    expect(settings.source).toEqual({ replicationSlot: undefined, publication: undefined, airbyteUser: 'app', adminDatabaseUrl: base.SOURCE_DATABASE_URL });
+    expect(loadSettings({ ...base, CDC_ENVIRONMENT: 'pr-12' }).source).toMatchObject({ replicationSlot: 'airbyte_pr_12_slot', publication: 'airbyte_pr_12_publication' });
+    expect(loadSettings({ ...base, WAL_LAG_ALERT_BYTES: '512MiB', ORCHESTRATOR_HTTP_ADDR: 'off' })).toMatchObject({ walLagAlertBytes: 512 * 1024 ** 2, http: null });
+    expect(loadSettings({ ...base, ORCHESTRATOR_HTTP_ADDR: '0.0.0.0:9000', ORCHESTRATOR_HTTP_ALLOW_REMOTE: 'true' }).http).toEqual({ host: '0.0.0.0', port: 9000 });
+  });
+  test.each([
+    [{ REPLICATION_SLOT: 'rds_x' }, 'REPLICATION_SLOT', /reserved by RDS/],
+    [{ REPLICATION_SLOT: 'Bad-Slot' }, 'REPLICATION_SLOT', /lowercase/],
+    [{ WAL_LAG_ALERT_BYTES: 'lots' }, 'WAL_LAG_ALERT_BYTES', /bytes/],
+    [{ ORCHESTRATOR_HTTP_ADDR: '0.0.0.0:8089' }, 'ORCHESTRATOR_HTTP_ADDR', /not a loopback address.*ORCHESTRATOR_HTTP_ALLOW_REMOTE/],
+    [{ ORCHESTRATOR_HTTP_ADDR: '8089' }, 'ORCHESTRATOR_HTTP_ADDR', /host:port/],
+    [{ ALERT_WEBHOOK_URL: 'not a url' }, 'ALERT_WEBHOOK_URL', /valid URL/],
+    [{ ALERT_UNREACHABLE_CYCLES: '0' }, 'ALERT_UNREACHABLE_CYCLES', /whole number/],
+    [{ CDC_ENVIRONMENT: 'a b' }, 'CDC_ENVIRONMENT', /environment name/],
+  ])('%o → error naming %s', (override, variable, message) => {
+    const e = error({ ...base, ...override });
+    expect(e.variable).toBe(variable);
+    expect(e.message).toMatch(message);
+  });
+});
