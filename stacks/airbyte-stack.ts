@@ -109,8 +109,15 @@ export class AirbyteStack extends TerraformStack {
       cronExpression: env.airbyte.schedule.type === 'cron' ? env.airbyte.schedule.cronExpression : undefined,
     });
 
+    const cdcNames =
+      source.replication.method === 'cdc'
+        ? { replicationSlot: source.replication.replicationSlot, publication: source.replication.publication }
+        : {};
     this.orchestratorConfig = {
       version: 1,
+      // prepare-source / retire-source / the WAL guard act on the same slot and publication
+      // the Airbyte source reads.
+      ...cdcNames,
       connections: [
         {
           connectionId: this.pipeline.connectionId,

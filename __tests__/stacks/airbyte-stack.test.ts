@@ -80,6 +80,7 @@ describe('<env>-airbyte', () => {
     const value = String(parameter.value);
     expect(value).toMatch(/"connectionId" = airbyte_connection\.[^.]+\.connection_id/);
     expect(value).toContain('"version" = 1');
+    expect(value).toContain('"replicationSlot" = "airbyte_dev_slot", "publication" = "airbyte_dev_publication"');
     expect(value).toContain('"tables" = [{"schema" = "public", "table" = "customers"}, {"schema" = "public", "table" = "orders"}]');
   });
 });
