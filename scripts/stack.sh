@@ -323,6 +323,10 @@ destroy() {
   elif [ "$(stack_query "$env_name-aws" 'Object.keys(j.resource?.aws_db_instance ?? {}).length')" != 0 ]; then
     log "retire-source not needed: $env_name has its own database, and its replication slot goes with it"
   else
+    # The publication belongs to the admin login that prepare-source ran as, and the database is
+    # private: the caller provides a URL that reaches it (e.g. an SSM port forward through the host).
+    [ -n "${SOURCE_DATABASE_URL:-}" ] \
+      || die "the source database is shared, so $env_name's replication slot must be dropped first: set SOURCE_DATABASE_URL to an admin login of that database reachable from here (e.g. aws ssm start-session --target <airbyte host> --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters host=<db address>,portNumber=5432,localPortNumber=15432), or drop the slot by hand and rerun with --skip-retire-source"
     log "the source database is shared: dropping $env_name's replication slot (npm run orchestrator -- retire-source --confirm)"
     CDC_ENVIRONMENT=$env_name npm run --silent orchestrator -- retire-source --confirm \
       || die "retire-source failed, so nothing was destroyed: an orphaned slot keeps WAL on the shared source. Fix it, or drop the slot by hand and rerun with --skip-retire-source"

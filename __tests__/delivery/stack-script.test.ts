@@ -191,7 +191,7 @@ describe('scripts/stack.sh destroy', () => {
   });
 
   test('runs retire-source first when the source database is shared', () => {
-    const r = run(['destroy', 'pr-7'], { synth: withSharedSource() });
+    const r = run(['destroy', 'pr-7'], { synth: withSharedSource(), env: { SOURCE_DATABASE_URL: 'postgres://admin@localhost:15432/app' } });
     expect(r.status).toBe(0);
     expect(r.calls.filter((c) => c.startsWith('npm') || /^cdktf destroy/.test(c)).map((c) => (c.startsWith('cdktf') ? c.split(' ').slice(0, 3).join(' ') : c))).toEqual([
       'npm run --silent orchestrator -- retire-source --confirm',
@@ -201,8 +201,16 @@ describe('scripts/stack.sh destroy', () => {
     ]);
   });
 
+  test('a shared source without SOURCE_DATABASE_URL stops before anything is destroyed', () => {
+    const r = run(['destroy', 'pr-7'], { synth: withSharedSource(), env: { SOURCE_DATABASE_URL: '' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("the source database is shared, so pr-7's replication slot must be dropped first: set SOURCE_DATABASE_URL");
+    expect(r.calls.some((c) => c.startsWith('npm'))).toBe(false);
+    expect(stackActions(r.calls)).toEqual([]);
+  });
+
   test('a failed retire-source destroys nothing; --skip-retire-source skips it', () => {
-    const failed = run(['destroy', 'pr-7'], { synth: withSharedSource(), env: { STUB_NPM_EXIT: '1' } });
+    const failed = run(['destroy', 'pr-7'], { synth: withSharedSource(), env: { STUB_NPM_EXIT: '1', SOURCE_DATABASE_URL: 'postgres://admin@localhost:15432/app' } });
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('retire-source failed, so nothing was destroyed');
     expect(stackActions(failed.calls)).toEqual([]);
