@@ -91,3 +91,58 @@ test('SourceProbe re-reads max(cursor) only for tables whose counters moved, plu
   await probe.observe(tables);
   expect(counting.trips).toBe(2);
 });
+
+/** A source whose statistics lag: counters never move, only the WAL position and the cursor do. */
+function laggingStatsSource() {
+  const state = { lsn: '0/1000', cursor: '2024-01-01 00:00:00+00', maxReads: 0, trips: 0 };
+  const db: Queryable = {
+    query: async (text: string) => {
+      state.trips += 1;
+      if (text.includes('WITH wanted')) {
+        return {
+          rows: [{ ord: 1, exists: true, has_cursor: true, cursor_indexed: true, modification_count: '7', storage_id: '16384', wal_lsn: state.lsn, column_hash: 'h' }],
+        } as never;
+      }
+      if (text.includes('query_to_xml')) {
+        state.maxReads += 1;
+        return { rows: [{ i: 0, m: state.cursor }] } as never;
+      }
+      if (text.includes('pg_current_wal_lsn')) return { rows: [{ lsn: state.lsn }] } as never;
+      throw new Error(`unexpected query: ${text}`);
+    },
+  };
+  return { db, state };
+}
+
+test('a commit moves the WAL position, so its row is seen on the next cycle before the statistics show it', async () => {
+  const { db, state } = laggingStatsSource();
+  const probe = new SourceProbe(db, { fullSweepMs: 3_600_000 });
+  const table: WatchedTable = { schema: 'public', table: 'orders', cursorColumn: 'updated_at' };
+  await probe.observe([table]);
+  expect(state.maxReads).toBe(1);
+
+  await probe.observe([table]);
+  expect(state.maxReads).toBe(1); // nothing written anywhere: catalog only
+
+  state.lsn = '0/2000';
+  state.cursor = '2024-01-01 00:00:05+00';
+  const [seen] = await probe.observe([table]);
+  expect(state.maxReads).toBe(2);
+  expect(seen.cursor).toBe('2024-01-01 00:00:05+00');
+});
+
+test('settle() makes the orchestrator\'s own writes count as seen, so an idle source stays on the cheap path', async () => {
+  const { db, state } = laggingStatsSource();
+  const probe = new SourceProbe(db, { fullSweepMs: 3_600_000 });
+  const table: WatchedTable = { schema: 'public', table: 'orders', cursorColumn: 'updated_at' };
+  await probe.observe([table]);
+  state.lsn = '0/3000'; // our state writes after the cycle
+  await probe.settle();
+  state.trips = 0;
+  await probe.observe([table]);
+  expect(state.maxReads).toBe(1);
+  expect(state.trips).toBe(1);
+  state.lsn = '0/3100'; // a source commit after that
+  await probe.observe([table]);
+  expect(state.maxReads).toBe(2);
+});

@@ -280,6 +280,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         }
         const summary = await runner.runCycle();
         await monitor.afterCycle(summary);
+        // Our own state writes land in the source's WAL when both share a server; mark them as
+        // seen so an idle source keeps its cheap cycles (see SourceProbe).
+        if (sharesServer(settings.sourceDatabaseUrl, settings.stateDatabaseUrl)) await runner.settleSourceWal();
         const level = summary.ok || summary.interrupted ? 'info' : 'error';
         logger[level]('cycle finished', { ok: summary.ok, durationMs: summary.durationMs, jobs: summary.connections.flatMap((c) => c.jobs) });
         await sleep(settings.pollIntervalMs, options.signal);
@@ -363,4 +366,13 @@ async function sourceCommand(command: 'prepare-source' | 'retire-source', settin
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Whether two PostgreSQL URLs point at the same server (host and port): one WAL stream. */
+export function sharesServer(a: string, b: string): boolean {
+  const server = (url: string) => {
+    const parsed = new URL(url);
+    return `${parsed.hostname || parsed.searchParams.get('host') || 'localhost'}:${parsed.port || parsed.searchParams.get('port') || '5432'}`;
+  };
+  return server(a) === server(b);
 }

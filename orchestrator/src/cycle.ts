@@ -113,6 +113,15 @@ export class CycleRunner {
     };
   }
 
+  /** Marks the source WAL written so far as seen (our own state writes); failures only logged. */
+  async settleSourceWal(): Promise<void> {
+    try {
+      await this.probe.settle();
+    } catch (error) {
+      this.deps.logger.warn('cannot read the source WAL position; the next cycle re-reads every cursor', { error: (error as Error).message });
+    }
+  }
+
   /** One query: the slot's state and lag. A failure is reported, never fatal to the cycle. */
   private async checkWal(): Promise<WalGuardResult | undefined> {
     const guard = this.deps.walGuard;

@@ -59,6 +59,7 @@ SELECT
    + pg_catalog.pg_stat_get_tuples_updated(c.oid)
    + pg_catalog.pg_stat_get_tuples_deleted(c.oid))::text AS modification_count,
   pg_catalog.pg_relation_filenode(c.oid)::text AS storage_id,
+  pg_catalog.pg_current_wal_lsn()::text AS wal_lsn,
   (
     SELECT md5(string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum))
     FROM pg_catalog.pg_attribute a
@@ -77,6 +78,7 @@ interface CatalogRow extends Record<string, unknown> {
   cursor_indexed: boolean;
   modification_count: string | null;
   storage_id: string | null;
+  wal_lsn: string;
   column_hash: string | null;
 }
 
@@ -124,11 +126,18 @@ interface CatalogEntry {
   readonly columnHash: string | null;
 }
 
-async function readCatalog(db: Queryable, tables: readonly WatchedTable[]): Promise<CatalogEntry[]> {
+interface Catalog {
+  readonly entries: CatalogEntry[];
+  /** The server's WAL write position when the catalog was read (same for every row). */
+  readonly walLsn: string | null;
+}
+
+async function readCatalog(db: Queryable, tables: readonly WatchedTable[]): Promise<Catalog> {
   const catalog = await db.query<CatalogRow>(CATALOG_QUERY, [tables.map((t) => t.schema), tables.map((t) => t.table), tables.map((t) => t.cursorColumn)]);
   const byOrd = new Map<number, CatalogRow>();
   for (const row of catalog.rows) byOrd.set(Number(row.ord), row);
-  return tables.map((_table, index) => {
+  const walLsn = catalog.rows.length > 0 ? String(catalog.rows[0].wal_lsn) : null;
+  const entries = tables.map((_table, index) => {
     const row = byOrd.get(index + 1);
     const exists = Boolean(row?.exists);
     return {
@@ -140,6 +149,7 @@ async function readCatalog(db: Queryable, tables: readonly WatchedTable[]): Prom
       columnHash: exists ? row?.column_hash ?? null : null,
     };
   });
+  return { entries, walLsn };
 }
 
 function toObservation(table: WatchedTable, entry: CatalogEntry, cursor: string | null): TableObservation {
@@ -158,10 +168,10 @@ function toObservation(table: WatchedTable, entry: CatalogEntry, cursor: string 
 /** Full observation: the catalog query, then max(cursor) of every table, in two round trips. */
 export async function probeTables(db: Queryable, tables: readonly WatchedTable[]): Promise<TableObservation[]> {
   if (tables.length === 0) return [];
-  const catalog = await readCatalog(db, tables);
-  const wanted = tables.map((table, index) => ({ index, table })).filter(({ index }) => catalog[index].hasCursor);
+  const { entries } = await readCatalog(db, tables);
+  const wanted = tables.map((table, index) => ({ index, table })).filter(({ index }) => entries[index].hasCursor);
   const cursors = await queryMaxCursors(db, wanted);
-  return tables.map((table, index) => toObservation(table, catalog[index], cursors.get(index) ?? null));
+  return tables.map((table, index) => toObservation(table, entries[index], cursors.get(index) ?? null));
 }
 
 export interface SourceProbeOptions {
@@ -173,12 +183,20 @@ export interface SourceProbeOptions {
 /**
  * The probe a long-running orchestrator uses. The catalog query (one round trip, cheap) runs every
  * cycle; max(cursor) (one more round trip, costs a plan + index probe per table) is re-read only
- * for tables whose change counters, storage or columns moved since this probe last looked, plus a
- * full sweep every `fullSweepMs`. A committed change always moves the counters, so this delays
- * the cursor reading by at most the statistics flush delay (about 1 s; see README), never skips it.
+ * when something may have changed:
+ * - the server's WAL position moved since the table's cursor was last read (any commit moves it,
+ *   at once), so a new or updated row is seen on the next cycle without waiting for statistics;
+ * - the table's change counters, storage or columns moved (the counters are published late, up to
+ *   PGSTAT_IDLE_INTERVAL = 10 s, but cannot miss a committed change: they are the safety net);
+ * - a full sweep every `fullSweepMs`.
+ * On an idle server the cycle is the catalog query alone. `settle()` marks the orchestrator's own
+ * writes (state in the same cluster) as seen, so they do not force a sweep on their own.
  */
 export class SourceProbe {
-  private readonly memory = new Map<string, { readonly modificationCount: string | null; readonly storageId: string | null; readonly columnHash: string | null; readonly cursor: string | null; readonly at: number }>();
+  private readonly memory = new Map<
+    string,
+    { readonly modificationCount: string | null; readonly storageId: string | null; readonly columnHash: string | null; readonly cursor: string | null; readonly at: number; walLsn: string | null }
+  >();
   private readonly now: () => number;
 
   constructor(
@@ -190,7 +208,7 @@ export class SourceProbe {
 
   async observe(tables: readonly WatchedTable[]): Promise<TableObservation[]> {
     if (tables.length === 0) return [];
-    const catalog = await readCatalog(this.db, tables);
+    const { entries: catalog, walLsn } = await readCatalog(this.db, tables);
     const now = this.now();
     const keyOf = (table: WatchedTable): string => JSON.stringify([table.schema, table.table, table.cursorColumn]);
     const wanted = tables
@@ -202,6 +220,8 @@ export class SourceProbe {
         return (
           !remembered ||
           now - remembered.at >= this.options.fullSweepMs ||
+          walLsn === null ||
+          remembered.walLsn !== walLsn ||
           remembered.modificationCount !== entry.modificationCount ||
           remembered.storageId !== entry.storageId ||
           remembered.columnHash !== entry.columnHash
@@ -213,9 +233,21 @@ export class SourceProbe {
       const entry = catalog[index];
       const fresh = cursors.has(index);
       const cursor = fresh ? cursors.get(index) ?? null : this.memory.get(key)?.cursor ?? null;
-      if (fresh) this.memory.set(key, { modificationCount: entry.modificationCount, storageId: entry.storageId, columnHash: entry.columnHash, cursor, at: now });
+      if (fresh) this.memory.set(key, { modificationCount: entry.modificationCount, storageId: entry.storageId, columnHash: entry.columnHash, cursor, at: now, walLsn });
       return toObservation(table, entry, cursor);
     });
+  }
+
+  /**
+   * Declares the WAL written since the last observation as the orchestrator's own (state writes),
+   * one round trip. A source commit that lands in the same instant is then found by its change
+   * counters instead (a few seconds later), never lost.
+   */
+  async settle(): Promise<void> {
+    if (this.memory.size === 0) return;
+    const result = await this.db.query<{ lsn: string }>('SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn');
+    const lsn = result.rows[0]?.lsn ?? null;
+    for (const entry of this.memory.values()) entry.walLsn = lsn;
   }
 
   /** Forgets what was seen, so the next observation re-reads every cursor. */
