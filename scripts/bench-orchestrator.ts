@@ -187,7 +187,11 @@ async function bench(): Promise<void> {
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
     for (const row of rows) console.log(line(row));
-    console.log('\nLatency: daemon polling every 50 ms, writer committing every ~0.2 s. It is dominated by when the writer publishes its table statistics (0-10 s, PGSTAT_IDLE_INTERVAL); in production add up to POLL_INTERVAL_SECONDS.');
+    console.log(
+      '\nLatency: daemon polling every 50 ms, writer committing every ~0.2 s. A commit moves the WAL position, so the next cycle re-reads every cursor ' +
+        '("one table changed" = catalog + that sweep); rows the cursor cannot show (deletes, late-dated rows) wait for the table statistics ' +
+        '(0-10 s, PGSTAT_IDLE_INTERVAL). In production add up to POLL_INTERVAL_SECONDS.',
+    );
   } finally {
     cluster.stop();
   }
