@@ -187,15 +187,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     }
     clients.push(sourceClient);
 
-    const airbyte = new AirbyteClient({
-      apiUrl: settings.airbyteApiUrl,
-      configApiUrl: settings.airbyteConfigApiUrl,
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      requestTimeoutMs: settings.httpTimeoutMs,
-      retry: settings.retry,
-      logger,
-    });
+    const airbyte = airbyteClientFor(settings, logger);
     const metrics = new OrchestratorMetrics();
     const monitor = new Monitor({
       store: operations,
@@ -315,15 +307,7 @@ async function sourceCommand(command: 'prepare-source' | 'retire-source', settin
   const publication = settings.source.publication as string;
   let tables: TableName[] = [];
   if (command === 'prepare-source') {
-    const airbyte = new AirbyteClient({
-      apiUrl: settings.airbyteApiUrl,
-      configApiUrl: settings.airbyteConfigApiUrl,
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      requestTimeoutMs: settings.httpTimeoutMs,
-      retry: settings.retry,
-      logger,
-    });
+    const airbyte = airbyteClientFor(settings, logger);
     try {
       for (const connection of settings.connections) {
         const watched = connection.tables ?? (await airbyte.getConnection(connection.connectionId)).streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name }));
@@ -375,4 +359,17 @@ export function sharesServer(a: string, b: string): boolean {
     return `${parsed.hostname || parsed.searchParams.get('host') || 'localhost'}:${parsed.port || parsed.searchParams.get('port') || '5432'}`;
   };
   return server(a) === server(b);
+}
+
+/** The Airbyte API client as configured by the settings (one place for every command). */
+function airbyteClientFor(settings: Settings, logger: Logger): AirbyteClient {
+  return new AirbyteClient({
+    apiUrl: settings.airbyteApiUrl,
+    configApiUrl: settings.airbyteConfigApiUrl,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    requestTimeoutMs: settings.httpTimeoutMs,
+    retry: settings.retry,
+    logger,
+  });
 }

@@ -1,7 +1,7 @@
 // State-database reads and writes for operators: the slot's last observation, active alerts, and
 // the rows behind the status page / `status --json` / metrics gauges.
+import { SchemaTables } from './schema-tables';
 import { ActiveAlert, AlertKind } from './alerts';
-import { Queryable, quoteIdentifier } from './source-probe';
 import { SlotObservation } from './wal-guard';
 
 export interface StoredSlotState extends SlotObservation {
@@ -46,20 +46,7 @@ export interface OperationsSnapshot {
   readonly alerts: readonly AlertRow[];
 }
 
-export class OperationsStore {
-  private readonly schemaSql: string;
-
-  constructor(
-    private readonly db: Queryable,
-    readonly schema: string,
-  ) {
-    this.schemaSql = quoteIdentifier(schema);
-  }
-
-  private table(name: string): string {
-    return `${this.schemaSql}.${quoteIdentifier(name)}`;
-  }
-
+export class OperationsStore extends SchemaTables {
   async saveSlotState(observation: SlotObservation | undefined, slotName: string, thresholdBytes: number, error?: string): Promise<void> {
     await this.db.query(
       `INSERT INTO ${this.table('wal_guard_state')} AS w (slot_name, observed_at, slot_exists, active, wal_status, lag_bytes, retained_bytes, threshold_bytes, error)

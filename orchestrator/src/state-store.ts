@@ -1,8 +1,8 @@
 // Persistent state in the state database: migrations, the single-orchestrator lock, watermarks,
 // the job in flight and the job history. Every multi-row change is one transaction.
+import { SchemaTables } from './schema-tables';
 import { ObservedWatermark, SyncedWatermark, TableChange, TriggerReason } from './decision';
 import { MIGRATIONS } from './migrations';
-import { Queryable, quoteIdentifier } from './source-probe';
 
 export type JobOrigin = 'triggered' | 'attached';
 
@@ -45,20 +45,7 @@ export function tableKey(schema: string, table: string): string {
   return JSON.stringify([schema, table]);
 }
 
-export class StateStore {
-  private readonly schemaSql: string;
-
-  constructor(
-    private readonly db: Queryable,
-    readonly schema: string,
-  ) {
-    this.schemaSql = quoteIdentifier(schema);
-  }
-
-  private table(name: string): string {
-    return `${this.schemaSql}.${quoteIdentifier(name)}`;
-  }
-
+export class StateStore extends SchemaTables {
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
     await this.db.query('BEGIN');
     try {
