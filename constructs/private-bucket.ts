@@ -9,8 +9,19 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 
 export interface PrivateBucketProps {
-  /** Bucket name prefix; Terraform appends a unique suffix so names never collide across accounts. */
-  readonly namePrefix: string;
+  /**
+   * Bucket name prefix; Terraform appends a unique suffix so names never collide across accounts.
+   * Exactly one of `namePrefix` / `bucketName`.
+   */
+  readonly namePrefix?: string;
+  /** Exact bucket name, for buckets others must find by name (e.g. Terraform state). */
+  readonly bucketName?: string;
+  /**
+   * Make `terraform destroy` of the bucket fail (lifecycle prevent_destroy): for buckets whose
+   * loss loses everything else, such as Terraform state.
+   * @default false
+   */
+  readonly preventDestroy?: boolean;
   /** KMS key (ARN) for SSE-KMS default encryption. */
   readonly kmsKeyArn: string;
   /**
@@ -33,13 +44,21 @@ export class PrivateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
-    if (!/^[a-z0-9][a-z0-9-]{0,36}$/.test(props.namePrefix)) {
+    if ((props.namePrefix === undefined) === (props.bucketName === undefined)) {
+      throw new InvalidPropsError(`PrivateBucket ${this.node.path}: set exactly one of namePrefix (generated unique name) or bucketName (exact name)`);
+    }
+    if (props.namePrefix !== undefined && !/^[a-z0-9][a-z0-9-]{0,36}$/.test(props.namePrefix)) {
       throw new InvalidPropsError(`PrivateBucket ${this.node.path}: namePrefix ${JSON.stringify(props.namePrefix)} must be 1–37 lowercase letters, digits or hyphens`);
     }
+    if (props.bucketName !== undefined && !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(props.bucketName)) {
+      throw new InvalidPropsError(`PrivateBucket ${this.node.path}: bucketName ${JSON.stringify(props.bucketName)} must be 3–63 lowercase letters, digits or hyphens (no dots: TLS breaks on them)`);
+    }
     this.bucket = new S3Bucket(this, 'bucket', {
-      bucketPrefix: `${props.namePrefix}-`,
+      bucketPrefix: props.namePrefix !== undefined ? `${props.namePrefix}-` : undefined,
+      bucket: props.bucketName,
       forceDestroy: props.forceDestroy ?? false,
       tags: props.tags,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;

@@ -1,3 +1,4 @@
+import { PrivateBucket } from '../constructs/private-bucket';
 import { Construct } from 'constructs';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
@@ -9,11 +10,6 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { IamWorkloadIdentityPool } from '@cdktf/provider-google/lib/iam-workload-identity-pool';
 import { IamWorkloadIdentityPoolProvider } from '@cdktf/provider-google/lib/iam-workload-identity-pool-provider';
@@ -92,44 +88,12 @@ export class BootstrapStack extends TerraformStack {
       deletionWindowInDays: 30,
     });
     new KmsAlias(this, 'state-key-alias', { name: `alias/cdc-terraform-state-${config.name}`, targetKeyId: this.stateKey.keyId });
-    this.stateBucket = new S3Bucket(this, 'state-bucket', {
-      bucket: aws.stateBucketName,
-      forceDestroy: false,
-      // Losing the bucket loses every environment's state: make destroying it a code change.
-      lifecycle: { preventDestroy: true },
-    });
-    new S3BucketPublicAccessBlock(this, 'state-public-access-block', {
-      bucket: this.stateBucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketVersioningA(this, 'state-versioning', {
-      bucket: this.stateBucket.id,
-      versioningConfiguration: { status: 'Enabled' },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'state-encryption', {
-      bucket: this.stateBucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.stateKey.arn }, bucketKeyEnabled: true }],
-    });
-    new S3BucketOwnershipControls(this, 'state-ownership', {
-      bucket: this.stateBucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-    const tlsOnly = new DataAwsIamPolicyDocument(this, 'state-tls-only', {
-      statement: [
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          actions: ['s3:*'],
-          resources: [this.stateBucket.arn, `${this.stateBucket.arn}/*`],
-          principals: [{ type: '*', identifiers: ['*'] }],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
-      ],
-    });
-    new S3BucketPolicy(this, 'state-bucket-policy', { bucket: this.stateBucket.id, policy: tlsOnly.json });
+    // Losing the bucket loses every environment's state: destroying it takes a code change.
+    this.stateBucket = new PrivateBucket(this, 'state', {
+      bucketName: aws.stateBucketName,
+      kmsKeyArn: this.stateKey.arn,
+      preventDestroy: true,
+    }).bucket;
 
     // ---- GitHub OIDC and roles ---------------------------------------------------------------
     const oidcProviderArn =
