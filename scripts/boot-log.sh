@@ -2,6 +2,11 @@
 # Shows the Airbyte host's boot log over SSM (the host has no inbound ports), to see how far the
 # user-data got and which step failed.
 set -euo pipefail
+script_dir=${BASH_SOURCE[0]%/*}
+[ "$script_dir" != "${BASH_SOURCE[0]}" ] || script_dir=.
+# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
+source "$script_dir/lib/airbyte-host.sh"
+
 
 BOOT_LOG=/var/log/airbyte-host-boot.log
 CLOUD_INIT_LOG=/var/log/cloud-init-output.log
@@ -64,16 +69,7 @@ fi
 awsc() { aws ${aws_args[@]+"${aws_args[@]}"} "$@"; }
 
 if [ -z "$instance_id" ]; then
-  found=$(awsc ec2 describe-instances \
-    --filters "Name=tag:Environment,Values=$env_name" "Name=tag:Role,Values=airbyte-host" "Name=instance-state-name,Values=running" \
-    --query 'Reservations[].Instances[].InstanceId' --output text) \
-    || die "could not list instances (check your AWS credentials and region)"
-  read -r -a ids <<<"$found"
-  case ${#ids[@]} in
-    0) die "no running instance tagged Environment=$env_name, Role=airbyte-host (is the $env_name-aws stack deployed, and is this the right region?)" ;;
-    1) instance_id=${ids[0]} ;;
-    *) die "several running instances tagged Environment=$env_name, Role=airbyte-host: ${ids[*]}; pick one with --instance-id" ;;
-  esac
+  instance_id=$(find_airbyte_host "$env_name") || exit 1
 fi
 
 if [ "$follow" = 1 ]; then

@@ -2,6 +2,11 @@
 # Port-forwards localhost to the Airbyte port of an environment's host over SSM Session Manager:
 # the host has no inbound rules, so this is how the UI and the <env>-airbyte stack reach Airbyte.
 set -euo pipefail
+script_dir=${BASH_SOURCE[0]%/*}
+[ "$script_dir" != "${BASH_SOURCE[0]}" ] || script_dir=.
+# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
+source "$script_dir/lib/airbyte-host.sh"
+
 
 usage() {
   cat <<'USAGE'
@@ -53,18 +58,8 @@ command -v aws >/dev/null || die "the AWS CLI (v2) is not installed or not on PA
 command -v session-manager-plugin >/dev/null \
   || die "the Session Manager plugin for the AWS CLI is not installed (no session-manager-plugin on PATH)"
 
-# ${a[@]+...} keeps an empty array safe under set -u in the bash 3.2 that macOS ships.
 if [ -z "$instance_id" ]; then
-  found=$(aws ${aws_args[@]+"${aws_args[@]}"} ec2 describe-instances \
-    --filters "Name=tag:Environment,Values=$env_name" "Name=tag:Role,Values=airbyte-host" "Name=instance-state-name,Values=running" \
-    --query 'Reservations[].Instances[].InstanceId' --output text) \
-    || die "could not list instances (check your AWS credentials and region)"
-  read -r -a ids <<<"$found"
-  case ${#ids[@]} in
-    0) die "no running instance tagged Environment=$env_name, Role=airbyte-host (is the $env_name-aws stack deployed, and is this the right region?)" ;;
-    1) instance_id=${ids[0]} ;;
-    *) die "several running instances tagged Environment=$env_name, Role=airbyte-host: ${ids[*]}; pick one with --instance-id" ;;
-  esac
+  instance_id=$(find_airbyte_host "$env_name") || exit 1
 fi
 
 echo "Forwarding localhost:$local_port to $instance_id:$remote_port (environment $env_name); Ctrl-C stops it." >&2
