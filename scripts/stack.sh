@@ -271,14 +271,19 @@ wait_for_airbyte() {
 }
 
 # ---- commands ---------------------------------------------------------------------------------
-prepare() {
-  select_environment
+# Tools, credentials, one synth, then the checks that read the synthesized stacks.
+preflight() {
   require_tools
   check_aws_credentials
   check_gcp_credentials
   synth
   check_target_account
   check_remote_state
+}
+
+prepare() {
+  select_environment
+  preflight
 }
 
 deploy() {
@@ -311,12 +316,7 @@ destroy() {
   if ! $ephemeral && ! $confirm_persistent; then
     die "refusing to destroy '$env_name', which is not an ephemeral environment: lift deletion protection in config/environments/$env_name.ts, then rerun with --confirm-persistent"
   fi
-  require_tools
-  check_aws_credentials
-  check_gcp_credentials
-  synth
-  check_target_account
-  check_remote_state
+  preflight
 
   if $skip_retire; then
     log "retire-source skipped (--skip-retire-source)"
