@@ -102,10 +102,14 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-page.png'), fullPage: true });
 
     // status --json: the same model
-    let json = '';
-    expect(await main(['status', '--json'], { env, stdout: (t) => (json += t), stderr: () => undefined })).toBe(0);
-    const model = JSON.parse(json);
-    expect(model.connections[0]).toMatchObject({ connectionId: CONNECTION_ID, lastJob: expect.objectContaining({ failed: true }) });
+    // Like the page, read it while no retry is in flight (a retry's own last job is "running").
+    const model = await waitFor('status --json to show the failed job', async () => {
+      let json = '';
+      expect(await main(['status', '--json'], { env, stdout: (t) => (json += t), stderr: () => undefined })).toBe(0);
+      const parsed = JSON.parse(json);
+      return parsed.connections[0]?.lastJob?.status === 'running' ? undefined : parsed;
+    });
+    expect(model.connections[0]).toMatchObject({ connectionId: CONNECTION_ID, lastJob: expect.objectContaining({ failed: true, status: 'failed' }) });
     expect(model.connections[0].tables.map((t: { table: string }) => t.table)).toEqual(['customers', 'orders']);
     expect(model.slots[0]).toMatchObject({ slotName: SLOT, exists: true });
 
