@@ -58,7 +58,7 @@ function ensureBindings({ force = false } = {}) {
     process.exit(1);
   }
   fs.writeFileSync(stampFile, digest + '\n');
-  console.error('generate-bindings: .gen/providers/airbyte generated from provider-schemas/ (offline)');
+  console.error('generate-bindings: .gen/providers/airbyte generated from scripts/provider-schemas/ (offline)');
   return true;
 }
 

@@ -4,7 +4,7 @@
 // (the short name, not "namespace/name": a namespaced key misses and cdktf falls back to terraform).
 const path = require('path');
 
-const CACHE_DIR = path.join(__dirname, '..', 'provider-schemas');
+const CACHE_DIR = path.join(__dirname, 'provider-schemas');
 const AIRBYTE_CONSTRAINT = '~> 1.2';
 
 function cacheFileFor(shortName, constraint) {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 const root = path.join(__dirname, '..', '..');
-const snapshotFile = path.join(root, 'provider-schemas', 'airbyte@~%3E%201.2.json');
+const snapshotFile = path.join(root, 'scripts', 'provider-schemas', 'airbyte@~%3E%201.2.json');
 const referenceFile = path.join(root, '..', 'shared', 'reference', 'airbyte-provider-schema-1.2.0.json');
 const PROVIDER = 'registry.terraform.io/airbytehq/airbyte';
 
