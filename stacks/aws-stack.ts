@@ -142,6 +142,13 @@ export class AwsStack extends TerraformStack {
       recoveryWindowInDays: secretRecoveryWindowInDays,
     });
     this.airbyteCredentialsSecretArn = airbyteCredentials.arn;
+    // Filled by an operator (the webhook URL carries a token): the orchestrator reads it at start.
+    const alertWebhook = new SecretsmanagerSecret(this, 'alert-webhook', {
+      namePrefix: `${prefix}/alerts/webhook-url-`,
+      description: 'Slack-compatible webhook URL for orchestrator alerts (plain string); set it with aws secretsmanager put-secret-value',
+      kmsKeyId: key.keyArn,
+      recoveryWindowInDays: secretRecoveryWindowInDays,
+    });
 
     const assets = new PrivateBucket(this, 'assets', {
       namePrefix: `${prefix}-assets`,
@@ -169,13 +176,14 @@ export class AwsStack extends TerraformStack {
         env,
         airbyteCredentialsSecretArn: airbyteCredentials.arn,
         databaseSecretArn: this.database.credentialsSecretArn,
+        alertWebhookSecretArn: alertWebhook.arn,
         orchestratorConfigParameter: this.orchestratorConfigParameterName,
         assetBucket: assets.bucketName,
         assetKey: bundle.objectKey,
         assetSha256: bundle.sha256,
       }),
       grants: {
-        readSecretArns: [this.database.credentialsSecretArn],
+        readSecretArns: [this.database.credentialsSecretArn, alertWebhook.arn],
         writeSecretArns: [airbyteCredentials.arn],
         readParameterArns: [configParameterArn],
         readObjectArns: [bundle.objectArn],

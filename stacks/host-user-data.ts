@@ -4,7 +4,13 @@ import { HostUserDataProps, userDataForTerraform } from '../constructs/airbyte-h
 /** What the stack knows about the host beyond its environment: ARNs, names and the bundle. */
 export type HostUserDataInputs = { readonly env: ResolvedEnvironment } & Pick<
   HostUserDataProps,
-  'airbyteCredentialsSecretArn' | 'databaseSecretArn' | 'orchestratorConfigParameter' | 'assetBucket' | 'assetKey' | 'assetSha256'
+  | 'airbyteCredentialsSecretArn'
+  | 'databaseSecretArn'
+  | 'alertWebhookSecretArn'
+  | 'orchestratorConfigParameter'
+  | 'assetBucket'
+  | 'assetKey'
+  | 'assetSha256'
 >;
 
 /** abctl's low-resource mode is for hosts under Airbyte's recommended 4 vCPU / 16 GiB. */

@@ -9,6 +9,7 @@ import { CLIENT_ID, CLIENT_SECRET, DB_PASSWORD, hostSandbox, testProps, writeScr
 
 const props = testProps();
 const CONFIG = '{"connections":[{"id":"c0ffee00-0000-4000-8000-000000000001"}]}';
+const WEBHOOK_URL = 'https://hooks.slack.example/services/T000/B000/webhook-token-123';
 
 /** `Environment="A=1" "B=2"` lines of a unit file (values here hold no quotes or escapes). */
 function unitEnvironment(unit: string): Record<string, string> {
@@ -51,6 +52,7 @@ describe('fetch-env.js (the orchestrator unit ExecStartPre)', () => {
       username: 'cdc_replicator', password: DB_PASSWORD, host: 'dev-source.abc123xyz.eu-west-1.rds.amazonaws.com', port: 5432, dbname: 'app',
     }));
     sandbox.write(sandbox.parameterPath(props.orchestratorConfigParameter), CONFIG);
+    sandbox.write(sandbox.secretPath(props.alertWebhookSecretArn), WEBHOOK_URL);
   });
 
   function fetchEnv() {
@@ -65,6 +67,7 @@ describe('fetch-env.js (the orchestrator unit ExecStartPre)', () => {
       DATABASE_SECRET_ARN: props.databaseSecretArn,
       AIRBYTE_CREDENTIALS_SECRET_ARN: props.airbyteCredentialsSecretArn,
       ORCHESTRATOR_CONFIG_PARAMETER: props.orchestratorConfigParameter,
+      ALERT_WEBHOOK_SECRET_ARN: props.alertWebhookSecretArn,
       AIRBYTE_API_URL: 'http://localhost:8000/api/public/v1',
       AWS_REGION: 'eu-west-1',
     }));
@@ -80,7 +83,8 @@ describe('fetch-env.js (the orchestrator unit ExecStartPre)', () => {
     expect(fs.readFileSync(path.join(runtime, 'config.json'), 'utf8')).toBe(`${CONFIG}\n`);
 
     const env = parseEnvironmentFile(fs.readFileSync(envFile, 'utf8'));
-    expect(Object.keys(env).sort()).toEqual(['AIRBYTE_CLIENT_ID', 'AIRBYTE_CLIENT_SECRET', 'ORCHESTRATOR_CONFIG', 'SOURCE_DATABASE_URL']);
+    expect(Object.keys(env).sort()).toEqual(['AIRBYTE_CLIENT_ID', 'AIRBYTE_CLIENT_SECRET', 'ALERT_WEBHOOK_URL', 'ORCHESTRATOR_CONFIG', 'SOURCE_DATABASE_URL']);
+    expect(env.ALERT_WEBHOOK_URL).toBe(WEBHOOK_URL);
     expect(env.AIRBYTE_CLIENT_ID).toBe(CLIENT_ID);
     expect(env.AIRBYTE_CLIENT_SECRET).toBe(CLIENT_SECRET);
     expect(env.ORCHESTRATOR_CONFIG).toBe(path.join(runtime, 'config.json'));
@@ -91,6 +95,23 @@ describe('fetch-env.js (the orchestrator unit ExecStartPre)', () => {
     }));
     expect(new URL(env.SOURCE_DATABASE_URL).searchParams.get('sslmode')).toBe('require');
     expect(result.stdout).not.toContain(CLIENT_SECRET);
+  });
+
+  test('an alert webhook secret without a value yet: the service starts, alerts stay in the log', () => {
+    fs.rmSync(path.join(sandbox.dir, sandbox.secretPath(props.alertWebhookSecretArn)));
+    const result = fetchEnv();
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('alert webhook secret not readable (aws exited 254); alerts go to the log only');
+    const env = parseEnvironmentFile(fs.readFileSync(path.join(runtime, 'orchestrator.env'), 'utf8'));
+    expect(env).not.toHaveProperty('ALERT_WEBHOOK_URL');
+  });
+
+  test('an alert webhook that is not an https URL is refused without quoting it', () => {
+    sandbox.write(sandbox.secretPath(props.alertWebhookSecretArn), 'http://hooks.example/plain-token-456');
+    const result = fetchEnv();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('alert webhook secret: expected an https:// URL');
+    expect(result.stderr).not.toContain('plain-token-456');
   });
 
   test('a secret without a required key fails and names the key, not the values', () => {

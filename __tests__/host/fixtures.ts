@@ -22,6 +22,7 @@ export function testProps(overrides: Partial<HostUserDataProps> = {}): HostUserD
     lowResourceMode: false,
     airbyteCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/airbyte/api-credentials-AbCdEf',
     databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/cdc/replication-user-GhIjKl',
+    alertWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/cdc/alert-webhook-MnOpQr',
     orchestratorConfigParameter: '/dev/orchestrator/config',
     assetBucket: 'cdc-dev-assets',
     assetKey: 'orchestrator/orchestrator.js',

@@ -93,7 +93,10 @@ describe('<env>-aws: Airbyte host', () => {
       for (const resource of statement.resources) expect(resource).not.toMatch(/(^|[:/])\*$/);
       for (const action of statement.actions) expect(action).not.toContain('*');
     }
-    expect(bySid.ReadOwnSecrets.resources).toEqual([expect.stringMatching(/^\$\{aws_secretsmanager_secret\.source-db_credentials_.+\.arn\}$/)]);
+    expect(bySid.ReadOwnSecrets.resources).toEqual([
+      expect.stringMatching(/^\$\{aws_secretsmanager_secret\.source-db_credentials_.+\.arn\}$/),
+      '${aws_secretsmanager_secret.alert-webhook.arn}',
+    ]);
     expect(bySid.WriteAirbyteCredentials.resources).toEqual([expect.stringMatching(/^\$\{aws_secretsmanager_secret\.airbyte-api-credentials\.arn\}$/)]);
     expect(bySid.ReadOwnParameters.resources).toEqual([expect.stringMatching(/:parameter\/dev\/cdc\/orchestrator-config$/)]);
     expect(bySid.ReadOrchestratorBundle.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\..+\.arn\}\/orchestrator\/[0-9a-f]{16}\/orchestrator\.js$/)]);

@@ -15,6 +15,7 @@ AIRBYTE_PORT='8000'
 LOW_RESOURCE_MODE='false'
 AIRBYTE_CREDENTIALS_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:example-airbyte-api'
 DATABASE_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:example-database'
+ALERT_WEBHOOK_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:example-alert-webhook'
 ORCHESTRATOR_CONFIG_PARAMETER='/example/orchestrator/config'
 ASSET_BUCKET='example-assets'
 ASSET_KEY='orchestrator/orchestrator.js'
@@ -222,6 +223,15 @@ const vars = {
   AIRBYTE_CLIENT_SECRET: api.client_secret,
   ORCHESTRATOR_CONFIG: `${dir}/config.json`,
 };
+// Optional: an operator stores a Slack-compatible webhook URL (plain string) in this secret;
+// until then (no value yet) alerts only go to the log.
+if (env.ALERT_WEBHOOK_SECRET_ARN) {
+  let url = '';
+  try { url = aws(['secretsmanager', 'get-secret-value', '--secret-id', env.ALERT_WEBHOOK_SECRET_ARN, '--query', 'SecretString']); }
+  catch (e) { process.stderr.write(`alert webhook secret not readable (aws exited ${e.status}); alerts go to the log only\n`); }
+  if (url && !/^https:\/\/\S+$/.test(url)) throw new Error('alert webhook secret: expected an https:// URL');
+  if (url) vars.ALERT_WEBHOOK_URL = url;
+}
 const line = ([k, v]) => {
   if (/[\r\n]/.test(String(v))) throw new Error(`${k} contains a line break`);
   return `${k}="${String(v).replace(/[\\"`$]/g, '\\$&')}"\n`;
@@ -251,6 +261,7 @@ User=$SERVICE
 Group=$SERVICE
 Environment="HOME=/run/$SERVICE" "AWS_REGION=$REGION" "AIRBYTE_API_URL=http://localhost:$AIRBYTE_PORT/api/public/v1"
 Environment="DATABASE_SECRET_ARN=$DATABASE_SECRET_ARN"
+Environment="ALERT_WEBHOOK_SECRET_ARN=$ALERT_WEBHOOK_SECRET_ARN"
 Environment="AIRBYTE_CREDENTIALS_SECRET_ARN=$AIRBYTE_CREDENTIALS_SECRET_ARN"
 Environment="ORCHESTRATOR_CONFIG_PARAMETER=$ORCHESTRATOR_CONFIG_PARAMETER"
 Environment="NODE_EXTRA_CA_CERTS=$APP_DIR/rds-ca.pem"

@@ -18,6 +18,8 @@ export interface HostUserDataProps {
   readonly airbyteCredentialsSecretArn: string;
   /** Secret with `{username,password,host,port,dbname}` the orchestrator reads at start (may be a token). */
   readonly databaseSecretArn: string;
+  /** Secret an operator fills with the alert webhook URL (plain string); read at start if it has a value (may be a token). */
+  readonly alertWebhookSecretArn: string;
   /** SSM parameter (name or ARN) holding the orchestrator config JSON, read at start (may be a token). */
   readonly orchestratorConfigParameter: string;
   /** Bucket holding the orchestrator bundle (may be a token). */
@@ -67,6 +69,7 @@ const VARIABLES: ReadonlyArray<readonly [string, keyof HostUserDataProps]> = [
   ['LOW_RESOURCE_MODE', 'lowResourceMode'],
   ['AIRBYTE_CREDENTIALS_SECRET_ARN', 'airbyteCredentialsSecretArn'],
   ['DATABASE_SECRET_ARN', 'databaseSecretArn'],
+  ['ALERT_WEBHOOK_SECRET_ARN', 'alertWebhookSecretArn'],
   ['ORCHESTRATOR_CONFIG_PARAMETER', 'orchestratorConfigParameter'],
   ['ASSET_BUCKET', 'assetBucket'],
   ['ASSET_KEY', 'assetKey'],
@@ -82,6 +85,7 @@ const PATTERNS: Record<StringProp, { readonly pattern: RegExp; readonly expected
   abctlVersion: { pattern: /^v\d+\.\d+\.\d+$/, expected: 'a release tag such as v0.30.4', concreteOnly: true },
   airbyteCredentialsSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
   databaseSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
+  alertWebhookSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
   orchestratorConfigParameter: {
     pattern: /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/,
     expected: 'an SSM parameter name or ARN',
