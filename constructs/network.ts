@@ -19,6 +19,8 @@ export interface NetworkPlacement {
   readonly hostSubnetId: string;
   /** Private subnets (≥ 2 AZs) for the database subnet group. */
   readonly databaseSubnetIds: string[];
+  /** Every private subnet with outbound internet (one per AZ): the EKS cluster and its nodes. */
+  readonly privateSubnetIds?: string[];
 }
 
 export interface CdcNetworkProps {
@@ -39,6 +41,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
   readonly vpcId: string;
   readonly hostSubnetId: string;
   readonly databaseSubnetIds: string[];
+  readonly privateSubnetIds: string[];
 
   constructor(scope: Construct, id: string, props: CdcNetworkProps) {
     super(scope, id);
@@ -90,6 +93,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
       databaseSubnets.push(db);
     }
     this.hostSubnetId = hostSubnets[0].id;
+    this.privateSubnetIds = hostSubnets.map((s) => s.id);
     this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
   }
 }

@@ -19,6 +19,7 @@ import { PrivateBucket } from '../constructs/private-bucket';
 import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
+import { defineEksHosting, EksHosting } from './eks-hosting';
 import { awsNamePrefix, orchestratorConfigParameterName, stackName } from './naming';
 
 export interface AwsStackOptions {
@@ -39,11 +40,16 @@ export class AwsStack extends TerraformStack {
   readonly region: string;
   readonly kmsKeyArn: string;
   readonly database: CdcDatabase;
-  readonly host: AirbyteHost;
+  /** ec2-abctl hosting only. */
+  readonly host?: AirbyteHost;
+  /** eks-helm hosting only: cluster, node groups, storage, config database, Pod Identity. */
+  readonly eks?: EksHosting;
   readonly alarms: WalRetentionAlarms;
   /** Secret JSON {client_id, client_secret}, written by the host after `abctl local install`. */
   readonly airbyteCredentialsSecretArn: string;
   readonly orchestratorConfigParameterName: string;
+  /** Operator-filled Slack-compatible webhook URL for the orchestrator's alerts. */
+  readonly alertWebhookSecretArn: string;
 
   constructor(scope: Construct, env: ResolvedEnvironment, options: AwsStackOptions = {}) {
     const name = stackName(env.name, 'aws');
@@ -149,6 +155,27 @@ export class AwsStack extends TerraformStack {
       kmsKeyId: key.keyArn,
       recoveryWindowInDays: secretRecoveryWindowInDays,
     });
+
+    if (env.hosting.mode === 'eks-helm') {
+      // No host: Airbyte runs on EKS and the orchestrator as a Deployment (<env>-kubernetes).
+      this.orchestratorConfigParameterName = orchestratorConfigParameterName(env.name);
+      this.eks = defineEksHosting(this, {
+        env: { ...env, hosting: env.hosting },
+        vpcId: network.vpcId,
+        clusterSubnetIds: network.privateSubnetIds ?? [...(env.hosting.clusterSubnetIds ?? [])],
+        databaseSubnetIds: network.databaseSubnetIds,
+        kmsKeyArn: key.keyArn,
+        partition: partition.partition,
+        accountId: caller.accountId,
+        sourceDatabase: this.database,
+        airbyteCredentialsSecretId: airbyteCredentials.id,
+        orchestratorConfigParameterArn: `arn:${partition.partition}:ssm:${env.aws.region}:${caller.accountId}:parameter${this.orchestratorConfigParameterName}`,
+      });
+      this.alertWebhookSecretArn = alertWebhook.arn;
+      new TerraformOutput(this, 'source_db_address', { value: this.database.address });
+      return;
+    }
+    this.alertWebhookSecretArn = alertWebhook.arn;
 
     const assets = new PrivateBucket(this, 'assets', {
       namePrefix: `${prefix}-assets`,
