@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import { dataOf, fakeBundlePath, onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
 
 const devAws = synthEnvironment(dev).aws;
-const prodAws = synthEnvironment(prod).aws;
+// prod runs Airbyte on EKS (eks-hosting.test.ts); these host-mode checks use prod's shape on one host.
+const prodOnHost: EnvironmentConfig = { ...prod, hosting: { mode: 'ec2-abctl' }, host: { instanceType: 'm6i.2xlarge', rootVolumeGiB: 200 } };
+const prodAws = synthEnvironment(prodOnHost).aws;
 const prAws = synthEnvironment(ephemeralEnvironment('pr-123')).aws;
 
 const hostSgRef = (stack: typeof devAws) => {

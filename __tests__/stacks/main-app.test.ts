@@ -26,7 +26,7 @@ describe('the cdktf app (npm run synth)', () => {
     const run = runApp({});
     expect(run.status).toBe(0);
     const stacks = fs.readdirSync(path.join(run.outdir, 'stacks')).sort();
-    expect(stacks).toEqual(['dev-airbyte', 'dev-aws', 'dev-gcp', 'prod-airbyte', 'prod-aws', 'prod-gcp']);
+    expect(stacks).toEqual(['dev-airbyte', 'dev-aws', 'dev-gcp', 'prod-airbyte', 'prod-aws', 'prod-gcp', 'prod-kubernetes']);
     for (const stack of stacks) {
       const json = JSON.parse(fs.readFileSync(path.join(run.outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
       expect(Object.keys(json.resource).length).toBeGreaterThan(0);
