@@ -50,17 +50,18 @@ export interface OrchestratorDeploymentProps {
 }
 
 /** The init step run in the pinned Node.js image: unpack, verify, refuse a bundle whose sha256 differs. */
-const VERIFY_SCRIPT = `
+export const VERIFY_SCRIPT = `
 const fs = require('fs'), zlib = require('zlib'), crypto = require('crypto');
+const bundle = process.env.BUNDLE_FILE, app = process.env.APP_DIR;
 (async () => {
-  const code = zlib.gunzipSync(fs.readFileSync('/bundle/orchestrator.js.gz'));
+  const code = zlib.gunzipSync(fs.readFileSync(bundle));
   const got = crypto.createHash('sha256').update(code).digest('hex');
   if (got !== process.env.BUNDLE_SHA256) throw new Error('bundle checksum mismatch: expected ' + process.env.BUNDLE_SHA256 + ', got ' + got + '; refusing to run it');
-  fs.writeFileSync('/app/orchestrator.js', code, { mode: 0o444 });
+  fs.writeFileSync(app + '/orchestrator.js', code, { mode: 0o444 });
   const response = await fetch(process.env.RDS_CA_URL);
   const pem = response.ok ? await response.text() : '';
   if (!pem.includes('BEGIN CERTIFICATE')) throw new Error('could not download the RDS CA bundle from ' + process.env.RDS_CA_URL + ' (HTTP ' + response.status + ')');
-  fs.writeFileSync('/app/rds-ca.pem', pem, { mode: 0o444 });
+  fs.writeFileSync(app + '/rds-ca.pem', pem, { mode: 0o444 });
   console.log('bundle verified (sha256 ' + got + '), RDS CA bundle installed');
 })().catch((e) => { console.error(e.message); process.exit(1); });
 `.trim();
@@ -160,6 +161,8 @@ export class OrchestratorDeployment extends Construct {
                 command: ['node', '-e', VERIFY_SCRIPT],
                 env: [
                   { name: 'BUNDLE_SHA256', value: this.bundleSha256 },
+                  { name: 'BUNDLE_FILE', value: '/bundle/orchestrator.js.gz' },
+                  { name: 'APP_DIR', value: '/app' },
                   { name: 'RDS_CA_URL', value: RDS_CA_BUNDLE_URL },
                 ],
                 volumeMounts: [

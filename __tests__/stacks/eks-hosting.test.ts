@@ -127,7 +127,7 @@ describe('eks-helm <env>-aws (prod): identities', () => {
     expect(statements.ReadWriteStorage.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.airbyte-storage_bucket_[^.]+\.arn\}\/\*$/)]);
     expect(statements.UseOwnSecrets.condition).toEqual([{ test: 'StringEquals', variable: 'secretsmanager:ResourceTag/cdc-environment', values: ['prod'] }]);
     expect(statements.CreateOwnSecrets.condition).toEqual([{ test: 'StringEquals', variable: 'aws:RequestTag/cdc-environment', values: ['prod'] }]);
-    for (const statement of Object.values(statements)) expect(statement.resources).not.toContain('*');
+    for (const statement of Object.values(statements) as Array<Record<string, any>>) expect(statement.resources).not.toContain('*');
   });
 
   test('the orchestrator may read only its configuration parameter', () => {
