@@ -8,12 +8,14 @@ usage() {
 Usage: scripts/stack.sh <command> [options] <environment>
 
 Commands:
-  deploy <env>    synth, deploy <env>-aws and <env>-gcp, wait until Airbyte answers on the
-                  environment's host (through scripts/tunnel.sh), deploy <env>-airbyte
-  diff <env>      synth and plan the three stacks; <env>-airbyte only when Airbyte answers
-                  (on a first deploy the host does not exist yet, and that plan is skipped)
+  deploy <env>    synth, deploy <env>-aws, <env>-gcp (and <env>-kubernetes when the environment
+                  hosts Airbyte on EKS), wait until Airbyte answers (through scripts/tunnel.sh:
+                  SSM to the host, or kubectl port-forward in the cluster), deploy <env>-airbyte
+  diff <env>      synth and plan the stacks; <env>-kubernetes only when its cluster exists and
+                  <env>-airbyte only when Airbyte answers (both skipped on a first deploy)
   destroy <env>   retire-source (drops the replication slot when the source database is not
-                  the environment's own), then destroy <env>-airbyte, <env>-gcp, <env>-aws
+                  the environment's own), then destroy <env>-airbyte, (<env>-kubernetes),
+                  <env>-gcp, <env>-aws
   affected <git-ref>
                   print, as JSON, the checked-in environments whose plans the changes since
                   <git-ref> can alter: [{"environment":"dev","key":"DEV"}, ...]
@@ -187,6 +189,10 @@ select_environment() {
 
 stack_json() { echo "$outdir/stacks/$1/cdk.tf.json"; }
 
+# The hosting mode is read from the synthesized stacks: eks-helm environments have a kubernetes stack.
+has_kubernetes_stack() { [ -f "$(stack_json "$env_name-kubernetes")" ]; }
+airbyte_where() { if has_kubernetes_stack; then echo "the $env_name cluster"; else echo "the $env_name host"; fi; }
+
 # Prints the value of a small JavaScript expression over the stack's JSON (`j`).
 stack_query() {
   node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = (0, eval)("(j) => " + process.argv[2])(j); if (v !== undefined) console.log(v);' "$(stack_json "$1")" "$2"
@@ -244,7 +250,13 @@ trap cleanup EXIT
 
 start_tunnel() {
   [ -n "$tunnel_log" ] || tunnel_log=$(mktemp "${TMPDIR:-/tmp}/stack-tunnel.XXXXXX")
-  "$root/scripts/tunnel.sh" --local-port "$tunnel_port" "$env_name" >>"$tunnel_log" 2>&1 &
+  local mode=()
+  if has_kubernetes_stack; then
+    mode=(--mode eks-helm
+      --cluster "$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')"
+      --namespace "$(stack_query "$env_name-kubernetes" 'String(j.output?.airbyte_server_service?.value ?? "airbyte/").split("/")[0]')")
+  fi
+  "$root/scripts/tunnel.sh" --local-port "$tunnel_port" ${mode[@]+"${mode[@]}"} "$env_name" >>"$tunnel_log" 2>&1 &
   tunnel_pid=$!
 }
 
@@ -252,14 +264,14 @@ start_tunnel() {
 # endpoint answers through it, or the timeout passes.
 wait_for_airbyte() {
   local timeout=$1 deadline=$((SECONDS + $1))
-  log "waiting up to ${timeout}s for Airbyte on the $env_name host (tunnel on localhost:$tunnel_port)"
+  log "waiting up to ${timeout}s for Airbyte on $(airbyte_where) (tunnel on localhost:$tunnel_port)"
   while :; do
     if [ -z "$tunnel_pid" ] || ! kill -0 "$tunnel_pid" 2>/dev/null; then
       if [ -n "$tunnel_pid" ]; then wait "$tunnel_pid" 2>/dev/null || true; fi
       start_tunnel
     fi
     if curl -fsS --max-time 5 -o /dev/null "http://localhost:$tunnel_port/api/public/v1/health" 2>/dev/null; then
-      log "Airbyte answers on the $env_name host"
+      log "Airbyte answers on $(airbyte_where)"
       return 0
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
@@ -268,6 +280,14 @@ wait_for_airbyte() {
     fi
     sleep "$health_interval"
   done
+}
+
+# Whether the environment's EKS cluster exists (a kubernetes stack can only be planned or
+# destroyed through it).
+cluster_exists() {
+  local cluster
+  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  [ -n "$cluster" ] && aws eks describe-cluster --name "$cluster" --query cluster.status --output text >/dev/null 2>&1
 }
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -290,11 +310,17 @@ deploy() {
   prepare
   run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
   run_cdktf deploy "$env_name-gcp" || die "deploying $env_name-gcp failed ($env_name-aws is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
+  local applied="$env_name-aws and $env_name-gcp" follow="Follow the host's boot with scripts/boot-log.sh $env_name"
+  if has_kubernetes_stack; then
+    run_cdktf deploy "$env_name-kubernetes" \
+      || die "deploying $env_name-kubernetes failed ($applied are applied); see 'kubectl -n <namespace> get pods' through 'aws eks update-kubeconfig', fix and rerun 'scripts/stack.sh deploy $env_name'"
+    applied="$env_name-aws, $env_name-gcp and $env_name-kubernetes" follow="Check the pods with kubectl (aws eks update-kubeconfig --name <cluster>)"
+  fi
   wait_for_airbyte "${health_timeout:-2400}" \
-    || die "Airbyte on the $env_name host did not answer within ${health_timeout:-2400}s ($env_name-aws and $env_name-gcp are applied). Follow the host's boot with scripts/boot-log.sh $env_name, then rerun 'scripts/stack.sh deploy $env_name'"
+    || die "Airbyte on $(airbyte_where) did not answer within ${health_timeout:-2400}s ($applied are applied). $follow, then rerun 'scripts/stack.sh deploy $env_name'"
   run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
   stop_tunnel
-  log "deployed $env_name-aws, $env_name-gcp, $env_name-airbyte"
+  log "deployed $env_name-aws, $env_name-gcp,$(has_kubernetes_stack && echo " $env_name-kubernetes,") $env_name-airbyte"
 }
 
 diff_environment() {
@@ -302,10 +328,17 @@ diff_environment() {
   local failed=()
   run_cdktf diff "$env_name-aws" || failed+=("$env_name-aws")
   run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
+  if ! has_kubernetes_stack; then
+    :
+  elif cluster_exists; then
+    run_cdktf diff "$env_name-kubernetes" || failed+=("$env_name-kubernetes")
+  else
+    echo "$env_name-kubernetes: not planned: the $env_name EKS cluster does not exist yet (the deploy applies $env_name-aws first)"
+  fi
   if wait_for_airbyte "${health_timeout:-300}"; then
     run_cdktf diff "$env_name-airbyte" || failed+=("$env_name-airbyte")
   else
-    echo "$env_name-airbyte: not planned: Airbyte on the $env_name host does not answer through the tunnel (before the first deploy the host does not exist; the deploy applies $env_name-aws and $env_name-gcp, waits for Airbyte, then $env_name-airbyte)"
+    echo "$env_name-airbyte: not planned: Airbyte on $(airbyte_where) does not answer through the tunnel (before the first deploy it does not exist; the deploy applies the other stacks, waits for Airbyte, then $env_name-airbyte)"
   fi
   stop_tunnel
   [ ${#failed[@]} -eq 0 ] || die "plan failed for: ${failed[*]}"
@@ -336,9 +369,16 @@ destroy() {
     log "$env_name-airbyte left alone (--skip-airbyte): its objects live on the host that $env_name-aws removes; its state stays behind"
   else
     wait_for_airbyte "${health_timeout:-300}" \
-      || die "cannot reach Airbyte on the $env_name host to destroy $env_name-airbyte. If the host is gone or broken, rerun with --skip-airbyte (the Airbyte objects live on the host and go with it)"
+      || die "cannot reach Airbyte on $(airbyte_where) to destroy $env_name-airbyte. If it is gone or broken, rerun with --skip-airbyte (the Airbyte objects live in Airbyte's database and go with it)"
     run_cdktf destroy "$env_name-airbyte" || die "destroying $env_name-airbyte failed; $env_name-gcp and $env_name-aws are untouched"
     stop_tunnel
+  fi
+  if ! has_kubernetes_stack; then
+    :
+  elif cluster_exists; then
+    run_cdktf destroy "$env_name-kubernetes" || die "destroying $env_name-kubernetes failed; $env_name-gcp and $env_name-aws are untouched"
+  else
+    log "$env_name-kubernetes not destroyed: its EKS cluster is gone (what it installed went with it; its state stays behind)"
   fi
   run_cdktf destroy "$env_name-gcp" || die "destroying $env_name-gcp failed; $env_name-aws is untouched"
   run_cdktf destroy "$env_name-aws" || die "destroying $env_name-aws failed"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stand-in for cdktf, terraform, aws, gcloud, curl, npm, gh and session-manager-plugin in the
+# Stand-in for cdktf, terraform, aws, gcloud, curl, npm, gh, kubectl and session-manager-plugin in the
 # operator script tests: records each call in $STUB_LOG and answers from STUB_* variables.
 name=$(basename "$0")
 echo "$name $*" >>"$STUB_LOG"
@@ -26,6 +26,10 @@ case $name in
       # The tunnel is "up" from here on: the curl stub answers only through it.
       "ssm start-session") touch "$STUB_LOG.tunnel-up"; exec sleep 30 ;;
       "s3api list-objects-v2") printf '%s\n' "${STUB_S3_PREFIXES:-None}" ;;
+      "eks describe-cluster")
+        if [ -n "${STUB_EKS_MISSING:-}" ]; then echo "An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation" >&2; exit 254; fi
+        echo ACTIVE ;;
+      "eks update-kubeconfig") ;;
       "resourcegroupstaggingapi get-resources") printf '%s\n' "${STUB_TAGGED:-}" ;;
     esac
     ;;
@@ -38,6 +42,10 @@ case $name in
     [ -f "$STUB_LOG.tunnel-up" ] || exit 7
     ;;
   npm) exit "${STUB_NPM_EXIT:-0}" ;;
+  kubectl)
+    # `kubectl port-forward` stays in the foreground like the real one; the tunnel is then "up".
+    case " $* " in *" port-forward "*) touch "$STUB_LOG.tunnel-up"; exec sleep 30 ;; esac
+    ;;
   gh)
     number=${2##*/}
     var="STUB_PR_$number"
