@@ -16,6 +16,8 @@ export interface NodeTaint {
 }
 
 export interface EksNodeGroupProps {
+  /** Prefix of the role and launch template names (the environment's, e.g. "cdc-prod"). */
+  readonly namePrefix: string;
   /** Name of the EKS cluster (a reference is fine). */
   readonly clusterName: string;
   /** Short role of the group, used in names and the `cdc/pool` label, e.g. "services", "jobs". */
@@ -72,14 +74,14 @@ export class EksNodeGroup extends Construct {
     const assumeRole = new DataAwsIamPolicyDocument(this, 'assume-role', {
       statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'role', { namePrefix: `cdc-eks-${props.pool}-`.slice(0, 38), assumeRolePolicy: assumeRole.json, tags: props.tags });
+    const role = new IamRole(this, 'role', { namePrefix: `${props.namePrefix}-eks-${props.pool}-`.slice(0, 38), assumeRolePolicy: assumeRole.json, tags: props.tags });
     this.roleArn = role.arn;
     const attachments = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'].map(
       (policy) => new IamRolePolicyAttachment(this, `policy-${policy}`, { role: role.name, policyArn: `arn:${partition.partition}:iam::aws:policy/${policy}` }),
     );
 
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {
-      namePrefix: `cdc-eks-${props.pool}-`,
+      namePrefix: `${props.namePrefix}-eks-${props.pool}-`,
       description: `EKS ${props.pool} nodes: IMDSv2 only, hop limit 1, encrypted root volume`,
       updateDefaultVersion: true,
       metadataOptions: {
@@ -97,7 +99,7 @@ export class EksNodeGroup extends Construct {
           ebs: { volumeType: 'gp3', volumeSize: diskGiB, encrypted: 'true', deleteOnTermination: 'true' },
         },
       ],
-      tagSpecifications: [{ resourceType: 'instance', tags: { ...(props.tags ?? {}), Name: `cdc-eks-${props.pool}` } }],
+      tagSpecifications: [{ resourceType: 'instance', tags: { ...(props.tags ?? {}), Name: `${props.namePrefix}-eks-${props.pool}` } }],
       tags: props.tags,
     });
 

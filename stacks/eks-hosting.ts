@@ -73,6 +73,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
   });
   const nodeGroup = (pool: string, settings: ResolvedEksHosting['servicesNodes'], taints: EksNodeGroup['taints']) =>
     new EksNodeGroup(scope, `eks-${pool}-nodes`, {
+      namePrefix: prefix,
       clusterName: cluster.clusterName,
       pool,
       subnetIds: inputs.clusterSubnetIds,

@@ -143,7 +143,7 @@ describe('alarm settings', () => {
 
 describe('hosting: ec2-abctl (default) or eks-helm', () => {
   const eks = (hosting: Record<string, unknown>, rest: Partial<EnvironmentConfig> = {}): EnvironmentConfig =>
-    ({ ...prod, ...rest, hosting: { ...(prod.hosting as object), ...hosting } }) as EnvironmentConfig;
+    ({ ...prod, ...rest, hosting: { ...(prod.hosting as object), ...hosting } }) as unknown as EnvironmentConfig;
 
   test('dev stays on one host; prod uses eks-helm with its defaults filled in', () => {
     expect(validateEnvironment(dev).hosting).toEqual({ mode: 'ec2-abctl' });

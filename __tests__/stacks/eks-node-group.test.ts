@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { EksNodeGroup, EksNodeGroupProps } from '../../constructs/eks-node-group';
 
-const base: EksNodeGroupProps = { clusterName: 'cdc-test', pool: 'jobs', subnetIds: ['subnet-a', 'subnet-b'], instanceType: 'm6i.xlarge', minSize: 1, desiredSize: 2, maxSize: 5 };
+const base: EksNodeGroupProps = { namePrefix: 'cdc-test', clusterName: 'cdc-test', pool: 'jobs', subnetIds: ['subnet-a', 'subnet-b'], instanceType: 'm6i.xlarge', minSize: 1, desiredSize: 2, maxSize: 5 };
 
 function synth(props: Partial<EksNodeGroupProps> = {}) {
   const stack = new TerraformStack(Testing.app(), 'test');
@@ -23,6 +23,12 @@ describe('EksNodeGroup', () => {
     const [template] = Object.values(synth({ diskGiB: 150 }).resource.aws_launch_template) as Array<Record<string, any>>;
     expect(template.metadata_options).toEqual({ http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1, instance_metadata_tags: 'disabled' });
     expect(template.block_device_mappings[0]).toEqual({ device_name: '/dev/xvda', ebs: { volume_type: 'gp3', volume_size: 150, encrypted: 'true', delete_on_termination: 'true' } });
+  });
+
+  test('role and template names carry the environment prefix (the deploy role may only touch cdc-<env>-*)', () => {
+    const json = synth();
+    expect((Object.values(json.resource.aws_iam_role)[0] as Record<string, any>).name_prefix).toBe('cdc-test-eks-jobs-');
+    expect((Object.values(json.resource.aws_launch_template)[0] as Record<string, any>).name_prefix).toBe('cdc-test-eks-jobs-');
   });
 
   test('the node role has only the worker, CNI and registry pull policies', () => {
