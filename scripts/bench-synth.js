@@ -44,7 +44,7 @@ function measure(label, script, env = {}) {
 }
 
 const floor = measure('empty cdktf app (floor)', emptyApp);
-const full = measure('dev + prod, 6 stacks', path.join(root, 'dist', 'main.js'), { ENVIRONMENTS: 'dev,prod' });
+const full = measure('dev + prod, 7 stacks', path.join(root, 'dist', 'main.js'), { ENVIRONMENTS: 'dev,prod' });
 
 /**
  * The same two apps run by `cdktf synth` (what deploys and CI plans use): the CLI process plus the
