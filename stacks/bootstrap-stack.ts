@@ -19,6 +19,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { ResolvedBootstrapConfig } from '../config/bootstrap';
 import { suppressRule } from '../constructs/policy';
+import { eksDeployStatements } from './eks-deploy-permissions';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
@@ -152,6 +153,8 @@ export class BootstrapStack extends TerraformStack {
       const groups: Record<string, DataAwsIamPolicyDocumentStatement[]> = {
         infrastructure: [...stateAccess(patterns, true), ...statements.infrastructure],
         resources: statements.named,
+        // eks-helm hosting (stacks/eks-hosting.ts): its own policy, each stays under 6,144 characters.
+        eks: eksDeployStatements(aws.region, aws.accountId, patterns),
       };
       for (const [group, statement] of Object.entries(groups)) {
         const permissions = new DataAwsIamPolicyDocument(this, `deploy-${group}-${environment}`, { statement });

@@ -152,6 +152,24 @@ describe('bootstrap stack: GitHub OIDC and AWS roles', () => {
     ]);
   });
 
+  test('a deploy role may build its environments\' EKS clusters (eks-helm) and nothing beyond their names', () => {
+    const documents = nonprod.json.data.aws_iam_policy_document;
+    const bySid = (id: string, sid: string) => (documents[id].statement as Json[]).find((s) => s.sid === sid)!;
+    const clusters = bySid('deploy-eks-ephemeral', 'EnvironmentClusters');
+    expect(clusters.actions).toEqual(expect.arrayContaining(['eks:CreateCluster', 'eks:CreateNodegroup', 'eks:CreateAddon', 'eks:CreateAccessEntry', 'eks:AssociateAccessPolicy', 'eks:CreatePodIdentityAssociation']));
+    expect(clusters.resources).toContain('arn:aws:eks:eu-west-1:123456789012:cluster/cdc-pr-*');
+    expect(clusters.resources).toContain('arn:aws:eks:eu-west-1:123456789012:nodegroup/cdc-pr-*/*');
+    expect(clusters.resources.every((r: string) => /:(cluster|nodegroup|addon|access-entry|podidentityassociation)\/cdc-(pr|test)-\*/.test(r))).toBe(true);
+    expect(bySid('deploy-eks-dev', 'PassEnvironmentRolesToEks')).toMatchObject({
+      resources: ['arn:aws:iam::123456789012:role/cdc-dev-*'],
+      condition: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['eks.amazonaws.com', 'pods.eks.amazonaws.com'] }],
+    });
+    const policies = (Object.values(nonprod.json.resource.aws_iam_policy) as Json[]).map((p) => p.name);
+    expect(policies).toContain('cdc-github-deploy-dev-eks');
+    // Each managed policy stays under IAM's 6,144 characters (JSON without whitespace).
+    for (const id of ['deploy-eks-dev', 'deploy-eks-ephemeral']) expect(JSON.stringify(documents[id].statement).length).toBeLessThan(6144);
+  });
+
   test('passes the security policy pack; the only suppression is the documented unscoped-actions one', () => {
     expect(nonprod.policy.errors).toEqual([]);
     const suppressed = nonprod.policy.findings.filter((f) => f.suppressedReason !== undefined);
