@@ -205,7 +205,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     });
     let lastProgressAt: number | undefined;
     const runner = new CycleRunner({
-      walGuard: settings.source.replicationSlot ? { slotName: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes } : undefined,
+      walGuard: settings.source.replicationSlot
+        ? { slotName: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes, publication: settings.source.publication }
+        : undefined,
       onProgress: () => (lastProgressAt = Date.now()),
       source: sourceClient,
       store,
