@@ -606,7 +606,7 @@ async function apply(db: Queryable, input: PrepareInput, plan: Plan): Promise<Om
   return {
     admin: admin.me,
     login: { name: input.airbyteUser, created: !plan.login.exists, replication },
-    publication: { name: input.publication, created, added: changes.add.map(key), removed: changes.drop.map(key), tables: expected, publishViaPartitionRoot: true },
+    publication: { name: input.publication, created, added: changes.add.map(key).sort(), removed: changes.drop.map(key).sort(), tables: expected, publishViaPartitionRoot: true },
     grants,
     actedAs: [...actedAs].sort(),
     heartbeat: key(HEARTBEAT),
