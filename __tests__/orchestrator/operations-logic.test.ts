@@ -67,8 +67,11 @@ describe('alert transitions', () => {
       ['started:slot_lost', 'cleared:slot_at_risk'],
       ['cleared:slot_lost'],
     ]);
-    // Retained WAL over the threshold alerts even when the confirmed lag is small.
-    expect(run([cycle({ wal: wal(slot({ lagBytes: 5, retainedBytes: 900 })) }), cycle({ wal: wal(slot({ lagBytes: 5, retainedBytes: 5 })) })])).toEqual([['started:wal_lag'], ['cleared:wal_lag']]);
+    // Retained WAL eating into safe_wal_size alerts (sync now) even when the confirmed lag is small.
+    expect(run([cycle({ wal: wal(slot({ lagBytes: 5, retainedBytes: 900, safeWalBytes: 50 })) }), cycle({ wal: wal(slot({ lagBytes: 5, retainedBytes: 5, safeWalBytes: 5000 })) })])).toEqual([
+      ['started:slot_at_risk'],
+      ['cleared:slot_at_risk'],
+    ]);
     const missing = slot({ exists: false, walStatus: null, lagBytes: null, active: null });
     expect(run([cycle({ wal: wal(missing) }), cycle({ wal: wal(missing) }), cycle({ wal: wal(slot()) })])).toEqual([['started:slot_missing'], [], ['cleared:slot_missing']]);
     // An unreadable slot (query failed) changes nothing.
@@ -90,17 +93,19 @@ describe('alert transitions', () => {
 
 describe('WAL guard assessment', () => {
   test.each([
-    [slot({ lagBytes: 101 }), { syncForLag: true, lagOverThreshold: true, retainedOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
-    [slot({ lagBytes: 100 }), { syncForLag: false, lagOverThreshold: false, retainedOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 101 }), { syncForLag: true, lagOverThreshold: true, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 100 }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
     // unreserved: can still recover if Airbyte consumes now, so a sync is forced.
-    [slot({ lagBytes: 5, walStatus: 'unreserved', safeWalBytes: -10 }), { syncForLag: true, lagOverThreshold: false, retainedOverThreshold: false, slotAtRisk: true, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 5, walStatus: 'unreserved', safeWalBytes: -10 }), { syncForLag: true, lagOverThreshold: false, slotAtRisk: true, slotLost: false, slotMissing: false }],
     // lost: syncing cannot help (recreate + reset), so none is forced.
-    [slot({ lagBytes: 500, walStatus: 'lost' }), { syncForLag: false, lagOverThreshold: true, retainedOverThreshold: false, slotAtRisk: false, slotLost: true, slotMissing: false }],
+    [slot({ lagBytes: 500, walStatus: 'lost' }), { syncForLag: false, lagOverThreshold: true, slotAtRisk: false, slotLost: true, slotMissing: false }],
     // The lag from confirmed_flush_lsn looks small while restart_lsn (a long transaction) retains
     // WAL and safe_wal_size shrinks under the threshold: at risk, sync now.
-    [slot({ lagBytes: 5, retainedBytes: 900, safeWalBytes: 60 }), { syncForLag: true, lagOverThreshold: false, retainedOverThreshold: true, slotAtRisk: true, slotLost: false, slotMissing: false }],
-    [slot({ lagBytes: 5, retainedBytes: 50, safeWalBytes: 1000 }), { syncForLag: false, lagOverThreshold: false, retainedOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
-    [slot({ exists: false, lagBytes: null }), { syncForLag: false, lagOverThreshold: false, retainedOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: true }],
+    [slot({ lagBytes: 5, retainedBytes: 900, safeWalBytes: 60 }), { syncForLag: true, lagOverThreshold: false, slotAtRisk: true, slotLost: false, slotMissing: false }],
+    // A small max_slot_wal_keep_size alone (fresh slot, little retained) is not a risk.
+    [slot({ lagBytes: 5, retainedBytes: 10, safeWalBytes: 60 }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 5, retainedBytes: 50, safeWalBytes: 1000 }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ exists: false, lagBytes: null }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: true }],
   ])('%o', (observation, expected) => {
     expect(assessSlot(observation, 100)).toEqual(expected);
   });

@@ -57,10 +57,9 @@ export interface SlotAssessment {
   readonly syncForLag: boolean;
   /** Lag from confirmed_flush_lsn over the threshold. */
   readonly lagOverThreshold: boolean;
-  /** WAL retained from restart_lsn over the threshold (e.g. held back by a long transaction). */
-  readonly retainedOverThreshold: boolean;
   /**
-   * wal_status unreserved, or safe_wal_size under the threshold: the slot is about to be
+   * wal_status unreserved, or safe_wal_size under the threshold (and under a quarter of the WAL
+   * retained, i.e. over 80% of max_slot_wal_keep_size used): the slot is about to be
    * invalidated, but can still recover if Airbyte consumes now (sync now).
    */
   readonly slotAtRisk: boolean;
@@ -70,14 +69,16 @@ export interface SlotAssessment {
 }
 
 export function assessSlot(observation: SlotObservation, thresholdBytes: number): SlotAssessment {
-  if (!observation.exists) return { syncForLag: false, lagOverThreshold: false, retainedOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: true };
+  if (!observation.exists) return { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: true };
   const slotLost = observation.walStatus === 'lost';
   const safe = observation.safeWalBytes ?? null;
-  const slotAtRisk = !slotLost && (observation.walStatus === 'unreserved' || (safe !== null && safe < thresholdBytes));
+  // Less than a threshold's worth of WAL left before invalidation, with most of the allowance
+  // (max_slot_wal_keep_size) used: a small allowance alone does not make a fresh slot "at risk".
+  const retained = observation.retainedBytes ?? 0;
+  const slotAtRisk = !slotLost && (observation.walStatus === 'unreserved' || (safe !== null && safe < Math.min(thresholdBytes, retained / 4)));
   const lagOverThreshold = observation.lagBytes !== null && observation.lagBytes > thresholdBytes;
-  const retainedOverThreshold = observation.retainedBytes !== null && observation.retainedBytes > thresholdBytes;
   // A lost slot cannot be caught up by syncing; only a reset helps, so no sync is forced for it.
-  return { syncForLag: !slotLost && (lagOverThreshold || slotAtRisk), lagOverThreshold, retainedOverThreshold, slotAtRisk, slotLost, slotMissing: false };
+  return { syncForLag: !slotLost && (lagOverThreshold || slotAtRisk), lagOverThreshold, slotAtRisk, slotLost, slotMissing: false };
 }
 
 /**
@@ -97,7 +98,7 @@ WHERE (c.relreplident IN ('f', 'i') OR (c.relreplident = 'd' AND EXISTS (SELECT 
     WHERE p.pubname = $1
       AND (p.puballtables
            OR EXISTS (SELECT 1 FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid AND pn.pnnspid = n.oid)
-           OR EXISTS (SELECT 1 FROM pg_publication_rel pr WHERE pr.prpubid = p.oid AND pr.prrelid IN (SELECT relid FROM pg_partition_ancestors(c.oid)))))
+           OR EXISTS (SELECT 1 FROM pg_publication_rel pr WHERE pr.prpubid = p.oid AND (pr.prrelid = c.oid OR pr.prrelid IN (SELECT relid FROM pg_partition_ancestors(c.oid))))))
 ORDER BY 1`;
 
 export async function tablesMissingFromPublication(db: Queryable, publication: string, tables: ReadonlyArray<{ schema: string; table: string }>): Promise<string[]> {
