@@ -150,3 +150,26 @@ test('without a slot name prepare-source says which variable to set', async () =
   expect(result.logs[0]).toMatchObject({ variable: 'REPLICATION_SLOT' });
   expect(String(result.logs[0].msg)).toContain('CDC_ENVIRONMENT');
 });
+
+test('PostgreSQL without rds_replication and a non-superuser admin: the REPLICATION attribute only a superuser can give is asked for (exit 2, nothing changed)', async () => {
+  const name = `plain_${process.pid}`;
+  await write(logical.current.url(), `CREATE ROLE ${name}_admin LOGIN CREATEROLE; CREATE ROLE ${name}_reader LOGIN`);
+  await write(logical.current.url(), `CREATE DATABASE ${name} OWNER ${name}_admin`);
+  const superUrl = logical.current.url(name);
+  const adminUrl = superUrl.replace('//postgres@', `//${name}_admin@`);
+  await write(adminUrl, 'CREATE TABLE public.orders (id int PRIMARY KEY)');
+  const env = { SOURCE_ADMIN_DATABASE_URL: adminUrl, SOURCE_TABLES: 'public.orders', AIRBYTE_DATABASE_USER: `${name}_reader`, REPLICATION_SLOT: SLOT, PUBLICATION };
+  const result = await runOrchestrator(['prepare-source'], env);
+  expect(result.code).toBe(2);
+  expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, statements: [`ALTER ROLE "${name}_reader" REPLICATION;`, `ALTER ROLE "${name}_admin" REPLICATION;`] });
+  expect(JSON.parse(result.stdout).error).toContain('only a superuser can give on PostgreSQL without an rds_replication role');
+  expect(await query(superUrl, 'SELECT pubname FROM pg_publication')).toEqual([]);
+  expect(await query(superUrl, "SELECT nspname FROM pg_namespace WHERE nspname = 'airbyte_heartbeat'")).toEqual([]);
+
+  // A superuser gives both; then the non-superuser admin prepares.
+  await write(logical.current.url(), `ALTER ROLE ${name}_reader REPLICATION; ALTER ROLE ${name}_admin REPLICATION`);
+  const prepared = await runOrchestrator(['prepare-source'], env);
+  expect(prepared.code).toBe(0);
+  expect(JSON.parse(prepared.stdout)).toMatchObject({ login: { created: false, replication: 'REPLICATION attribute' }, slot: { created: true } });
+  await query(superUrl, 'SELECT pg_drop_replication_slot($1)', [SLOT]);
+});
