@@ -80,13 +80,24 @@ describe('bootstrap stack: Terraform state bucket', () => {
 
   test('the bucket policy refuses every request without TLS', () => {
     const document = documentOf(nonprod.json, only(nonprod.json, 'aws_s3_bucket_policy').policy);
-    expect(document.statement).toEqual([
-      expect.objectContaining({
-        effect: 'Deny',
-        actions: ['s3:*'],
-        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      }),
-    ]);
+    expect(document.statement.find((st: Json) => st.sid === 'DenyInsecureTransport')).toMatchObject({
+      effect: 'Deny',
+      actions: ['s3:*'],
+      condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+    });
+  });
+
+  test('the bucket policy refuses state uploads not encrypted with the state key (SSE-S3 or no header included)', () => {
+    const document = documentOf(nonprod.json, only(nonprod.json, 'aws_s3_bucket_policy').policy);
+    expect(document.statement.find((st: Json) => st.sid === 'DenyStateNotUnderStateKey')).toEqual({
+      sid: 'DenyStateNotUnderStateKey',
+      effect: 'Deny',
+      actions: ['s3:PutObject'],
+      resources: ['arn:aws:s3:::acme-terraform-state/*.tfstate'],
+      principals: [{ type: '*', identifiers: ['*'] }],
+      // StringNotEquals is true when the header is missing, so an upload without it is refused too.
+      condition: [{ test: 'StringNotEquals', variable: 's3:x-amz-server-side-encryption-aws-kms-key-id', values: [`\${${ref(nonprod.json, 'aws_kms_key')}.arn}`] }],
+    });
   });
 
   test('its own state stays local: the bucket cannot hold the state of the stack that creates it', () => {
@@ -133,33 +144,31 @@ describe('bootstrap stack: GitHub OIDC and AWS roles', () => {
     const statements = (id: string) => documents[id].statement as Json[];
     const bySid = (id: string, sid: string) => statements(id).find((s) => s.sid === sid)!;
     const bucketArn = `\${${ref(nonprod.json, 'aws_s3_bucket')}.arn}`;
-    expect(bySid('deploy-infrastructure-dev', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*`]);
-    expect(bySid('deploy-infrastructure-ephemeral', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/pr-*/*`, `${bucketArn}/cdc-bigquery/test-*/*`]);
+    expect(bySid('deploy-state-dev', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*`]);
+    expect(bySid('deploy-state-ephemeral', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/pr-*/*`, `${bucketArn}/cdc-bigquery/test-*/*`]);
     expect(bySid('deploy-resources-dev', 'EnvironmentSecrets').resources).toContain('arn:aws:secretsmanager:eu-west-1:123456789012:secret:cdc-dev/*');
-    expect(bySid('deploy-resources-dev', 'EnvironmentRoles').resources).toEqual([
-      'arn:aws:iam::123456789012:role/cdc-dev-*',
-      'arn:aws:iam::123456789012:instance-profile/cdc-dev-*',
-    ]);
-    expect(bySid('deploy-resources-dev', 'PassEnvironmentRolesToEc2').condition).toEqual([
+    expect(bySid('deploy-iam-dev', 'EnvironmentRoles').resources).toEqual(['arn:aws:iam::123456789012:role/cdc-dev-*']);
+    expect(bySid('deploy-iam-dev', 'EnvironmentInstanceProfiles').resources).toEqual(['arn:aws:iam::123456789012:instance-profile/cdc-dev-*']);
+    expect(bySid('deploy-iam-dev', 'PassEnvironmentRolesToEc2').condition).toEqual([
       { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
     ]);
-    // The plan role reads state but writes only lock files.
-    expect(bySid('plan-permissions', 'StateObjects').actions).toEqual(['s3:GetObject']);
-    expect(bySid('plan-permissions', 'StateLockFiles').resources).toEqual([
-      `${bucketArn}/cdc-bigquery/dev/*.tflock`,
-      `${bucketArn}/cdc-bigquery/pr-*/*.tflock`,
-      `${bucketArn}/cdc-bigquery/test-*/*.tflock`,
-    ]);
+    // The plan role reads the state of what it plans (dev; pull request environments are not
+    // planned) and writes only lock files.
+    expect(bySid('plan-permissions', 'StateObjects')).toMatchObject({ actions: ['s3:GetObject'], resources: [`${bucketArn}/cdc-bigquery/dev/*`] });
+    expect(bySid('plan-permissions', 'StateLockFiles').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*.tflock`]);
   });
 
   test('passes the security policy pack; the only suppression is the documented unscoped-actions one', () => {
     expect(nonprod.policy.errors).toEqual([]);
     const suppressed = nonprod.policy.findings.filter((f) => f.suppressedReason !== undefined);
     // One finding per statement (kms:CreateKey, tag:GetResources), all on the two unscoped documents.
-    expect(suppressed).toHaveLength(4);
+    // And one per permissions boundary (the Session Manager agent's actions, which grant nothing there).
+    expect(suppressed).toHaveLength(6);
     expect([...new Set(suppressed.map((f) => `${f.ruleId} ${f.address}`))].sort()).toEqual([
       'CDC-IAM-2 data.aws_iam_policy_document.deploy-unscoped-dev',
       'CDC-IAM-2 data.aws_iam_policy_document.deploy-unscoped-ephemeral',
+      'CDC-IAM-2 data.aws_iam_policy_document.role-boundary-document-dev',
+      'CDC-IAM-2 data.aws_iam_policy_document.role-boundary-document-ephemeral',
     ]);
     for (const id of ['deploy-unscoped-dev', 'deploy-unscoped-ephemeral']) {
       const actions = (nonprod.json.data.aws_iam_policy_document[id].statement as Json[]).flatMap((s) => s.actions).sort();
@@ -203,7 +212,7 @@ describe('bootstrap config validation', () => {
   test('every problem is listed with the field that has it', () => {
     const bad = {
       name: 'Prod!',
-      github: { owner: '-acme', repository: 'a b', environments: ['dev', 'dev', 'Prod'] },
+      github: { owner: '-acme', repository: 'a b', environments: ['dev', 'dev', 'Prod'], planEnvironment: 'dev' },
       aws: { region: 'eu-west-9', accountId: '1234', stateBucketName: 'My.Bucket', existingOidcProviderArn: 'arn:aws:iam::999999999999:oidc-provider/example.com' },
       gcp: { projectId: 'x', workloadIdentityPoolId: 'gcp-pool', deployRoles: ['roles/editor'] },
     } as BootstrapConfig;
@@ -215,11 +224,12 @@ describe('bootstrap config validation', () => {
     }
     expect(error).toBeInstanceOf(BootstrapConfigError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^bootstrap target "Prod!" \(config\/bootstrap\.ts\) has 12 invalid settings:/);
+    expect(message).toMatch(/^bootstrap target "Prod!" \(config\/bootstrap\.ts\) has 13 invalid settings:/);
     for (const field of [
       'name:', 'github.owner:', 'github.repository:', 'github.environments[2]:', 'github.environments: "dev" is listed twice',
       'aws.region: "eu-west-9"', 'aws.accountId: "1234"', 'aws.stateBucketName: "My.Bucket"', 'aws.existingOidcProviderArn:',
       'gcp.projectId: "x"', 'gcp.workloadIdentityPoolId: "gcp-pool"', 'gcp.deployRoles[0]: "roles/editor" is a primitive role',
+      'github.planEnvironment: "dev" is also a deploy environment',
     ]) {
       expect(message).toContain(field);
     }
