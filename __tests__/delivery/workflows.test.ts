@@ -8,7 +8,7 @@ import { CHECKED_IN_ENVIRONMENTS } from '../../config';
 const root = path.join(__dirname, '..', '..');
 const workflowDir = path.join(root, '.github', 'workflows');
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string };
+type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string };
 type Job = {
   if?: string;
   environment?: string | { name: string };
