@@ -356,6 +356,10 @@ describe('bootstrap stack: what deploy and plan roles may do', () => {
     expect(roles('pr-3-aws').map((r) => r.permissions_boundary)).toEqual([
       'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller.account_id}:policy/cdc-github-ephemeral-role-boundary',
     ]);
+    // Local state means an account the bootstrap stack never set up: no boundary to name there.
+    const { validateEnvironment } = jest.requireActual('../../config/validate');
+    const local = defineEnvironmentStacks(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'boundary-')), stackTraces: false }), validateEnvironment({ ...jest.requireActual('../../config/environments/dev').dev, backend: undefined }), { orchestratorBundlePath: __filename });
+    expect((Object.values(JSON.parse(Testing.synth(local.aws)).resource.aws_iam_role) as Json[]).map((r) => r.permissions_boundary)).toEqual([undefined]);
   });
 
   test('policies are attached only from the allow-list, which holds what the host attaches', () => {
