@@ -83,6 +83,11 @@ export interface S3BackendSettings {
   readonly bucket: string;
   /** Region of the state bucket. */
   readonly region: string;
+  /**
+   * ARN of the KMS key that encrypts the state (bootstrap output `state_kms_key_arn`). Terraform
+   * sends it with every upload; without it the upload is SSE-S3, which the bucket policy refuses.
+   */
+  readonly kmsKeyArn: string;
   /** Key prefix under which each stack writes `<prefix>/<stack>.tfstate`. @default "cdc-bigquery" */
   readonly keyPrefix?: string;
 }
