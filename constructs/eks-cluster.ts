@@ -43,6 +43,8 @@ export interface EksClusterProps {
   readonly logRetentionInDays?: number;
   /** Refuse `terraform destroy` of the cluster until lifted. @default true */
   readonly deletionProtection?: boolean;
+  /** Permissions boundary of the IAM roles created here (accounts set up by the bootstrap stack require it). @default none */
+  readonly permissionsBoundaryArn?: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -88,7 +90,7 @@ export class EksCluster extends Construct {
     const assumeRole = new DataAwsIamPolicyDocument(this, 'assume-role', {
       statement: [{ actions: ['sts:AssumeRole', 'sts:TagSession'], principals: [{ type: 'Service', identifiers: ['eks.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'role', { namePrefix: `${props.clusterName}-cluster-`.slice(0, 38), assumeRolePolicy: assumeRole.json, tags: props.tags });
+    const role = new IamRole(this, 'role', { namePrefix: `${props.clusterName}-cluster-`.slice(0, 38), assumeRolePolicy: assumeRole.json, permissionsBoundary: props.permissionsBoundaryArn, tags: props.tags });
     const clusterPolicy = new IamRolePolicyAttachment(this, 'cluster-policy', {
       role: role.name,
       policyArn: `arn:${partition.partition}:iam::aws:policy/AmazonEKSClusterPolicy`,

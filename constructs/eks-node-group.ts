@@ -36,6 +36,8 @@ export interface EksNodeGroupProps {
   readonly taints?: NodeTaint[];
   /** Resources the nodes need before they can become Ready (the cluster's networking add-ons). @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /** Permissions boundary of the IAM roles created here (accounts set up by the bootstrap stack require it). @default none */
+  readonly permissionsBoundaryArn?: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -74,7 +76,7 @@ export class EksNodeGroup extends Construct {
     const assumeRole = new DataAwsIamPolicyDocument(this, 'assume-role', {
       statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'role', { namePrefix: `${props.namePrefix}-eks-${props.pool}-`.slice(0, 38), assumeRolePolicy: assumeRole.json, tags: props.tags });
+    const role = new IamRole(this, 'role', { namePrefix: `${props.namePrefix}-eks-${props.pool}-`.slice(0, 38), assumeRolePolicy: assumeRole.json, permissionsBoundary: props.permissionsBoundaryArn, tags: props.tags });
     this.roleArn = role.arn;
     const attachments = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'].map(
       (policy) => new IamRolePolicyAttachment(this, `policy-${policy}`, { role: role.name, policyArn: `arn:${partition.partition}:iam::aws:policy/${policy}` }),

@@ -16,6 +16,8 @@ export interface PodIdentityRoleProps {
   readonly name: string;
   /** What the pods may do: exact resources, no `*` alone. At least one statement. */
   readonly statements: DataAwsIamPolicyDocumentStatement[];
+  /** Permissions boundary of the IAM roles created here (accounts set up by the bootstrap stack require it). @default none */
+  readonly permissionsBoundaryArn?: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -46,7 +48,7 @@ export class PodIdentityRole extends Construct {
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
       statement: [{ actions: ['sts:AssumeRole', 'sts:TagSession'], principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }] }],
     });
-    const role = new IamRole(this, 'role', { namePrefix: `cdc-${props.name}-`.slice(0, 38), assumeRolePolicy: trust.json, tags: props.tags });
+    const role = new IamRole(this, 'role', { namePrefix: `cdc-${props.name}-`.slice(0, 38), assumeRolePolicy: trust.json, permissionsBoundary: props.permissionsBoundaryArn, tags: props.tags });
     this.roleArn = role.arn;
     const access = new DataAwsIamPolicyDocument(this, 'access', { statement: props.statements });
     new IamRolePolicy(this, 'access-policy', { name: `${props.name}-access`, role: role.id, policy: access.json });

@@ -20,7 +20,7 @@ import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
 import { defineEksHosting, EksHosting } from './eks-hosting';
-import { awsNamePrefix, orchestratorConfigParameterName, stackName } from './naming';
+import { awsNamePrefix, deployGithubEnvironment, orchestratorConfigParameterName, roleBoundaryPolicyName, stackName } from './naming';
 
 export interface AwsStackOptions {
   /** The single-file orchestrator bundle to ship. @default <repo>/dist/orchestrator.js */
@@ -156,6 +156,11 @@ export class AwsStack extends TerraformStack {
       recoveryWindowInDays: secretRecoveryWindowInDays,
     });
 
+    // Accounts set up by the bootstrap stack (S3 state) let deploy roles create roles only with it.
+    const roleBoundaryArn =
+      env.backend.type === 's3'
+        ? `arn:${partition.partition}:iam::${caller.accountId}:policy/${roleBoundaryPolicyName(deployGithubEnvironment(env.name, env.ephemeral))}`
+        : undefined;
     if (env.hosting.mode === 'eks-helm') {
       // No host: Airbyte runs on EKS and the orchestrator as a Deployment (<env>-kubernetes).
       this.orchestratorConfigParameterName = orchestratorConfigParameterName(env.name);
@@ -170,6 +175,7 @@ export class AwsStack extends TerraformStack {
         sourceDatabase: this.database,
         airbyteCredentialsSecretId: airbyteCredentials.id,
         orchestratorConfigParameterArn: `arn:${partition.partition}:ssm:${env.aws.region}:${caller.accountId}:parameter${this.orchestratorConfigParameterName}`,
+        permissionsBoundaryArn: roleBoundaryArn,
       });
       this.alertWebhookSecretArn = alertWebhook.arn;
       new TerraformOutput(this, 'source_db_address', { value: this.database.address });
@@ -199,6 +205,7 @@ export class AwsStack extends TerraformStack {
       instanceType: env.host.instanceType,
       rootVolumeGiB: env.host.rootVolumeGiB,
       kmsKeyArn: key.keyArn,
+      permissionsBoundaryArn: roleBoundaryArn,
       userData: buildHostUserData({
         env,
         airbyteCredentialsSecretArn: airbyteCredentials.arn,

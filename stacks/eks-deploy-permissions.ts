@@ -7,6 +7,15 @@ import { DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-
  * itself only needs eks:DescribeCluster plus its access entry (cluster admin) inside the cluster.
  * Environment names are patterns (`dev`, `pr-*`); every EKS name starts with `cdc-<env>`.
  */
+/** Launch templates are EC2 resources: the bootstrap stack ties these to the environment's tags like every EC2 change. */
+export const EKS_EC2_CREATE_ACTIONS: readonly string[] = ['ec2:CreateLaunchTemplate'];
+export const EKS_EC2_CHANGE_ACTIONS: readonly string[] = ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DeleteLaunchTemplate', 'ec2:DeleteLaunchTemplateVersions'];
+
+/** A pull request plan of `<env>-kubernetes` reads its cluster (data.aws_eks_cluster). */
+export function eksPlanStatements(region: string, account: string, patterns: readonly string[]): DataAwsIamPolicyDocumentStatement[] {
+  return [{ sid: 'DescribeEnvironmentClusters', effect: 'Allow', actions: ['eks:DescribeCluster'], resources: patterns.map((p) => `arn:aws:eks:${region}:${account}:cluster/cdc-${p}`) }];
+}
+
 export function eksDeployStatements(region: string, account: string, patterns: readonly string[]): DataAwsIamPolicyDocumentStatement[] {
   const eks = (resource: string) => `arn:aws:eks:${region}:${account}:${resource}`;
   const clusters = patterns.map((p) => `cdc-${p}`);
@@ -27,12 +36,6 @@ export function eksDeployStatements(region: string, account: string, patterns: r
       resources: clusters.flatMap((c) => [
         eks(`cluster/${c}`), eks(`nodegroup/${c}/*`), eks(`addon/${c}/*`), eks(`access-entry/${c}/*`), eks(`podidentityassociation/${c}/*`),
       ]),
-    },
-    {
-      sid: 'NodeLaunchTemplates',
-      effect: 'Allow',
-      actions: ['ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DeleteLaunchTemplate', 'ec2:DeleteLaunchTemplateVersions', 'ec2:GetLaunchTemplateData'],
-      resources: [`arn:aws:ec2:${region}:${account}:launch-template/*`],
     },
     {
       sid: 'PassEnvironmentRolesToEks',
@@ -56,6 +59,54 @@ export function eksDeployStatements(region: string, account: string, patterns: r
         `arn:aws:logs:${region}:${account}:log-group:*`,
         ...clusters.map((c) => `arn:aws:logs:${region}:${account}:log-group:/aws/eks/${c}/*`),
       ],
+    },
+  ];
+}
+
+/** AWS managed policies the EKS cluster and node roles need; deploy roles may attach them (bootstrap allow-list). */
+export const EKS_MANAGED_POLICIES: readonly string[] = [
+  'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
+  'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+  'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy',
+  'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly',
+];
+
+/**
+ * What the roles an eks-helm deploy creates may do at most (added to the bootstrap stack's
+ * permissions boundary): the cluster role's and node roles' managed policies (network interfaces,
+ * volumes, image pulls; AWS authorizes most of them only on "*"), and the pod roles' Airbyte
+ * storage and Airbyte-created secrets (`airbyte_*`). Each role's own policy stays narrower.
+ */
+export function eksRoleBoundaryStatements(region: string, account: string, patterns: readonly string[]): DataAwsIamPolicyDocumentStatement[] {
+  return [
+    {
+      sid: 'EksClusterAndNodes',
+      effect: 'Allow',
+      actions: [
+        'ec2:DescribeInstances', 'ec2:DescribeInstanceTypes', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets',
+        'ec2:DescribeVolumes', 'ec2:DescribeVolumesModifications', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeAvailabilityZones', 'ec2:DescribeTags', 'ec2:DescribeAccountAttributes', 'ec2:DescribeInstanceTopology',
+        'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AttachNetworkInterface', 'ec2:DetachNetworkInterface',
+        'ec2:ModifyNetworkInterfaceAttribute', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses', 'ec2:CreateNetworkInterfacePermission',
+        'ec2:CreateSecurityGroup', 'ec2:DeleteSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:CreateTags',
+        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup',
+        'eks:DescribeCluster', 'eks-auth:AssumeRoleForPodIdentity',
+        'ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability',
+        'kms:Encrypt', 'kms:ListGrants', 'kms:DescribeKey',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'AirbyteStorage',
+      effect: 'Allow',
+      actions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:PutObject', 's3:DeleteObject'],
+      resources: patterns.flatMap((p) => [`arn:aws:s3:::cdc-${p}-*`, `arn:aws:s3:::cdc-${p}-*/*`]),
+    },
+    {
+      sid: 'AirbyteSecrets',
+      effect: 'Allow',
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:DeleteSecret'],
+      resources: [`arn:aws:secretsmanager:${region}:${account}:secret:airbyte_*`],
     },
   ];
 }

@@ -37,6 +37,8 @@ export interface EksHostingInputs {
   /** The secret `<env>-airbyte` reads the Airbyte API credentials from. */
   readonly airbyteCredentialsSecretId: string;
   readonly orchestratorConfigParameterArn: string;
+  /** Permissions boundary for the roles created here (as for the host role). */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /** What `<env>-kubernetes` needs from the AWS side of an eks-helm environment. */
@@ -70,6 +72,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
     adminRoleArns: [...hosting.clusterAdminRoleArns],
     viewerRoleArns: [...hosting.clusterViewerRoleArns],
     deletionProtection: !env.ephemeral,
+    permissionsBoundaryArn: inputs.permissionsBoundaryArn,
   });
   const nodeGroup = (pool: string, settings: ResolvedEksHosting['servicesNodes'], taints: EksNodeGroup['taints']) =>
     new EksNodeGroup(scope, `eks-${pool}-nodes`, {
@@ -84,6 +87,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
       diskGiB: settings.diskGiB,
       taints: [...taints],
       dependsOn: cluster.nodeAddons,
+      permissionsBoundaryArn: inputs.permissionsBoundaryArn,
     });
   const servicesNodes = nodeGroup(SERVICES_POOL, hosting.servicesNodes, []);
   const jobNodes = nodeGroup(JOB_POOL, hosting.jobNodes, [JOB_TAINT]);
@@ -128,6 +132,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
     namespace: hosting.namespace,
     serviceAccount: AIRBYTE_SERVICE_ACCOUNT,
     name: `${env.name}-airbyte`,
+    permissionsBoundaryArn: inputs.permissionsBoundaryArn,
     statements: [
       { sid: 'ListStorageBucket', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [storage.bucketArn] },
       { sid: 'ReadWriteStorage', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${storage.bucketArn}/*`] },
@@ -151,6 +156,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
     namespace: hosting.namespace,
     serviceAccount: ORCHESTRATOR_SERVICE_ACCOUNT,
     name: `${env.name}-orchestrator`,
+    permissionsBoundaryArn: inputs.permissionsBoundaryArn,
     statements: [{ sid: 'ReadOrchestratorConfig', actions: ['ssm:GetParameter'], resources: [inputs.orchestratorConfigParameterArn] }],
   });
 
