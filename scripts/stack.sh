@@ -347,6 +347,8 @@ diff_environment() {
   run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
   if ! has_kubernetes_stack; then
     :
+  elif $skip_airbyte; then
+    echo "$env_name-kubernetes: not planned (--skip-airbyte): like $env_name-airbyte, its plan reads secret values (the chart's database login, the API credentials); the deploy plans and applies it"
   elif cluster_exists; then
     run_cdktf diff "$env_name-kubernetes" || failed+=("$env_name-kubernetes")
   else

@@ -381,6 +381,10 @@ describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized
     expect(stackActions(first.calls)).toEqual(['diff pr-8-aws', 'diff pr-8-gcp']);
     expect(first.stdout).toContain('pr-8-kubernetes: not planned: the pr-8 EKS cluster does not exist yet');
     expect(first.stdout).toContain('pr-8-airbyte: not planned: Airbyte on the pr-8 cluster does not answer');
+    // Pull request plans (--skip-airbyte) read no secret values, so the kubernetes stack is left to the deploy.
+    const pullRequest = eks(['diff', 'pr-8', '--skip-airbyte']);
+    expect(stackActions(pullRequest.calls)).toEqual(['diff pr-8-aws', 'diff pr-8-gcp']);
+    expect(pullRequest.stdout).toContain('pr-8-kubernetes: not planned (--skip-airbyte)');
   });
 
   test('destroy: airbyte, kubernetes, gcp, aws; a cluster already gone skips kubernetes', () => {
