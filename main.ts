@@ -7,7 +7,7 @@ import { BootstrapStack } from './stacks/bootstrap-stack';
 import { describeUserError } from './stacks/synth-errors';
 
 /**
- * The cdktf app: every selected environment's three stacks, checked by the security policy
+ * The cdktf app: every selected environment's stacks (three, four with eks-helm), checked by the security policy
  * pack. User mistakes (bad config, bad selection, policy findings) end with one readable
  * message and exit code 1, never a stack trace.
  */
