@@ -351,7 +351,14 @@ describe('scripts/stack.sh destroy', () => {
 
 describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized stacks)', () => {
   // The stub `cdktf synth` copies STUB_SYNTH_DIR; EPHEMERAL_HOSTING is what a caller sets for pr-8.
-  const eks = (args: string[], env: Record<string, string> = {}) => run(args, { synth: eksSynthDir, env: { EPHEMERAL_HOSTING: 'eks-helm', ...env } });
+  const eks = (args: string[], env: Record<string, string> = {}, bucket?: string) =>
+    run(args, { synth: eksSynthDir, bucket, env: { EPHEMERAL_HOSTING: 'eks-helm', ...env } });
+  /** pr-8 fully deployed: every stack's state records resources. */
+  const deployedPr8 = () =>
+    stateBucket({
+      'cdc-bigquery/pr-8/pr-8-aws.tfstate': 60, 'cdc-bigquery/pr-8/pr-8-gcp.tfstate': 5,
+      'cdc-bigquery/pr-8/pr-8-kubernetes.tfstate': 6, 'cdc-bigquery/pr-8/pr-8-airbyte.tfstate': 4,
+    });
 
   test('deploy: aws, gcp, kubernetes, then waits for Airbyte through kubectl port-forward, then airbyte', () => {
     const r = eks(['deploy', 'pr-8']);
@@ -388,10 +395,14 @@ describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized
   });
 
   test('destroy: airbyte, kubernetes, gcp, aws; a cluster already gone skips kubernetes', () => {
-    expect(stackActions(eks(['destroy', 'pr-8']).calls)).toEqual(['destroy pr-8-airbyte', 'destroy pr-8-kubernetes', 'destroy pr-8-gcp', 'destroy pr-8-aws']);
-    const gone = eks(['destroy', 'pr-8', '--skip-airbyte'], { STUB_EKS_MISSING: '1' });
+    const full = eks(['destroy', 'pr-8'], {}, deployedPr8());
+    expect(full.status).toBe(0);
+    expect(stackActions(full.calls)).toEqual(['destroy pr-8-airbyte', 'destroy pr-8-kubernetes', 'destroy pr-8-gcp', 'destroy pr-8-aws']);
+    expect(full.calls.some((c) => c.startsWith('aws ec2 describe-instances'))).toBe(false);
+    const gone = eks(['destroy', 'pr-8'], { STUB_EKS_MISSING: '1' }, deployedPr8());
     expect(gone.status).toBe(0);
     expect(stackActions(gone.calls)).toEqual(['destroy pr-8-gcp', 'destroy pr-8-aws']);
+    expect(gone.stderr).toContain('pr-8-airbyte not destroyed: the pr-8 EKS cluster is gone');
     expect(gone.stderr).toContain('pr-8-kubernetes not destroyed: its EKS cluster is gone');
   });
 
