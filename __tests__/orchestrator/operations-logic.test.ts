@@ -47,11 +47,35 @@ describe('alert transitions', () => {
   });
 
   test('schema change: started and cleared once, even when applied in the same cycle', () => {
-    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], schemaApplied: true, jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
     expect(run([cycle({}, [applied]), cycle()])).toEqual([['started:schema_change', 'cleared:schema_change'], []]);
     const refreshFailed = connection({ outcome: 'failed', schemaChangedTables: ['public.orders'] });
-    const later = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    const later = connection({ outcome: 'synced', schemaApplied: true, jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
     expect(run([cycle({}, [refreshFailed]), cycle({}, [refreshFailed]), cycle({}, [later])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('schema change: a successful sync that did not apply the change does not clear it', () => {
+    const notApplied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    const rowsOnly = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    const applied = connection({ outcome: 'synced', schemaApplied: true, jobs: [{ jobId: 3, origin: 'triggered', status: 'succeeded' }] });
+    expect(run([cycle({}, [notApplied]), cycle({}, [rowsOnly]), cycle({}, [applied])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('schema review: announced with the link while pending, cleared when the review is done', () => {
+    const url = 'http://localhost:8000/workspaces/w/connections/c/replication';
+    const pending = connection({ outcome: 'error', schemaReview: { active: true, reason: 'breaking change', url } });
+    const done = connection({ outcome: 'synced', schemaApplied: true, schemaReview: { active: false } });
+    let active: ReadonlyMap<string, ActiveAlert> = new Map();
+    const texts: string[] = [];
+    for (const summary of [cycle({}, [pending]), cycle({}, [pending]), cycle({}, [done])]) {
+      const result = evaluateAlerts(summary, active, { unreachableCycles: 3, unreachableStreak: 0, now });
+      active = result.active;
+      texts.push(...result.notifications.filter((n) => n.kind === 'schema_review').map((n) => `${n.phase}: ${n.text}`));
+    }
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^started: .*needs a schema review in Airbyte: breaking change/);
+    expect(texts[0]).toContain(url);
+    expect(texts[1]).toMatch(/^cleared:/);
   });
 
   test('WAL lag, lost slot, missing slot', () => {

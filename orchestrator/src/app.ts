@@ -214,6 +214,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         jobPollMaxMs: settings.jobPollMaxMs,
         connectionCacheMs: command === 'run' ? 300_000 : 0,
         cursorSweepMs: settings.cursorSweepMs,
+        stateSchema: settings.stateSchema,
+        airbyteUiUrl: settings.airbyteUiUrl,
+        createRetry: settings.retry,
       },
     });
 
@@ -369,6 +372,7 @@ function airbyteClientFor(settings: Settings, logger: Logger): AirbyteClient {
     clientId: settings.clientId,
     clientSecret: settings.clientSecret,
     requestTimeoutMs: settings.httpTimeoutMs,
+    discoverTimeoutMs: settings.discoverTimeoutMs,
     retry: settings.retry,
     logger,
   });

@@ -67,7 +67,7 @@ export class OrchestratorMetrics {
     }
     for (const slot of model.slots) if (slot.lagBytes !== null) this.slotLag.set({ slot: slot.slotName }, slot.lagBytes);
     this.alertsActive.reset();
-    for (const kind of ['job_failed', 'schema_change', 'wal_lag', 'slot_lost', 'slot_missing', 'airbyte_unreachable']) {
+    for (const kind of ['job_failed', 'schema_change', 'schema_review', 'wal_lag', 'slot_lost', 'slot_missing', 'airbyte_unreachable']) {
       this.alertsActive.set({ kind }, model.activeAlerts.filter((alert) => alert.kind === kind).length);
     }
   }

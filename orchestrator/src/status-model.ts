@@ -70,6 +70,13 @@ export function jobHistoryUrl(uiBase: string, workspaceId: string | undefined, c
   return `${uiBase.replace(/\/+$/, '')}/workspaces/${encodeURIComponent(workspaceId)}/connections/${encodeURIComponent(connectionId)}/job-history`;
 }
 
+/** The connection's schema page in the Airbyte UI (where a schema change is reviewed). */
+export function connectionSchemaUrl(uiBase: string, workspaceId: string | undefined, connectionId: string): string {
+  const base = uiBase.replace(/\/+$/, '');
+  if (!workspaceId) return `${base}/ (connection ${connectionId})`;
+  return `${base}/workspaces/${encodeURIComponent(workspaceId)}/connections/${encodeURIComponent(connectionId)}/replication`;
+}
+
 export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusModelOptions): StatusModel {
   const now = snapshot.now.getTime();
   const ids = [...options.connections.map((c) => c.connectionId)];
