@@ -5,7 +5,8 @@ import { CycleSummary, ConnectionResult } from '../../orchestrator/src/cycle';
 import { classifyTrigger } from '../../orchestrator/src/decision';
 import { assessHealth } from '../../orchestrator/src/http-server';
 import { ConfigurationError, loadSettings } from '../../orchestrator/src/settings';
-import { escapeHtml, sparkline } from '../../orchestrator/src/status-page';
+import { escapeHtml, renderStatusPage, sparkline } from '../../orchestrator/src/status-page';
+import { buildStatusModel } from '../../orchestrator/src/status-model';
 import { SlotObservation, assessSlot, formatBytes } from '../../orchestrator/src/wal-guard';
 import { describeWebhook } from '../../orchestrator/src/webhook';
 
@@ -177,5 +178,34 @@ describe('settings for operations', () => {
     const e = error({ ...base, ...override });
     expect(e.variable).toBe(variable);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('status page: schema behaviour and pending review', () => {
+  const snapshot = (info: { schemaUpdatesBehavior: string | null; schemaReview: string | null }) => ({
+    now,
+    tables: [],
+    jobs: [],
+    workspaces: new Map([[ID, 'ws-1']]),
+    connectionInfo: new Map([[ID, info]]),
+    slots: [],
+    alerts: [],
+  });
+  test('ignore / disable_connection are flagged; a pending review links to the schema page', () => {
+    const model = buildStatusModel(snapshot({ schemaUpdatesBehavior: 'ignore', schemaReview: 'breaking change' }), { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID }] });
+    expect(model.connections[0]).toMatchObject({
+      schemaUpdatesBehavior: 'ignore',
+      schemaUpdatesWarning: expect.stringContaining('will not reach BigQuery'),
+      schemaReview: { reason: 'breaking change', url: `http://localhost:8000/workspaces/ws-1/connections/${ID}/replication` },
+    });
+    const html = renderStatusPage(model);
+    expect(html).toContain('data-schema-updates="ignore"');
+    expect(html).toContain(`href="http://localhost:8000/workspaces/ws-1/connections/${ID}/replication"`);
+    expect(html).toContain('Needs a schema review in Airbyte: breaking change');
+  });
+  test('propagate_columns: no flag, no review', () => {
+    const model = buildStatusModel(snapshot({ schemaUpdatesBehavior: 'propagate_columns', schemaReview: null }), { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID }] });
+    expect(model.connections[0]).toMatchObject({ schemaUpdatesWarning: null, schemaReview: null });
+    expect(renderStatusPage(model)).not.toContain('data-schema-updates');
   });
 });

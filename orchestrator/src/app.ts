@@ -11,7 +11,8 @@ import { startHttpServer, assessHealth } from './http-server';
 import { OrchestratorMetrics } from './metrics';
 import { Monitor } from './monitor';
 import { OperationsStore } from './operations-store';
-import { SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE, SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { watchedTablesFromStreams } from './decision';
 import { StatusModel, buildStatusModel } from './status-model';
 import { createWebhookSender } from './webhook';
 import type { AddressInfo } from 'net';
@@ -313,7 +314,14 @@ async function sourceCommand(command: 'prepare-source' | 'retire-source', settin
     const airbyte = airbyteClientFor(settings, logger);
     try {
       for (const connection of settings.connections) {
-        const watched = connection.tables ?? (await airbyte.getConnection(connection.connectionId)).streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name }));
+        // A stream without a namespace is an error naming the connection (never a silent "public").
+        const watched =
+          connection.tables ??
+          watchedTablesFromStreams(connection.name ? `${connection.name} (${connection.connectionId})` : connection.connectionId, (await airbyte.getConnection(connection.connectionId)).streams, {
+            cursorColumn: settings.cursorColumn,
+            stateSchema: settings.stateSchema,
+            heartbeat: { schema: HEARTBEAT_SCHEMA, table: HEARTBEAT_TABLE },
+          }).tables;
         for (const table of watched) if (!tables.some((t) => t.schema === table.schema && t.table === table.table)) tables.push({ schema: table.schema, table: table.table });
       }
     } catch (error) {
