@@ -248,9 +248,11 @@ export function jobCreatedByRequest<J extends ListedJob>(jobs: readonly J[], con
 
 /**
  * Whether a job the server returns for a recorded id is the job that was recorded: the same
- * connection, and not created after it was recorded (after a reinstall, ids name new jobs).
+ * connection, and not created after it was recorded (after a reinstall, ids name new jobs). The
+ * slack is generous: a reinstall takes minutes, while a clock skew between the hosts must never
+ * make our own fresh job look foreign.
  */
-export function isSameJob(job: ListedJob, recorded: { readonly connectionId: string; readonly since: Date }, slackMs = 1000): boolean {
+export function isSameJob(job: ListedJob, recorded: { readonly connectionId: string; readonly since: Date }, slackMs = 60_000): boolean {
   if (job.connectionId !== recorded.connectionId) return false;
   if (typeof job.startTime !== 'string' || Number.isNaN(Date.parse(job.startTime))) return true;
   return Date.parse(job.startTime) <= recorded.since.getTime() + slackMs;
