@@ -153,6 +153,9 @@ describe('WAL lag: no forced sync on a lag that still includes the last WAL-lag 
     expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob, walSinceLastJobBytes: null })).toBe(false);
     expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob, walSinceLastJobBytes: 5000 })).toBe(true);
   });
+  test('a slot about to be invalidated is synced whatever the last job was', () => {
+    expect(shouldForceLagSync({ syncForLag: true, slotAtRisk: true, thresholdBytes: threshold, lastJob: { triggerReason: 'wal_lag', status: 'succeeded' }, walSinceLastJobBytes: 10 })).toBe(true);
+  });
 });
 
 describe('schema refresh verdict (discover + postprocess)', () => {

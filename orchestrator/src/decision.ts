@@ -147,6 +147,8 @@ export interface LastJobRecord {
 export interface LagSyncInput {
   /** The WAL guard asks for a sync (slot lag over the threshold, slot not lost). */
   readonly syncForLag: boolean;
+  /** The slot is about to be invalidated (wal-guard.ts slotAtRisk): sync whatever the last job was. */
+  readonly slotAtRisk?: boolean;
   readonly thresholdBytes: number;
   /** The connection's newest job in the history (any origin). */
   readonly lastJob?: LastJobRecord;
@@ -163,6 +165,7 @@ export interface LagSyncInput {
  */
 export function shouldForceLagSync(input: LagSyncInput): boolean {
   if (!input.syncForLag) return false;
+  if (input.slotAtRisk) return true;
   const awaitingNextStart = input.lastJob?.triggerReason === 'wal_lag' && input.lastJob.status === 'succeeded';
   if (!awaitingNextStart) return true;
   return input.walSinceLastJobBytes !== undefined && input.walSinceLastJobBytes !== null && input.walSinceLastJobBytes > input.thresholdBytes;
