@@ -250,6 +250,21 @@ describe('user-data in a sandbox', () => {
     }
   });
 
+  test('a host that already has Node.js 20 keeps it (the bundle targets Node 20); otherwise nodejs22 is installed', () => {
+    fs.writeFileSync(path.join(sandbox.bin, 'node'), '#!/bin/bash\n. "$SANDBOX/stublib.sh"\n[ "$1" = --version ] && echo v20.19.5\n', { mode: 0o755 });
+    const run = sandbox.run(writeScript(sandbox));
+    expect(run.status).toBe(0);
+    expect(run.calls.some((c) => c.startsWith('dnf install -y nodejs'))).toBe(false);
+    expect(sandbox.read(UNIT)).toContain(`ExecStart=${path.join(sandbox.bin, 'node')} /opt/cdc-orchestrator/orchestrator.js run`);
+    // Node 18 is too old: nodejs22 comes in.
+    fs.writeFileSync(path.join(sandbox.bin, 'node'), '#!/bin/bash\n. "$SANDBOX/stublib.sh"\n[ "$1" = --version ] && echo v18.20.4\n', { mode: 0o755 });
+    sandbox.replaceInstance();
+    sandbox.attachVolume(DATA_VOLUME_ID);
+    const old = sandbox.run(writeScript(sandbox));
+    expect(old.status).toBe(0);
+    expect(old.calls).toContain('dnf install -y nodejs22');
+  });
+
   test('low-resource mode adds the abctl flag', () => {
     const run = sandbox.run(writeScript(sandbox, testProps({ lowResourceMode: true })));
     expect(run.status).toBe(0);

@@ -126,6 +126,16 @@ describe('<env>-aws: Airbyte host', () => {
     expect((onlyResource(prodAws, 'aws_instance').depends_on as string[]).filter((d) => d.startsWith('aws_route'))).toEqual([]);
   });
 
+  test('Docker Hub credentials: the secret named in config reaches the user-data and the host may read it', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/docker-hub-AbCdEf';
+    const aws = synthEnvironment({ ...dev, host: { dockerHubSecretArn: arn } }).aws;
+    expect(String(onlyResource(aws, 'aws_instance').user_data)).toContain(`DOCKER_HUB_SECRET_ARN='${arn}'`);
+    const doc = dataOf(aws, 'aws_iam_policy_document').find((d) => (d.statement as Array<{ sid?: string }>).some((st) => st.sid === 'ReadOwnSecrets'))!;
+    const read = (doc.statement as Array<{ sid: string; resources: string[] }>).find((st) => st.sid === 'ReadOwnSecrets')!;
+    expect(read.resources).toContain(arn);
+    expect(String(instance.user_data)).toContain("DOCKER_HUB_SECRET_ARN=''");
+  });
+
   test('its security group has no ingress at all', () => {
     const hostSg = hostSgRef(devAws);
     const sg = Object.values(devAws.resource!.aws_security_group).find((g) => String(g.description).startsWith('Airbyte host'))!;
