@@ -288,7 +288,8 @@ export interface CdcReplication {
   readonly initialLoadTimeoutHours?: number;
   /**
    * SQL Airbyte runs to make the slot advance on quiet databases.
-   * @default an upsert into `airbyte_orchestrator.heartbeat`
+   * Must not be empty with CDC. @default HEARTBEAT_ACTION_QUERY (orchestrator/src/heartbeat.ts): an upsert into the
+   * heartbeat table prepare-source creates and publishes
    */
   readonly heartbeatActionQuery?: string;
 }

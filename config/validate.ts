@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import {
   CdcReplication,
@@ -435,9 +436,13 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     p.oneOf('airbyte.source.replication.invalidCdcCursorPositionBehavior', invalidCdcCursorPositionBehavior, ['Fail sync', 'Re-sync data']);
     const lsnCommitBehaviour = replicationIn.lsnCommitBehaviour ?? 'After loading Data in the destination';
     p.oneOf('airbyte.source.replication.lsnCommitBehaviour', lsnCommitBehaviour, ['While reading Data', 'After loading Data in the destination']);
-    const heartbeatActionQuery =
-      replicationIn.heartbeatActionQuery ??
-      'INSERT INTO airbyte_orchestrator.heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at';
+    const heartbeatActionQuery = replicationIn.heartbeatActionQuery ?? HEARTBEAT_ACTION_QUERY;
+    if (heartbeatActionQuery.trim() === '') {
+      p.add(
+        'airbyte.source.replication.heartbeatActionQuery',
+        'is empty; with CDC a quiet database then never advances the replication slot and WAL piles up on the source. Expected an upsert into the heartbeat table (leave it out for the default, which prepare-source\'s table matches)',
+      );
+    }
     replication = {
       method: 'cdc', replicationSlot, publication, initialWaitingSeconds, initialLoadTimeoutHours,
       invalidCdcCursorPositionBehavior, lsnCommitBehaviour, heartbeatActionQuery,

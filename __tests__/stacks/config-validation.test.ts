@@ -82,6 +82,14 @@ describe('environment config validation', () => {
     expect(message).toContain('airbyte.source.replication.replicationSlot: "rds_airbyte" starts with "rds", which RDS reserves');
   });
 
+  test.each(['', '   '])('with CDC an empty heartbeatActionQuery (%p) is refused', (value) => {
+    const message = problemsOf({
+      ...dev,
+      airbyte: { ...dev.airbyte, source: { replication: { method: 'cdc', heartbeatActionQuery: value } } },
+    });
+    expect(message).toContain('airbyte.source.replication.heartbeatActionQuery: is empty; with CDC a quiet database then never advances the replication slot');
+  });
+
   test.each([119, 2401, 12.5])('initial_waiting_seconds %p outside 120–2400 is refused', (value) => {
     const message = problemsOf({
       ...dev,
