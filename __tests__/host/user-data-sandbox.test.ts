@@ -92,7 +92,7 @@ describe('user-data in a sandbox', () => {
     expect(sandbox.read(`${APP}/release.sha256`)).toBe(
       Object.entries(files).map(([name, content]) => `${sha256(content)}  /opt/cdc-orchestrator/${name}\n`).join(''),
     );
-    expect(sandbox.read('root/etc/fstab')).toBe('UUID=6f1c2d3e-4a5b-4c6d-8e9f-0123456789ab /root/.airbyte xfs defaults,nofail 0 2\n');
+    expect(sandbox.read('root/etc/fstab')).toBe('UUID=6f1c2d3e-4a5b-4c6d-8e9f-0123456789ab /root/.airbyte xfs defaults,nofail,x-systemd.before=docker.service 0 2\n');
     expect(sandbox.read('root/var/lib/airbyte-host-boot/airbyte-install')).toBe('abctl=v0.30.4 chart=2.2.0 port=8000 low-resource-mode=false\n');
     expect(sandbox.read('state/abctl-data')).toBe('created\n');
     expect(fs.existsSync(path.join(sandbox.root, 'usr/local/bin/abctl'))).toBe(true);
@@ -202,7 +202,7 @@ describe('user-data in a sandbox', () => {
     // A new host reinstalls Airbyte's cluster (Docker lived on the old root volume), on the old data.
     expect(sandbox.read('state/abctl-data')).toBe('created\nreused\n');
     expect(sandbox.read(`root/root/.airbyte/abctl/data/airbyte-volume-db/PG_VERSION`)).toBe('13\n');
-    expect(sandbox.read('root/etc/fstab')).toContain(' /root/.airbyte xfs defaults,nofail 0 2');
+    expect(sandbox.read('root/etc/fstab')).toContain(' /root/.airbyte xfs defaults,nofail,x-systemd.before=docker.service 0 2');
   });
 
   test('a volume with a foreign file system is neither formatted nor mounted', () => {

@@ -111,10 +111,11 @@ else
   fi
   uuid=$(blkid -o value -s UUID "$DATA_DEVICE")
   mount -t xfs "$DATA_DEVICE" "$ROOT$DATA_DIR"
-  # nofail: a reboot without the volume still boots (and stays reachable over SSM).
+  # nofail: a reboot without the volume still boots (reachable over SSM); mounted before Docker
+  # restarts the kind node that uses it.
   mkdir -p "$ROOT/etc"
   grep -sv " $DATA_DIR " "$ROOT/etc/fstab" >"$WORK/fstab" || true
-  printf 'UUID=%s %s xfs defaults,nofail 0 2\n' "$uuid" "$DATA_DIR" >>"$WORK/fstab"
+  printf 'UUID=%s %s xfs defaults,nofail,x-systemd.before=docker.service 0 2\n' "$uuid" "$DATA_DIR" >>"$WORK/fstab"
   put_file "$ROOT/etc/fstab" 0644 <"$WORK/fstab"
 fi
 
