@@ -97,6 +97,11 @@ export interface S3BackendSettings {
   readonly bucket: string;
   /** Region of the state bucket. */
   readonly region: string;
+  /**
+   * ARN of the KMS key that encrypts the state (bootstrap output `state_kms_key_arn`). Terraform
+   * sends it with every upload; without it the upload is SSE-S3, which the bucket policy refuses.
+   */
+  readonly kmsKeyArn: string;
   /** Key prefix under which each stack writes `<prefix>/<stack>.tfstate`. @default "cdc-bigquery" */
   readonly keyPrefix?: string;
 }
@@ -153,6 +158,8 @@ export interface AirbyteHostSettings {
    * "password": "<access token>"}`, encrypted with the environment key or the AWS-managed key.
    * The host logs in with it and abctl gets it as an image pull secret, so its ~17 image pulls do
    * not hit Docker Hub's anonymous limit (10 pulls per hour per address, shared by the NAT).
+   * Name it `cdc-<env>/…`: the host role's permissions boundary (bootstrap stack) admits only the
+   * environment's own secrets.
    * @default none (anonymous pulls)
    */
   readonly dockerHubSecretArn?: string;

@@ -33,7 +33,7 @@ export interface ResolvedEnvironment {
   readonly aws: { readonly region: string; readonly allowedAccountIds?: readonly string[] };
   readonly backend:
     | { readonly type: 'local' }
-    | { readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string };
+    | { readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly kmsKeyArn: string };
   readonly network:
     | { readonly mode: 'create'; readonly vpcCidr: string; readonly availabilityZoneCount: number }
     | {
@@ -229,7 +229,8 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   if (backendIn.type === 's3') {
     p.matches('backend.bucket', backendIn.bucket, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name');
     p.oneOf('backend.region', backendIn.region, AWS_REGIONS);
-    backend = { type: 's3', bucket: backendIn.bucket, region: backendIn.region, keyPrefix: backendIn.keyPrefix ?? 'cdc-bigquery' };
+    p.matches('backend.kmsKeyArn', backendIn.kmsKeyArn, /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/, 'the ARN of the state key (bootstrap output state_kms_key_arn): arn:aws:kms:<region>:<account>:key/<key id>');
+    backend = { type: 's3', bucket: backendIn.bucket, region: backendIn.region, keyPrefix: backendIn.keyPrefix ?? 'cdc-bigquery', kmsKeyArn: backendIn.kmsKeyArn };
   } else if (backendIn.type !== 'local') {
     p.oneOf('backend.type', (backendIn as { type: unknown }).type, ['local', 's3']);
   }

@@ -45,7 +45,6 @@ export class AirbyteDataVolume extends Construct {
       type: 'gp3',
       encrypted: true,
       kmsKeyId: props.kmsKeyArn,
-      finalSnapshot: props.retain ?? true,
       tags: { ...(props.tags ?? {}), Name: `${props.namePrefix}-airbyte-data` },
       lifecycle: { preventDestroy: props.retain ?? true },
     });

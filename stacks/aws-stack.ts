@@ -23,7 +23,8 @@ import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
 import {
-  awsNamePrefix, hostReleaseParameterName, orchestratorConfigParameterName, sourcePreparationParameterName, stackName,
+  awsNamePrefix, deployGithubEnvironment, hostReleaseParameterName, orchestratorConfigParameterName, roleBoundaryPolicyName,
+  sourcePreparationParameterName, stackName,
 } from './naming';
 
 export interface AwsStackOptions {
@@ -226,6 +227,11 @@ export class AwsStack extends TerraformStack {
       instanceType: env.host.instanceType,
       rootVolumeGiB: env.host.rootVolumeGiB,
       kmsKeyArn: key.keyArn,
+      // Accounts set up by the bootstrap stack (S3 state) let deploy roles create roles only with it.
+      permissionsBoundaryArn:
+        env.backend.type === 's3'
+          ? `arn:${partition.partition}:iam::${caller.accountId}:policy/${roleBoundaryPolicyName(deployGithubEnvironment(env.name, env.ephemeral))}`
+          : undefined,
       userData: buildHostUserData({
         env,
         airbyteCredentialsSecretArn: airbyteCredentials.arn,

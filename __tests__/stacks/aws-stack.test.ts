@@ -100,7 +100,7 @@ describe('<env>-aws: Airbyte host', () => {
 
   test('Airbyte\'s state lives on a separate encrypted volume in the host\'s zone, attached to it and kept on destroy', () => {
     const volume = onlyResource(devAws, 'aws_ebs_volume');
-    expect(volume).toMatchObject({ type: 'gp3', size: 50, encrypted: true, final_snapshot: true, lifecycle: { prevent_destroy: true } });
+    expect(volume).toMatchObject({ type: 'gp3', size: 50, encrypted: true, lifecycle: { prevent_destroy: true } });
     expect(String(volume.kms_key_id)).toMatch(/^\$\{aws_kms_key\./);
     expect(String(volume.availability_zone)).toMatch(/^\$\{data\.aws_subnet\.[^.]+\.availability_zone\}$/);
     const subnetLookup = dataOf(devAws, 'aws_subnet');
@@ -110,7 +110,7 @@ describe('<env>-aws: Airbyte host', () => {
     expect(String(attachment.instance_id)).toMatch(/^\$\{aws_instance\./);
     expect(String(attachment.volume_id)).toMatch(/^\$\{aws_ebs_volume\./);
     const prVolume = onlyResource(prAws, 'aws_ebs_volume');
-    expect(prVolume).toMatchObject({ final_snapshot: false, lifecycle: { prevent_destroy: false } });
+    expect(prVolume).toMatchObject({ lifecycle: { prevent_destroy: false } });
     expect(onlyResource(synthEnvironment({ ...dev, host: { dataVolumeGiB: 200 } }).aws, 'aws_ebs_volume').size).toBe(200);
   });
 
