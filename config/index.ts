@@ -41,6 +41,11 @@ export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev
     database: base.database.mode === 'create' ? { ...base.database, backupRetentionDays: 1, multiAz: false } : base.database,
     airbyte: {
       ...base.airbyte,
+      // Its own raw-table dataset: a teardown then removes only this environment's raw tables.
+      destination: {
+        ...base.airbyte.destination,
+        rawDataDataset: `${base.airbyte.destination?.rawDataDataset ?? 'airbyte_internal'}_${suffix}`,
+      },
       source: {
         ...base.airbyte.source,
         replication:

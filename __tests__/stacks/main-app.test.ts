@@ -33,9 +33,10 @@ describe('the cdktf app (npm run synth)', () => {
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(run.outdir, 'manifest.json'), 'utf8'));
     expect(manifest.stacks['dev-airbyte'].dependencies.sort()).toEqual(['dev-aws', 'dev-gcp']);
-    // The asset is the real bundle, copied next to the stack that ships it.
+    // The release is the real bundle and the host tools, copied next to the stack that ships them
+    // (dev is not ephemeral: no seed).
     const assets = fs.readdirSync(path.join(run.outdir, 'stacks', 'dev-aws', 'assets'));
-    expect(assets.length).toBe(1);
+    expect(assets.length).toBe(3);
   });
 
   test('EPHEMERAL_ENV adds pr-<n> stacks without editing files', () => {
