@@ -1,3 +1,4 @@
+import { UserError } from '../constructs/user-error';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import {
   CdcReplication,
@@ -9,7 +10,7 @@ import {
 } from './types';
 
 /** Thrown when an environment's config is invalid; the message lists every problem found. */
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends UserError {
   constructor(
     readonly environment: string,
     readonly problems: readonly string[],
@@ -18,7 +19,6 @@ export class ConfigValidationError extends Error {
       `environment "${environment}" has ${problems.length} invalid setting${problems.length === 1 ? '' : 's'}:\n` +
         problems.map((p) => `  - ${p}`).join('\n'),
     );
-    this.name = 'ConfigValidationError';
   }
 }
 
