@@ -16,8 +16,6 @@ const path = require('path');
 const fs = require('fs');
 
 const root = path.join(__dirname, '..');
-const args = new Set(process.argv.slice(2));
-const quiet = args.has('--quiet');
 const STAMP_FILE = path.join(root, 'dist', '.build-inputs.json');
 
 const common = {
@@ -66,7 +64,7 @@ const benchEntries = ['scripts/bench-orchestrator.ts']
 function inputFiles() {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
   const tops = new Set(tsconfig.include.map((pattern) => pattern.split('/')[0]));
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', path.join('node_modules', '.package-lock.json')]) tops.add(file);
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'cdktf.json', path.join('node_modules', '.package-lock.json')]) tops.add(file);
   const files = [];
   const walk = (relative) => {
     const absolute = path.join(root, relative);
@@ -106,31 +104,31 @@ function readStamp() {
   }
 }
 
-async function main() {
-  // The app imports .gen/providers/airbyte: regenerate it if it is missing or stale (a no-op
-  // costing a few ms otherwise), so synth works even when install scripts were skipped.
-  if (!args.has('--orchestrator-only')) require('./generate-bindings').ensureBindings();
-  const wanted = args.has('--orchestrator-only') ? [orchestratorBundle] : [orchestratorBundle, ...appBuilds, ...benchEntries];
-  // Taken before building, so a file edited while esbuild runs makes the next run build again.
-  const fingerprint = inputsFingerprint();
+function staleBuilds(wanted, fingerprint, force) {
+  if (force) return wanted;
   const stamp = readStamp();
-  const builds = args.has('--force')
-    ? wanted
-    : wanted.filter((b) => stamp[b.outfile] !== fingerprint || !fs.existsSync(path.join(root, b.outfile)));
-  if (builds.length === 0) {
-    if (!quiet) console.log(`build: up to date (${wanted.map((b) => b.outfile).join(', ')})`);
-    return;
-  }
-  // Loaded only when there is something to build: requiring esbuild is a third of a no-op run.
+  return wanted.filter((b) => stamp[b.outfile] !== fingerprint || !fs.existsSync(path.join(root, b.outfile)));
+}
+
+/**
+ * Builds the outputs whose inputs changed since they were built (all of them with `force`).
+ * Resolves to the outfiles built, empty when everything was up to date; rejects when esbuild
+ * fails (it has printed the located messages already).
+ */
+async function build({ orchestratorOnly = false, force = false } = {}) {
+  const wanted = orchestratorOnly ? [orchestratorBundle] : [orchestratorBundle, ...appBuilds, ...benchEntries];
+  // Taken before building, so a file edited while esbuild runs makes the next run build again.
+  let fingerprint = inputsFingerprint();
+  if (staleBuilds(wanted, fingerprint, force).length === 0) return [];
+  // The app imports .gen/providers/airbyte: regenerate it if it is missing or stale, so synth works
+  // even when install scripts were skipped. Not needed on the up-to-date path above: what the
+  // bindings are made from (cdktf.json, scripts/provider-schemas, the installed cdktf-cli) and .gen
+  // itself are inputs, so stale bindings always mean a changed fingerprint.
+  if (!orchestratorOnly && require('./generate-bindings').ensureBindings()) fingerprint = inputsFingerprint();
+  const builds = staleBuilds(wanted, fingerprint, force);
+  // Loaded only when there is something to build: requiring esbuild costs more than the check.
   const esbuild = require('esbuild');
-  const started = Date.now();
-  try {
-    await Promise.all(builds.map((options) => esbuild.build(options)));
-  } catch (error) {
-    // esbuild has already printed its located messages (error.errors); anything else is ours.
-    if (!Array.isArray(error && error.errors)) console.error(error);
-    process.exit(1);
-  }
+  await Promise.all(builds.map((options) => esbuild.build(options)));
   fs.chmodSync(path.join(root, 'dist', 'orchestrator.js'), 0o755);
   const next = readStamp();
   for (const b of builds) next[b.outfile] = fingerprint;
@@ -138,9 +136,30 @@ async function main() {
   const temporary = `${STAMP_FILE}.${process.pid}`;
   fs.writeFileSync(temporary, JSON.stringify(next, null, 2) + '\n');
   fs.renameSync(temporary, STAMP_FILE);
-  if (!quiet) console.log(`build: ${builds.map((b) => b.outfile).join(', ')} in ${Date.now() - started} ms`);
+  return builds.map((b) => b.outfile);
 }
 
-module.exports = { inputFiles, inputsFingerprint };
+/** Prints a build failure: esbuild's own messages are out already (error.errors); anything else is ours. */
+function reportBuildError(error) {
+  if (!Array.isArray(error && error.errors)) console.error(error);
+}
+
+async function main() {
+  const args = new Set(process.argv.slice(2));
+  const orchestratorOnly = args.has('--orchestrator-only');
+  const started = Date.now();
+  let built;
+  try {
+    built = await build({ orchestratorOnly, force: args.has('--force') });
+  } catch (error) {
+    reportBuildError(error);
+    process.exit(1);
+  }
+  if (args.has('--quiet')) return;
+  if (built.length > 0) console.log(`build: ${built.join(', ')} in ${Date.now() - started} ms`);
+  else console.log(`build: up to date (${orchestratorOnly ? orchestratorBundle.outfile : [orchestratorBundle, ...appBuilds, ...benchEntries].map((b) => b.outfile).join(', ')})`);
+}
+
+module.exports = { build, inputFiles, inputsFingerprint, reportBuildError };
 
 if (require.main === module) main();

@@ -55,9 +55,11 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
   test('an edit reaches the bundle (the skip never serves stale code)', () => {
     build();
     const file = path.join(project, 'stacks', 'run-app.ts');
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('synthesized ${stackNames.length} stacks', 'made ${stackNames.length} stacks'));
+    const original = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, original.replace('synthesized ${stackNames.length} stacks', 'made ${stackNames.length} stacks'));
     build();
     expect(fs.readFileSync(path.join(project, 'dist', 'main.js'), 'utf8')).toContain('made ${stackNames.length} stacks');
+    fs.writeFileSync(file, original);
   });
 
   test.each(['package-lock.json', 'tsconfig.json', 'orchestrator/sql/001_init.sql', 'constructs/airbyte-host/user-data.sh', 'config/environments/dev.ts', '.gen/providers/airbyte/index.ts', 'scripts/build.js', '__tests__/support/postgres.ts'])(
@@ -85,6 +87,25 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
     touch('orchestrator/src/cli.ts');
     expect(build('--orchestrator-only')).toMatch(/^build: dist\/orchestrator\.js in \d+ ms$/m);
     expect(build()).toMatch(/^build: dist\/main\.js, dist\/bench-orchestrator\.js in \d+ ms$/m);
+  });
+
+  test('npm run synth (scripts/synth.js) builds only when stale, then runs the app in the same process', () => {
+    const synth = () => {
+      const outdir = path.join(project, 'synth-out');
+      const result = spawnSync(process.execPath, [path.join(project, 'scripts', 'synth.js')], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, ENVIRONMENTS: 'dev', CDKTF_OUTDIR: outdir },
+      });
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['dev-airbyte', 'dev-aws', 'dev-gcp']);
+      fs.rmSync(outdir, { recursive: true, force: true });
+      return result.stdout;
+    };
+    build();
+    expect(synth()).toBe('synthesized 3 stacks: dev-aws, dev-gcp, dev-airbyte\n');
+    touch('stacks/index.ts');
+    expect(synth()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js in \d+ ms\nsynthesized 3 stacks/);
   });
 
   test('the inputs are every file of the folders tsconfig.json compiles (tests too: the benchmark bundles import their support code), plus the install manifests', () => {
