@@ -169,6 +169,9 @@ console.log(
   `npm run synth vs the empty app run the same way: wall ${npmRatio.toFixed(2)}x (target ≤ 2.0x) ${verdict(npmRatio <= 2)}; ` +
     `cpu ${(npmFull.cpuMs / npmFloor.cpuMs).toFixed(2)}x; peak RSS ≤ ${npmFull.maxRssMiB.toFixed(1)} MiB (target < 400 MiB) ${verdict(npmFull.maxRssMiB < 400)}`,
 );
+if (os.loadavg()[0] > os.cpus().length) {
+  console.log(`the machine is loaded (load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs): the wall-time verdict is unreliable; the cpu ratio is the better guide`);
+}
 const ratio = full.ms / floor.ms;
 console.log(`bare app process vs bare empty app: wall ${ratio.toFixed(2)}x; cpu ${(full.cpuMs / floor.cpuMs).toFixed(2)}x; peak RSS ${full.maxRssMiB.toFixed(1)} MiB`);
 const cliRatio = cliFull.ms / cliFloor.ms;

@@ -181,7 +181,11 @@ function main() {
   const constructs = JSON.parse(fs.readFileSync(path.join(copy, 'node_modules', 'constructs', 'package.json'), 'utf8'));
   console.log(`compare:cdktn: the copy resolves cdktf to ${installed.name}@${installed.version}, constructs ${constructs.version}`);
 
-  if (fullInstall) run('npm run typecheck against cdktn', 'npm', ['run', '--silent', 'typecheck'], { cwd: copy });
+  if (fullInstall) {
+    // `npm install <packages>` does not run the project's own postinstall (the bindings).
+    run('generate the provider bindings', process.execPath, [path.join('scripts', 'generate-bindings.js')], { cwd: copy });
+    run('npm run typecheck against cdktn', 'npm', ['run', '--silent', 'typecheck'], { cwd: copy });
+  }
   synth(`cdktn ${installed.version} (scratch copy)`, copy, cdktnOut);
 
   const { differences, versions, stackJsons } = compareOutputs(cdktfOut, cdktnOut);
