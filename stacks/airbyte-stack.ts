@@ -111,7 +111,7 @@ export class AirbyteStack extends TerraformStack {
 
     const cdcNames =
       source.replication.method === 'cdc'
-        ? { replicationSlot: source.replication.replicationSlot, publication: source.replication.publication }
+        ? { replicationSlot: source.replication.replicationSlot, publication: source.replication.publication, heartbeatActionQuery: source.replication.heartbeatActionQuery }
         : {};
     this.orchestratorConfig = {
       version: 1,

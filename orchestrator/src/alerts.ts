@@ -4,7 +4,9 @@
 import { CycleSummary } from './cycle';
 import { formatBytes } from './wal-guard';
 
-export type AlertKind = 'job_failed' | 'schema_change' | 'wal_lag' | 'slot_lost' | 'slot_missing' | 'airbyte_unreachable';
+export type AlertKind = 'job_failed' | 'schema_change' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable';
+
+export const ALERT_KINDS: readonly AlertKind[] = ['job_failed', 'schema_change', 'wal_lag', 'slot_lost', 'slot_at_risk', 'slot_missing', 'publication_drift', 'airbyte_unreachable'];
 
 export interface ActiveAlert {
   readonly key: string;
@@ -99,18 +101,39 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
       key: `slot_lost:${slot}`,
       kind: 'slot_lost',
       active: wal.assessment.slotLost,
-      startText: `:rotating_light: Replication slot ${slot} has wal_status=${wal.observation.walStatus}: the WAL it needs ${wal.observation.walStatus === 'lost' ? 'is gone' : 'is about to be removed (max_slot_wal_keep_size)'}. Reset the connection in Airbyte (full resync) to recover; incremental CDC cannot continue from this slot.`,
+      startText: `:rotating_light: Replication slot ${slot} is lost (wal_status=lost): the WAL it needs is gone and CDC cannot continue from it. Recreate it (\`prepare-source --recreate-lost-slot\`), then reset the connection in Airbyte (full resync).`,
       clearText: `:white_check_mark: Replication slot ${slot} is healthy again (wal_status=${wal.observation.walStatus ?? 'n/a'}).`,
+    });
+    const safe = wal.observation.safeWalBytes;
+    list.push({
+      key: `slot_at_risk:${slot}`,
+      kind: 'slot_at_risk',
+      active: wal.assessment.slotAtRisk,
+      startText: `:rotating_light: Replication slot ${slot} is about to be invalidated (wal_status=${wal.observation.walStatus}${safe === null || safe === undefined ? '' : `, safe_wal_size ${safe < 0 ? `${formatBytes(-safe)} past the limit` : formatBytes(safe)}`}, ${formatBytes(wal.observation.retainedBytes ?? 0)} retained): syncing now so Airbyte consumes it. If it becomes lost, the connection needs a full resync.`,
+      clearText: `:white_check_mark: Replication slot ${slot} is no longer at risk of invalidation.`,
     });
     {
       list.push({
         key: `wal_lag:${slot}`,
         kind: 'wal_lag',
+        // Retained WAL (restart_lsn) is judged by safe_wal_size (slot_at_risk): after a consumer
+        // catches up, restart_lsn trails a little behind by design.
         active: wal.assessment.lagOverThreshold,
-        startText: `:warning: Replication slot ${slot} holds back ${lag} of WAL (threshold ${formatBytes(wal.thresholdBytes)}, consumer ${wal.observation.active ? 'connected' : 'not connected'}). Syncing to let Airbyte consume it; if it keeps growing, check the connection, or the RDS disk fills.`,
+        startText: `:warning: Replication slot ${slot} holds back ${lag} of WAL not yet confirmed, ${formatBytes(wal.observation.retainedBytes ?? 0)} retained from restart_lsn (threshold ${formatBytes(wal.thresholdBytes)}, consumer ${wal.observation.active ? 'connected' : 'not connected'}). Syncing to let Airbyte consume it; if it keeps growing, check the connection and long-running transactions, or the RDS disk fills.`,
         clearText: `:white_check_mark: Replication slot ${slot} lag is back under ${formatBytes(wal.thresholdBytes)} (${lag}).`,
       });
     }
+  }
+
+  const publication = summary.wal?.publication;
+  if (publication) {
+    list.push({
+      key: `publication_drift:${publication.name}`,
+      kind: 'publication_drift',
+      active: publication.missingTables.length > 0,
+      startText: `:rotating_light: Watched tables are not in publication ${publication.name}: ${publication.missingTables.join(', ')} (dropped and recreated?). CDC does not see their changes; run \`prepare-source\` to add them back, then check the connection in Airbyte.`,
+      clearText: `:white_check_mark: Every watched table is in publication ${publication.name} again.`,
+    });
   }
 
   const unreachableKey = 'airbyte_unreachable';

@@ -7,7 +7,7 @@ import { Logger } from './logger';
 import { ConnectionSettings } from './settings';
 import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
 import { InFlightJob, JobOrigin, StateStore, tableKey } from './state-store';
-import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot } from './wal-guard';
+import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot, tablesMissingFromPublication } from './wal-guard';
 
 export interface CycleOptions {
   readonly cursorColumn: string;
@@ -50,6 +50,8 @@ export interface WalGuardResult {
   readonly thresholdBytes: number;
   /** The slot could not be read (the cycle goes on without it). */
   readonly error?: string;
+  /** Watched tables missing from the publication (checked after the connections resolved their tables). */
+  readonly publication?: { readonly name: string; readonly missingTables: readonly string[] };
 }
 
 export interface CycleSummary {
@@ -72,7 +74,7 @@ export interface CycleDependencies {
   /** Aborting stops waiting (the job stays recorded in flight and is adopted next time). */
   readonly signal?: AbortSignal;
   /** The replication slot to watch, and the lag that forces a sync. */
-  readonly walGuard?: { readonly slotName: string; readonly thresholdBytes: number };
+  readonly walGuard?: { readonly slotName: string; readonly thresholdBytes: number; readonly publication?: string };
   /** Called while waiting on jobs, so liveness is visible during long syncs. */
   readonly onProgress?: () => void;
 }
@@ -101,6 +103,7 @@ export class CycleRunner {
     const started = Date.now();
     const wal = await this.checkWal();
     const results = await Promise.all(this.deps.connections.map((connection) => this.runConnection(connection, wal?.assessment?.syncForLag ? wal : undefined)));
+    const publication = wal?.observation ? await this.checkPublication() : undefined;
     const airbyteUnavailable = results.some((result) => result.errors.some((error) => error.startsWith('airbyte unavailable')));
     const interrupted = Boolean(this.deps.signal?.aborted);
     return {
@@ -109,8 +112,26 @@ export class CycleRunner {
       interrupted,
       durationMs: Date.now() - started,
       connections: results,
-      ...(wal ? { wal } : {}),
+      ...(wal ? { wal: publication ? { ...wal, publication } : wal } : {}),
     };
+  }
+
+  /** The tables this cycle watched (as resolved) that fell out of the publication; failures only logged. */
+  private async checkPublication(): Promise<WalGuardResult['publication']> {
+    const name = this.deps.walGuard?.publication;
+    if (!name) return undefined;
+    const watched = new Map<string, { schema: string; table: string }>();
+    for (const connection of this.deps.connections) {
+      for (const t of connection.tables ?? this.connectionCache.get(connection.connectionId)?.tables ?? []) watched.set(JSON.stringify([t.schema, t.table]), t);
+    }
+    try {
+      const missingTables = await tablesMissingFromPublication(this.deps.source, name, [...watched.values()]);
+      if (missingTables.length > 0) this.deps.logger.error('watched tables are not in the publication: CDC no longer sees their changes (run prepare-source)', { publication: name, tables: missingTables });
+      return { name, missingTables };
+    } catch (error) {
+      this.deps.logger.error('cannot read the publication members', { publication: name, error: (error as Error).message });
+      return undefined;
+    }
   }
 
   /** Marks the source WAL written so far as seen (our own state writes); failures only logged. */
@@ -132,7 +153,13 @@ export class CycleRunner {
       const log = this.deps.logger.child({ slot: guard.slotName });
       if (assessment.slotMissing) log.error('replication slot does not exist; CDC cannot read changes (run prepare-source, or check REPLICATION_SLOT)');
       else if (assessment.slotLost) {
-        log.error('replication slot lost WAL it needs (wal_status ' + observation.walStatus + '); reset the connection in Airbyte (full resync)', { walStatus: observation.walStatus });
+        log.error('replication slot is lost (wal_status lost): recreate it (prepare-source --recreate-lost-slot) and reset the connection in Airbyte (full resync)', { walStatus: observation.walStatus });
+      } else if (assessment.slotAtRisk) {
+        log.error('replication slot is about to be invalidated (wal_status ' + observation.walStatus + ', safe_wal_size ' + String(observation.safeWalBytes) + '); syncing now so Airbyte consumes it', {
+          walStatus: observation.walStatus,
+          safeWalBytes: observation.safeWalBytes,
+          retainedBytes: observation.retainedBytes,
+        });
       } else if (assessment.lagOverThreshold) {
         log.warn('replication slot lag over WAL_LAG_ALERT_BYTES; syncing to let Airbyte consume it', {
           lagBytes: observation.lagBytes,

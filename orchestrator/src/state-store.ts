@@ -73,7 +73,10 @@ export class StateStore extends SchemaTables {
     return this.transaction(async () => {
       // Serialises concurrent `migrate` runs even without the orchestrator lock.
       await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || \':migrate\'))', [LOCK_NAMESPACE, this.schema]);
-      await this.db.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
+      // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database even when the schema exists;
+      // when prepare-source made it first (granting USAGE, CREATE), this login may lack that.
+      const present = await this.db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (present.rows.length === 0) await this.db.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
       await this.db.query(
         `CREATE TABLE IF NOT EXISTS ${this.table('schema_migrations')} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
