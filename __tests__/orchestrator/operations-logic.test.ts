@@ -5,7 +5,8 @@ import { CycleSummary, ConnectionResult } from '../../orchestrator/src/cycle';
 import { classifyTrigger } from '../../orchestrator/src/decision';
 import { assessHealth } from '../../orchestrator/src/http-server';
 import { ConfigurationError, loadSettings } from '../../orchestrator/src/settings';
-import { escapeHtml, sparkline } from '../../orchestrator/src/status-page';
+import { escapeHtml, renderStatusPage, sparkline } from '../../orchestrator/src/status-page';
+import { buildStatusModel } from '../../orchestrator/src/status-model';
 import { SlotObservation, assessSlot, formatBytes } from '../../orchestrator/src/wal-guard';
 import { describeWebhook } from '../../orchestrator/src/webhook';
 
@@ -47,11 +48,35 @@ describe('alert transitions', () => {
   });
 
   test('schema change: started and cleared once, even when applied in the same cycle', () => {
-    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], schemaApplied: true, jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
     expect(run([cycle({}, [applied]), cycle()])).toEqual([['started:schema_change', 'cleared:schema_change'], []]);
     const refreshFailed = connection({ outcome: 'failed', schemaChangedTables: ['public.orders'] });
-    const later = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    const later = connection({ outcome: 'synced', schemaApplied: true, jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
     expect(run([cycle({}, [refreshFailed]), cycle({}, [refreshFailed]), cycle({}, [later])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('schema change: a successful sync that did not apply the change does not clear it', () => {
+    const notApplied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    const rowsOnly = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    const applied = connection({ outcome: 'synced', schemaApplied: true, jobs: [{ jobId: 3, origin: 'triggered', status: 'succeeded' }] });
+    expect(run([cycle({}, [notApplied]), cycle({}, [rowsOnly]), cycle({}, [applied])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('schema review: announced with the link while pending, cleared when the review is done', () => {
+    const url = 'http://localhost:8000/workspaces/w/connections/c/replication';
+    const pending = connection({ outcome: 'error', schemaReview: { active: true, reason: 'breaking change', url } });
+    const done = connection({ outcome: 'synced', schemaApplied: true, schemaReview: { active: false } });
+    let active: ReadonlyMap<string, ActiveAlert> = new Map();
+    const texts: string[] = [];
+    for (const summary of [cycle({}, [pending]), cycle({}, [pending]), cycle({}, [done])]) {
+      const result = evaluateAlerts(summary, active, { unreachableCycles: 3, unreachableStreak: 0, now });
+      active = result.active;
+      texts.push(...result.notifications.filter((n) => n.kind === 'schema_review').map((n) => `${n.phase}: ${n.text}`));
+    }
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^started: .*needs a schema review in Airbyte: breaking change/);
+    expect(texts[0]).toContain(url);
+    expect(texts[1]).toMatch(/^cleared:/);
   });
 
   test('WAL lag, lost slot, missing slot', () => {
@@ -194,5 +219,34 @@ describe('settings for operations', () => {
     const e = error({ ...base, ...override });
     expect(e.variable).toBe(variable);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('status page: schema behaviour and pending review', () => {
+  const snapshot = (info: { schemaUpdatesBehavior: string | null; schemaReview: string | null }) => ({
+    now,
+    tables: [],
+    jobs: [],
+    workspaces: new Map([[ID, 'ws-1']]),
+    connectionInfo: new Map([[ID, info]]),
+    slots: [],
+    alerts: [],
+  });
+  test('ignore / disable_connection are flagged; a pending review links to the schema page', () => {
+    const model = buildStatusModel(snapshot({ schemaUpdatesBehavior: 'ignore', schemaReview: 'breaking change' }), { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID }] });
+    expect(model.connections[0]).toMatchObject({
+      schemaUpdatesBehavior: 'ignore',
+      schemaUpdatesWarning: expect.stringContaining('will not reach BigQuery'),
+      schemaReview: { reason: 'breaking change', url: `http://localhost:8000/workspaces/ws-1/connections/${ID}/replication` },
+    });
+    const html = renderStatusPage(model);
+    expect(html).toContain('data-schema-updates="ignore"');
+    expect(html).toContain(`href="http://localhost:8000/workspaces/ws-1/connections/${ID}/replication"`);
+    expect(html).toContain('Needs a schema review in Airbyte: breaking change');
+  });
+  test('propagate_columns: no flag, no review', () => {
+    const model = buildStatusModel(snapshot({ schemaUpdatesBehavior: 'propagate_columns', schemaReview: null }), { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID }] });
+    expect(model.connections[0]).toMatchObject({ schemaUpdatesWarning: null, schemaReview: null });
+    expect(renderStatusPage(model)).not.toContain('data-schema-updates');
   });
 });

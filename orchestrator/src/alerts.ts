@@ -4,9 +4,9 @@
 import { CycleSummary } from './cycle';
 import { formatBytes } from './wal-guard';
 
-export type AlertKind = 'job_failed' | 'schema_change' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable';
+export type AlertKind = 'job_failed' | 'schema_change' | 'schema_review' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable';
 
-export const ALERT_KINDS: readonly AlertKind[] = ['job_failed', 'schema_change', 'wal_lag', 'slot_lost', 'slot_at_risk', 'slot_missing', 'publication_drift', 'airbyte_unreachable'];
+export const ALERT_KINDS: readonly AlertKind[] = ['job_failed', 'schema_change', 'schema_review', 'wal_lag', 'slot_lost', 'slot_at_risk', 'slot_missing', 'publication_drift', 'airbyte_unreachable'];
 
 export interface ActiveAlert {
   readonly key: string;
@@ -74,16 +74,30 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
       clearText: `:white_check_mark: Syncs succeed again for connection ${label}.`,
     });
 
+    // A column change stays announced until it reached the connection's catalog (non-empty
+    // appliedDiff, nothing left to apply, or a sync after the review); it may start and clear in one cycle.
     const schemaKey = `schema_change:${connection.connectionId}`;
     const detected = connection.schemaChangedTables.length > 0;
+    const applied = connection.schemaApplied === true;
     list.push({
       key: schemaKey,
       kind: 'schema_change',
       observed: detected,
-      active: (detected || previous.has(schemaKey)) && !succeeded,
+      active: (detected || previous.has(schemaKey)) && !applied,
       startText: `:warning: Schema change on connection ${label}: columns changed in ${connection.schemaChangedTables.join(', ') || 'watched tables'}; refreshing the Airbyte schema before syncing.`,
-      clearText: `:white_check_mark: Schema change on connection ${label} applied: schema refreshed and the sync succeeded.`,
+      clearText: `:white_check_mark: Schema change on connection ${label} applied: the connection's schema was updated and the sync succeeded.`,
     });
+
+    if (connection.schemaReview) {
+      const review = connection.schemaReview;
+      list.push({
+        key: `schema_review:${connection.connectionId}`,
+        kind: 'schema_review',
+        active: review.active,
+        startText: `:rotating_light: Connection ${label} needs a schema review in Airbyte: ${review.reason ?? 'a schema change was not applied'}. Review and apply it at ${review.url ?? 'the connection\'s Schema page'}; until then the column change does not reach BigQuery.`,
+        clearText: `:white_check_mark: Schema review of connection ${label} done: the change is applied and syncs run.`,
+      });
+    }
   }
 
   const wal = summary.wal;

@@ -12,7 +12,8 @@ import { startHttpServer, assessHealth } from './http-server';
 import { OrchestratorMetrics } from './metrics';
 import { Monitor } from './monitor';
 import { OperationsStore } from './operations-store';
-import { SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE, SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { watchedTablesFromStreams } from './decision';
 import { StatusModel, buildStatusModel } from './status-model';
 import { createWebhookSender } from './webhook';
 import type { AddressInfo } from 'net';
@@ -222,6 +223,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         jobPollMaxMs: settings.jobPollMaxMs,
         connectionCacheMs: command === 'run' ? 300_000 : 0,
         cursorSweepMs: settings.cursorSweepMs,
+        stateSchema: settings.stateSchema,
+        airbyteUiUrl: settings.airbyteUiUrl,
+        createRetry: settings.retry,
       },
     });
 
@@ -346,7 +350,14 @@ async function sourceCommand(
       const airbyte = airbyteClientFor(settings, logger);
       try {
         for (const connection of settings.connections) {
-          const watched = connection.tables ?? (await airbyte.getConnection(connection.connectionId)).streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name }));
+          // A stream without a namespace is an error naming the connection (never a silent "public").
+          const watched =
+            connection.tables ??
+            watchedTablesFromStreams(connection.name ? `${connection.name} (${connection.connectionId})` : connection.connectionId, (await airbyte.getConnection(connection.connectionId)).streams, {
+              cursorColumn: settings.cursorColumn,
+              stateSchema: settings.stateSchema,
+              heartbeat: { schema: HEARTBEAT_SCHEMA, table: HEARTBEAT_TABLE },
+            }).tables;
           for (const table of watched) if (!tables.some((t) => t.schema === table.schema && t.table === table.table)) tables.push({ schema: table.schema, table: table.table });
         }
       } catch (error) {
@@ -426,6 +437,7 @@ function airbyteClientFor(settings: Settings, logger: Logger): AirbyteClient {
     clientId: settings.clientId,
     clientSecret: settings.clientSecret,
     requestTimeoutMs: settings.httpTimeoutMs,
+    discoverTimeoutMs: settings.discoverTimeoutMs,
     retry: settings.retry,
     logger,
   });

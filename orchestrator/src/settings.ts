@@ -42,6 +42,8 @@ export interface Settings {
   readonly jobPollMinMs: number;
   readonly jobPollMaxMs: number;
   readonly httpTimeoutMs: number;
+  /** discover_schema's own timeout (it runs a connector synchronously). */
+  readonly discoverTimeoutMs: number;
   readonly retry: RetrySettings;
   readonly lockWaitLogMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -237,11 +239,14 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
     connections,
     cursorColumn,
     pollIntervalMs,
-    jobTimeoutMs: positiveSeconds(env, 'JOB_TIMEOUT_SECONDS', 3600),
+    // Room for a CDC initial snapshot: the Postgres source's initial_load_timeout_hours defaults to 8 h.
+    jobTimeoutMs: positiveSeconds(env, 'JOB_TIMEOUT_SECONDS', 9 * 3600),
     cursorSweepMs: positiveSeconds(env, 'CURSOR_SWEEP_SECONDS', 300),
     jobPollMinMs,
     jobPollMaxMs,
     httpTimeoutMs: positiveSeconds(env, 'HTTP_TIMEOUT_SECONDS', 30, 3600),
+    // Below abctl's 600 s ingress timeout, so the orchestrator gives up before the proxy does.
+    discoverTimeoutMs: positiveSeconds(env, 'DISCOVER_TIMEOUT_SECONDS', 540, 3600),
     retry: { maxAttempts: positiveInteger(env, 'HTTP_MAX_ATTEMPTS', 6, 100), baseDelayMs, maxDelayMs },
     lockWaitLogMs: 30_000,
     logLevel: logLevel as Settings['logLevel'],

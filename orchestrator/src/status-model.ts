@@ -1,5 +1,6 @@
 // The one data model behind the status page, `status --json` and the per-table metrics gauges.
 // Pure: built from a state-database snapshot and the configured connections.
+import { schemaUpdatesWarning } from './decision';
 import { OperationsSnapshot } from './operations-store';
 
 export interface JobStatus {
@@ -35,6 +36,12 @@ export interface ConnectionStatus {
   /** Oldest first, for the duration sparkline. */
   readonly recentJobs: readonly JobStatus[];
   readonly tables: readonly TableStatus[];
+  /** Airbyte's nonBreakingSchemaUpdatesBehavior for the connection (null until read). */
+  readonly schemaUpdatesBehavior: string | null;
+  /** Set when that behaviour keeps column changes from reaching BigQuery on their own. */
+  readonly schemaUpdatesWarning: string | null;
+  /** A schema change waiting for a review in Airbyte (the reason), with the link to review it. */
+  readonly schemaReview: { readonly reason: string; readonly url: string } | null;
 }
 
 export interface SlotStatus {
@@ -70,6 +77,13 @@ export function jobHistoryUrl(uiBase: string, workspaceId: string | undefined, c
   return `${uiBase.replace(/\/+$/, '')}/workspaces/${encodeURIComponent(workspaceId)}/connections/${encodeURIComponent(connectionId)}/job-history`;
 }
 
+/** The connection's schema page in the Airbyte UI (where a schema change is reviewed). */
+export function connectionSchemaUrl(uiBase: string, workspaceId: string | undefined, connectionId: string): string {
+  const base = uiBase.replace(/\/+$/, '');
+  if (!workspaceId) return `${base}/ (connection ${connectionId})`;
+  return `${base}/workspaces/${encodeURIComponent(workspaceId)}/connections/${encodeURIComponent(connectionId)}/replication`;
+}
+
 export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusModelOptions): StatusModel {
   const now = snapshot.now.getTime();
   const ids = [...options.connections.map((c) => c.connectionId)];
@@ -94,8 +108,13 @@ export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusMo
           url: historyUrl ? `${historyUrl}#${job.jobId}::0` : null,
         };
       });
+    const info = snapshot.connectionInfo?.get(connectionId);
+    const behaviour = info?.schemaUpdatesBehavior ?? null;
     return {
       connectionId,
+      schemaUpdatesBehavior: behaviour,
+      schemaUpdatesWarning: schemaUpdatesWarning(behaviour),
+      schemaReview: info?.schemaReview ? { reason: info.schemaReview, url: connectionSchemaUrl(options.airbyteUiUrl, snapshot.workspaces.get(connectionId), connectionId) } : null,
       name: options.connections.find((c) => c.connectionId === connectionId)?.name ?? null,
       jobHistoryUrl: historyUrl,
       lastJob: jobs[0] ?? null,
