@@ -12,8 +12,12 @@ const { compareOutputs } = require('../../scripts/cdktn-compare.js') as {
  * directories laid out as cdktf writes them (<outdir>/stacks/<stack>/cdk.tf.json, assets beside).
  * The run against the real cdktn package needs the npm registry and is the npm script itself.
  */
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function output(stacks: Record<string, unknown>, assets: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktn-compare-test-'));
+  made.push(dir);
   for (const [stack, json] of Object.entries(stacks)) {
     fs.mkdirSync(path.join(dir, 'stacks', stack), { recursive: true });
     fs.writeFileSync(path.join(dir, 'stacks', stack, 'cdk.tf.json'), JSON.stringify(json, null, 2));
