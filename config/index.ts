@@ -1,3 +1,4 @@
+import { UserError } from '../constructs/user-error';
 import { dev } from './environments/dev';
 import { prod } from './environments/prod';
 import { EnvironmentConfig } from './types';
@@ -14,12 +15,7 @@ export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod]
 const EPHEMERAL_NAME = /^(pr-\d{1,6}|test-[a-z0-9]{1,14})$/;
 
 /** Thrown for a bad selection variable (EPHEMERAL_ENV, ENVIRONMENTS). */
-export class EnvironmentSelectionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvironmentSelectionError';
-  }
-}
+export class EnvironmentSelectionError extends UserError {}
 
 /**
  * An ephemeral (pull-request) environment: dev's shape under another name, with

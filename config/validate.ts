@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { UserError } from '../constructs/user-error';
 import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import {
@@ -12,7 +13,7 @@ import {
 } from './types';
 
 /** Thrown when an environment's config is invalid; the message lists every problem found. */
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends UserError {
   constructor(
     readonly environment: string,
     readonly problems: readonly string[],
@@ -21,7 +22,6 @@ export class ConfigValidationError extends Error {
       `environment "${environment}" has ${problems.length} invalid setting${problems.length === 1 ? '' : 's'}:\n` +
         problems.map((p) => `  - ${p}`).join('\n'),
     );
-    this.name = 'ConfigValidationError';
   }
 }
 

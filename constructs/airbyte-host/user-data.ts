@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Token } from 'cdktf';
+import { UserError } from '../user-error';
 
 /** Values the Airbyte host's boot script needs; everything else in the script is static. */
 export interface HostUserDataProps {
@@ -41,6 +42,12 @@ export interface HostUserDataProps {
   readonly preparationParameter: string;
 }
 
+/**
+ * Refusal of the host's user-data renderer: a value it cannot place safely in the boot script, or
+ * a template (user-data.sh, which operators edit) that no longer matches the renderer.
+ */
+export class HostUserDataError extends UserError {}
+
 const TEMPLATE_FILE = 'user-data.sh';
 const BEGIN_VALUES = '# >>> VALUES';
 const END_VALUES = '# <<< VALUES';
@@ -57,7 +64,7 @@ let cachedTemplate: string | undefined;
 export function hostFilePath(name: string): string {
   const candidates = [path.join(__dirname, name), path.resolve(__dirname, '..', 'constructs', 'airbyte-host', name)];
   const found = candidates.find((candidate) => fs.existsSync(candidate));
-  if (!found) throw new Error(`Airbyte host file ${name} not found; looked in: ${candidates.join(', ')}`);
+  if (!found) throw new HostUserDataError(`Airbyte host file ${name} not found; looked in: ${candidates.join(', ')}`);
   return found;
 }
 
@@ -116,8 +123,8 @@ const PATTERNS: Record<StringProp, { readonly pattern: RegExp; readonly expected
   preparationParameter: { pattern: /^\/[A-Za-z0-9_.\-/]{1,1010}$/, expected: 'an SSM parameter name such as /dev/cdc/source-preparation' },
 };
 
-function invalid(prop: string, message: string): Error {
-  return new Error(`HostUserDataProps.${prop} ${message}`);
+function invalid(prop: string, message: string): HostUserDataError {
+  return new HostUserDataError(`HostUserDataProps.${prop} ${message}`);
 }
 
 /** Splits a string into literal runs and cdktf token markers, in order. */
@@ -151,7 +158,7 @@ function validateString(prop: StringProp, value: unknown): string {
 }
 
 function validate(props: HostUserDataProps): Map<string, string> {
-  if (props === null || typeof props !== 'object') throw new Error('HostUserDataProps must be an object');
+  if (props === null || typeof props !== 'object') throw new HostUserDataError('HostUserDataProps must be an object');
   const port = props.airbytePort;
   if (typeof port !== 'number' || Token.isUnresolved(port) || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw invalid('airbytePort', `must be a literal integer port between 1 and 65535 (got ${String(port)})`);
@@ -180,14 +187,14 @@ export function renderUserData(props: HostUserDataProps): string {
   const begin = template.indexOf(`${BEGIN_VALUES}\n`);
   const end = template.indexOf(`${END_VALUES}\n`);
   if (begin < 0 || end < begin || template.indexOf(BEGIN_VALUES, begin + 1) >= 0 || template.indexOf(END_VALUES, end + 1) >= 0) {
-    throw new Error(`${TEMPLATE_FILE} must contain exactly one "${BEGIN_VALUES}" ... "${END_VALUES}" block`);
+    throw new HostUserDataError(`${TEMPLATE_FILE} must contain exactly one "${BEGIN_VALUES}" ... "${END_VALUES}" block`);
   }
   // The template's placeholder block names the variables its body uses; keep the two in step.
   const block = template.slice(begin + BEGIN_VALUES.length + 1, end);
   const templateVariables = [...block.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
   const ours = VARIABLES.map(([variable]) => variable);
   if (templateVariables.join(',') !== ours.join(',')) {
-    throw new Error(`${TEMPLATE_FILE} VALUES block declares [${templateVariables.join(', ')}] but the renderer fills [${ours.join(', ')}]`);
+    throw new HostUserDataError(`${TEMPLATE_FILE} VALUES block declares [${templateVariables.join(', ')}] but the renderer fills [${ours.join(', ')}]`);
   }
   const header = ours.map((variable) => `${variable}=${shellQuote(values.get(variable) as string)}\n`).join('');
   return `${template.slice(0, begin)}${BEGIN_VALUES} (environment ${values.get('ENVIRONMENT')})\n${header}${template.slice(end)}`;
@@ -205,7 +212,7 @@ export function escapeForTerraform(text: string): string {
       if (!part.literal) return part.text;
       // `$` or `%` right before a token would turn the token's `${` into an escape.
       if (i + 1 < parts.length && /[$%]$/.test(part.text)) {
-        throw new Error(`user-data: "${part.text.slice(-20)}" ends with "$" or "%" right before a Terraform reference`);
+        throw new HostUserDataError(`user-data: "${part.text.slice(-20)}" ends with "$" or "%" right before a Terraform reference`);
       }
       // A function replacer: in a replacement string `$$` would itself mean `$`.
       return part.text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
