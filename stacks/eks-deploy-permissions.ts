@@ -52,13 +52,13 @@ export function eksDeployStatements(region: string, account: string, patterns: r
       condition: [{ test: 'StringEquals', variable: 'iam:AWSServiceName', values: ['eks.amazonaws.com', 'eks-nodegroup.amazonaws.com', 'autoscaling.amazonaws.com'] }],
     },
     {
+      // Only the clusters' own control-plane log groups: a `log-group:*` here would let a deploy
+      // role delete any log group of the account (DescribeLogGroups, which needs `*`, is granted
+      // with the RDS log groups).
       sid: 'ControlPlaneLogGroups',
       effect: 'Allow',
-      actions: ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:TagResource', 'logs:UntagResource'],
-      resources: [
-        `arn:aws:logs:${region}:${account}:log-group:*`,
-        ...clusters.map((c) => `arn:aws:logs:${region}:${account}:log-group:/aws/eks/${c}/*`),
-      ],
+      actions: ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:ListTagsForResource', 'logs:TagResource', 'logs:UntagResource'],
+      resources: clusters.map((c) => `arn:aws:logs:${region}:${account}:log-group:/aws/eks/${c}/*`),
     },
   ];
 }
