@@ -13,7 +13,7 @@ const ID = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';
 const now = new Date('2030-01-01T00:00:00Z');
 
 function connection(over: Partial<ConnectionResult> = {}): ConnectionResult {
-  return { connectionId: ID, outcome: 'unchanged', jobs: [], changedTables: [], errors: [], schemaRefreshed: false, schemaChangedTables: [], tablesWatched: 2, ...over };
+  return { connectionId: ID, outcome: 'unchanged', jobs: [], changedTables: [], errors: [], schemaRefreshed: false, schemaChangedTables: [], tablesWatched: 2, syncedChanges: [], ...over };
 }
 function cycle(over: Partial<CycleSummary> = {}, connections: ConnectionResult[] = [connection()]): CycleSummary {
   return { ok: true, airbyteUnavailable: false, interrupted: false, durationMs: 1, connections, ...over };

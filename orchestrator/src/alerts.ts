@@ -114,7 +114,8 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
   }
 
   const unreachableKey = 'airbyte_unreachable';
-  list.push({
+  // A daemon tick in which no connection finished talking to Airbyte cannot judge it.
+  if (summary.connections.length > 0) list.push({
     key: unreachableKey,
     kind: 'airbyte_unreachable',
     active: summary.airbyteUnavailable && (options.unreachableStreak >= options.unreachableCycles || previous.has(unreachableKey)),
@@ -144,6 +145,7 @@ export function evaluateAlerts(summary: CycleSummary, previous: ReadonlyMap<stri
 }
 
 /** Consecutive cycles with Airbyte unreachable, including this one. */
-export function nextUnreachableStreak(previousStreak: number, summary: Pick<CycleSummary, 'airbyteUnavailable'>): number {
+export function nextUnreachableStreak(previousStreak: number, summary: Pick<CycleSummary, 'airbyteUnavailable' | 'connections'>): number {
+  if (summary.connections.length === 0) return previousStreak;
   return summary.airbyteUnavailable ? previousStreak + 1 : 0;
 }

@@ -6,7 +6,7 @@ import { ConnectionDecision, TriggerReason, classifyTrigger, decideConnection, d
 import { Logger } from './logger';
 import { ConnectionSettings } from './settings';
 import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
-import { InFlightJob, JobOrigin, StateStore, tableKey } from './state-store';
+import { InFlightJob, JobOrigin, StateStore, SyncedChange, tableKey } from './state-store';
 import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot } from './wal-guard';
 
 export interface CycleOptions {
@@ -18,6 +18,11 @@ export interface CycleOptions {
   readonly connectionCacheMs?: number;
   /** Every max(cursor) is re-read at least this often, even when the change counters did not move. */
   readonly cursorSweepMs?: number;
+  /**
+   * When a connection's cost cap (minSyncIntervalMs) holds a sync back: true (daemon) sleeps until
+   * it allows the sync; false (`once`) leaves the change for a later run.
+   */
+  readonly waitForCostCap?: boolean;
 }
 
 export interface JobSummary {
@@ -42,6 +47,10 @@ export interface ConnectionResult {
   readonly schemaChangedTables: string[];
   /** Tables the connection watches (resolved this cycle). */
   tablesWatched: number;
+  /** Changes carried by this cycle's successful syncs: first sighting → end of the sync. */
+  readonly syncedChanges: SyncedChange[];
+  /** A change waits for the cost cap (MIN_SYNC_INTERVAL_SECONDS) until then (`once` only). */
+  deferredUntil?: string;
 }
 
 export interface WalGuardResult {
@@ -123,7 +132,7 @@ export class CycleRunner {
   }
 
   /** One query: the slot's state and lag. A failure is reported, never fatal to the cycle. */
-  private async checkWal(): Promise<WalGuardResult | undefined> {
+  async checkWal(): Promise<WalGuardResult | undefined> {
     const guard = this.deps.walGuard;
     if (!guard) return undefined;
     try {
@@ -148,7 +157,12 @@ export class CycleRunner {
     }
   }
 
-  private async runConnection(connection: ConnectionSettings, walLag: WalGuardResult | undefined): Promise<ConnectionResult> {
+  /**
+   * Everything one connection does in a cycle: adopt a job left in flight, observe, sync (waiting
+   * for the job), one follow-up. Independent of the other connections: the daemon runs one of
+   * these per connection whenever that connection is idle (scheduler.ts).
+   */
+  async runConnection(connection: ConnectionSettings, walLag: WalGuardResult | undefined): Promise<ConnectionResult> {
     const result: ConnectionResult = {
       connectionId: connection.connectionId,
       name: connection.name,
@@ -159,6 +173,7 @@ export class CycleRunner {
       schemaRefreshed: false,
       schemaChangedTables: [],
       tablesWatched: 0,
+      syncedChanges: [],
     };
     const log = this.deps.logger.child({ connectionId: connection.connectionId, ...(connection.name ? { connection: connection.name } : {}) });
     try {
@@ -177,10 +192,20 @@ export class CycleRunner {
       // A change that lands while a job runs gets one follow-up job right after it; anything
       // later is the next cycle's business, so a busy table cannot pin us in this loop.
       for (let round = 0; (decision.sync || forceForLag) && round < 2; round += 1) {
+        // The WAL guard protects the source's disk: it is not held back by the cost cap.
+        if (!forceForLag) {
+          const cap = await this.costCap(connection, result, log);
+          if (cap === 'deferred') break;
+          if (cap === 'waited') {
+            decision = await this.observe(resolved, result, log);
+            if (!decision.sync) break;
+          }
+        }
         const ended = await this.sync(resolved, decision, result, log, forceForLag ? walLag : undefined);
         forceForLag = false;
         if (!ended.followUp) break;
-        decision = await this.observe(resolved, result, log);
+        // Nobody looked while the job ran: a change seen now may have arrived as early as its start.
+        decision = await this.observe(resolved, result, log, ended.startedAt);
       }
     } catch (error) {
       if (error instanceof Interrupted) {
@@ -199,6 +224,29 @@ export class CycleRunner {
     return result;
   }
 
+  /**
+   * The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger. The
+   * daemon sleeps until the cap allows the sync (the connection is busy meanwhile, the others are
+   * not); `once` leaves the change for a later run.
+   */
+  private async costCap(connection: ConnectionSettings, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
+    const minInterval = connection.minSyncIntervalMs ?? 0;
+    if (minInterval <= 0) return 'go';
+    const last = await this.deps.store.lastTriggeredAt(connection.connectionId);
+    const allowedAt = last ? last.getTime() + minInterval : 0;
+    const waitMs = allowedAt - Date.now();
+    if (waitMs <= 0) return 'go';
+    if (!this.deps.options.waitForCostCap) {
+      result.deferredUntil = new Date(allowedAt).toISOString();
+      log.info('change seen; the cost cap (MIN_SYNC_INTERVAL_SECONDS) defers the sync', { syncAllowedAt: result.deferredUntil });
+      return 'deferred';
+    }
+    log.debug('change seen; waiting for the cost cap (MIN_SYNC_INTERVAL_SECONDS)', { waitMs });
+    await sleep(waitMs, this.deps.signal);
+    if (this.deps.signal?.aborted) throw new Interrupted();
+    return 'waited';
+  }
+
   private async resolve(connection: ConnectionSettings): Promise<ResolvedConnection> {
     if (connection.tables) return { settings: connection, tables: connection.tables };
     const cached = this.connectionCache.get(connection.connectionId);
@@ -212,11 +260,11 @@ export class CycleRunner {
     return { settings: connection, tables, sourceId: remote.sourceId };
   }
 
-  private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger): Promise<ConnectionDecision> {
+  private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger, changedSince?: Date): Promise<ConnectionDecision> {
     const observations = await this.probe.observe(resolved.tables);
     const synced = await this.deps.store.loadSynced(resolved.settings.connectionId);
     const decision = decideConnection(observations.map((observation) => ({ observation, synced: synced.get(tableKey(observation.schema, observation.table)) })));
-    if (decision.changes.length > 0) await this.deps.store.markChangesSeen(resolved.settings.connectionId, decision.changes);
+    if (decision.changes.length > 0) await this.deps.store.markChangesSeen(resolved.settings.connectionId, decision.changes, changedSince);
     for (const change of decision.changes) {
       const name = `${change.schema}.${change.table}`;
       if (change.reasons.includes('columns-changed') && !result.schemaChangedTables.includes(name)) result.schemaChangedTables.push(name);
@@ -251,7 +299,7 @@ export class CycleRunner {
   }
 
   /** Triggers (or attaches to) one job, waits for it and records it. */
-  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger, walLag?: WalGuardResult): Promise<{ followUp: boolean }> {
+  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger, walLag?: WalGuardResult): Promise<{ followUp: boolean; startedAt?: Date }> {
     const connectionId = resolved.settings.connectionId;
     const lagText = walLag?.observation ? `wal_lag: slot ${walLag.observation.slotName} lags ${formatBytes(walLag.observation.lagBytes ?? 0)} (threshold ${formatBytes(walLag.thresholdBytes)})` : '';
     const reason = [describeChanges(decision.changes), lagText].filter(Boolean).join('; ');
@@ -299,7 +347,7 @@ export class CycleRunner {
 
     const job = await this.waitForJob(inFlight, log);
     const succeeded = await this.recordJobEnd(connectionId, inFlight, job, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
-    return { followUp: succeeded || inFlight.origin === 'attached' };
+    return { followUp: succeeded || inFlight.origin === 'attached', startedAt: inFlight.since };
   }
 
   private async recordJobEnd(
@@ -313,7 +361,8 @@ export class CycleRunner {
   ): Promise<boolean> {
     const outcome = inFlightOutcome(job.status);
     const error = outcome === 'record-failure' ? `Airbyte reported ${job.status}` : null;
-    await this.deps.store.finishJob(connectionId, inFlight.jobId, { status: job.status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
+    const synced = await this.deps.store.finishJob(connectionId, inFlight.jobId, { status: job.status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
+    result.syncedChanges.push(...synced);
     result.jobs.push({ jobId: inFlight.jobId, origin, status: job.status, ...(reason ? { reason } : {}), durationMs: Math.max(0, Date.now() - inFlight.since.getTime()) });
     if (outcome === 'record-success') {
       if (result.outcome === 'unchanged') result.outcome = 'synced';

@@ -81,14 +81,13 @@ export class OperationsStore extends SchemaTables {
   /** Writes the new active set: rows not in it become inactive (cleared now). One transaction. */
   async saveAlerts(active: ReadonlyMap<string, ActiveAlert>): Promise<void> {
     const alerts = [...active.values()];
-    await this.db.query('BEGIN');
-    try {
-      await this.db.query(
+    await this.transaction(async (tx) => {
+      await tx.query(
         `UPDATE ${this.table('alert_state')} SET active = false, cleared_at = now(), updated_at = now() WHERE active AND NOT (alert_key = ANY($1::text[]))`,
         [alerts.map((a) => a.key)],
       );
       if (alerts.length > 0) {
-        await this.db.query(
+        await tx.query(
           `INSERT INTO ${this.table('alert_state')} (alert_key, kind, active, message, started_at, cleared_at, updated_at)
            SELECT a.key, a.kind, true, a.message, a.since, NULL, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS a(key, kind, message, since)
            ON CONFLICT (alert_key) DO UPDATE SET kind = EXCLUDED.kind, active = true, message = EXCLUDED.message,
@@ -97,11 +96,7 @@ export class OperationsStore extends SchemaTables {
           [alerts.map((a) => a.key), alerts.map((a) => a.kind), alerts.map((a) => a.message), alerts.map((a) => a.since)],
         );
       }
-      await this.db.query('COMMIT');
-    } catch (error) {
-      await this.db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   async snapshot(jobsPerConnection = 30): Promise<OperationsSnapshot> {
