@@ -196,6 +196,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       metrics,
       webhook: settings.alertWebhookUrl ? createWebhookSender(settings.alertWebhookUrl, logger) : undefined,
       unreachableCycles: settings.alertUnreachableCycles,
+      connections: settings.connections,
       slot: settings.source.replicationSlot ? { name: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes } : undefined,
     });
     let lastProgressAt: number | undefined;

@@ -31,6 +31,15 @@ export interface JobRow {
   readonly error: string | null;
 }
 
+/** A table's change carried by a successful sync (staleness_history). */
+export interface SyncedEpisodeRow {
+  readonly connectionId: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly unsyncedSince: Date;
+  readonly syncedAt: Date;
+}
+
 export interface AlertRow extends ActiveAlert {
   readonly active: boolean;
   readonly clearedAt: Date | null;
@@ -44,6 +53,10 @@ export interface OperationsSnapshot {
   readonly workspaces: ReadonlyMap<string, string>;
   readonly slots: readonly StoredSlotState[];
   readonly alerts: readonly AlertRow[];
+  /** Episodes that ended within the last 24 h (or began before and ended after its start). */
+  readonly episodes: readonly SyncedEpisodeRow[];
+  /** When each connection was first seen working (its first job): the 24 h share starts no earlier. */
+  readonly firstJobAt: ReadonlyMap<string, Date>;
 }
 
 export class OperationsStore extends SchemaTables {
@@ -99,6 +112,14 @@ export class OperationsStore extends SchemaTables {
     });
   }
 
+  /** Tables with a change not yet synced, and since when (for the freshness objective's alert). */
+  async unsyncedTables(): Promise<Array<{ connectionId: string; schema: string; table: string; unsyncedSince: Date; now: Date }>> {
+    const result = await this.db.query<{ connection_id: string; schema_name: string; table_name: string; unsynced_since: Date; now: Date }>(
+      `SELECT connection_id, schema_name, table_name, unsynced_since, now() AS now FROM ${this.table('sync_state')} WHERE unsynced_since IS NOT NULL ORDER BY 1, 2, 3`,
+    );
+    return result.rows.map((row) => ({ connectionId: row.connection_id, schema: row.schema_name, table: row.table_name, unsyncedSince: row.unsynced_since, now: row.now }));
+  }
+
   async snapshot(jobsPerConnection = 30): Promise<OperationsSnapshot> {
     const now = (await this.db.query<{ now: Date }>('SELECT now() AS now')).rows[0].now;
     const tables = await this.db.query<{
@@ -146,6 +167,14 @@ export class OperationsStore extends SchemaTables {
     const alerts = await this.db.query<{ alert_key: string; kind: AlertKind; active: boolean; message: string; started_at: Date; cleared_at: Date | null }>(
       `SELECT alert_key, kind, active, message, started_at, cleared_at FROM ${this.table('alert_state')} ORDER BY active DESC, started_at DESC LIMIT 50`,
     );
+    const episodes = await this.db.query<{ connection_id: string; schema_name: string; table_name: string; unsynced_since: Date; synced_at: Date }>(
+      `SELECT connection_id, schema_name, table_name, unsynced_since, synced_at FROM ${this.table('staleness_history')}
+       WHERE synced_at > $1::timestamptz - interval '24 hours' ORDER BY connection_id, synced_at`,
+      [now],
+    );
+    const firstJobs = await this.db.query<{ connection_id: string; first_at: Date }>(
+      `SELECT connection_id, min(requested_at) AS first_at FROM ${this.table('job_history')} GROUP BY connection_id`,
+    );
     const num = (value: string | null): number | null => (value === null ? null : Number(value));
     return {
       now,
@@ -181,6 +210,8 @@ export class OperationsStore extends SchemaTables {
         thresholdBytes: Number(row.threshold_bytes),
         error: row.error,
       })),
+      episodes: episodes.rows.map((row) => ({ connectionId: row.connection_id, schema: row.schema_name, table: row.table_name, unsyncedSince: row.unsynced_since, syncedAt: row.synced_at })),
+      firstJobAt: new Map(firstJobs.rows.map((row) => [row.connection_id, row.first_at])),
       alerts: alerts.rows.map((row) => ({ key: row.alert_key, kind: row.kind, active: row.active, message: row.message, since: row.started_at, clearedAt: row.cleared_at })),
     };
   }
