@@ -57,9 +57,17 @@ export class Scheduler {
       .runConnection(connection, walLag)
       .then((result) => {
         this.finished.push(result);
+        return result;
       })
       .finally(() => this.busy.delete(id));
-    this.busy.set(id, work);
+    this.busy.set(
+      id,
+      work.then((result) => {
+        // Its work ended with a sync: whatever arrived during that sync (beyond the one follow-up)
+        // is looked at right away, not a poll interval later.
+        if (result.jobs.length > 0 && result.outcome === 'synced' && !this.deps.signal?.aborted) this.start(connection, undefined);
+      }),
+    );
   }
 
   private summary(started: number, wal: Awaited<ReturnType<CycleRunner['checkWal']>>): CycleSummary {

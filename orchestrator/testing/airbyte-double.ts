@@ -33,6 +33,22 @@ export interface JobBehaviour {
   readonly bytesSynced?: number;
 }
 
+/**
+ * Decides a job's behaviour when it is created (the freshness benchmark's job model: start-up
+ * overhead plus a per-row cost for the rows waiting in the slot). Wins over `job`.
+ */
+export type JobModel = (job: { readonly connectionId: string; readonly createdAt: number }) => JobBehaviour;
+
+/** A job as the double ran it, for benchmarks that measure when data landed. */
+export interface JobRecord {
+  readonly jobId: number;
+  readonly connectionId: string;
+  readonly createdAt: number;
+  readonly status: string;
+  /** When it ended (or is due to end); undefined while it runs without a set duration. */
+  readonly endedAt?: number;
+}
+
 export interface AirbyteDoubleOptions {
   readonly clientId?: string;
   readonly clientSecret?: string;
@@ -41,6 +57,7 @@ export interface AirbyteDoubleOptions {
   readonly job?: JobBehaviour;
   /** What discover_schema reports. @default true */
   readonly discoverSucceeds?: boolean;
+  readonly jobModel?: JobModel;
 }
 
 export type Fault = { readonly kind: 'status'; readonly status: number } | { readonly kind: 'hang' } | { readonly kind: 'reset' };
@@ -91,6 +108,7 @@ export class AirbyteDouble {
   tokenTtlSeconds: number;
   discoverSucceeds: boolean;
   private jobBehaviour: Required<JobBehaviour>;
+  private jobModel: JobModel | undefined;
   private readonly outcomeQueue: JobOutcome[] = [];
   private readonly faults: FaultRule[] = [];
   private readonly tokens = new Map<string, number>();
@@ -107,6 +125,7 @@ export class AirbyteDouble {
     this.tokenTtlSeconds = options.tokenTtlSeconds ?? 900;
     this.discoverSucceeds = options.discoverSucceeds ?? true;
     this.jobBehaviour = AirbyteDouble.completeBehaviour(options.job ?? {});
+    this.jobModel = options.jobModel;
     for (const connection of options.connections ?? []) this.connections.set(connection.connectionId, connection);
   }
 
@@ -156,6 +175,23 @@ export class AirbyteDouble {
 
   setJobBehaviour(behaviour: JobBehaviour): void {
     this.jobBehaviour = AirbyteDouble.completeBehaviour({ ...this.jobBehaviour, ...behaviour });
+  }
+
+  setJobModel(model: JobModel | undefined): void {
+    this.jobModel = model;
+  }
+
+  /** Every job of a connection (ours and others'), oldest first. */
+  jobRecords(connectionId?: string): JobRecord[] {
+    const now = Date.now();
+    return [...this.jobs.values()]
+      .filter((job) => !connectionId || job.connectionId === connectionId)
+      .sort((a, b) => a.createdAt - b.createdAt || a.jobId - b.jobId)
+      .map((job) => {
+        const due = job.createdAt + job.behaviour.queuedMs + job.behaviour.durationMs;
+        const endedAt = job.final?.at ?? (Number.isFinite(due) ? due : undefined);
+        return { jobId: job.jobId, connectionId: job.connectionId, createdAt: job.createdAt, status: this.statusOf(job, now), ...(endedAt !== undefined ? { endedAt } : {}) };
+      });
   }
 
   /** Outcomes for the next jobs, in order, before falling back to the job behaviour's outcome. */
@@ -208,12 +244,14 @@ export class AirbyteDouble {
   }
 
   private createJob(connectionId: string, override: JobBehaviour): DoubleJob {
-    const outcome = override.outcome ?? this.outcomeQueue.shift() ?? this.jobBehaviour.outcome;
+    const createdAt = Date.now();
+    const modelled = this.jobModel?.({ connectionId, createdAt }) ?? {};
+    const outcome = override.outcome ?? this.outcomeQueue.shift() ?? modelled.outcome ?? this.jobBehaviour.outcome;
     const job: DoubleJob = {
       jobId: this.nextJobId++,
       connectionId,
-      createdAt: Date.now(),
-      behaviour: AirbyteDouble.completeBehaviour({ ...this.jobBehaviour, ...override, outcome }),
+      createdAt,
+      behaviour: AirbyteDouble.completeBehaviour({ ...this.jobBehaviour, ...modelled, ...override, outcome }),
     };
     this.jobs.set(job.jobId, job);
     return job;
