@@ -5,6 +5,8 @@ import { JOB_MODEL, orchestratorStalenessAt, planCommits, renderCostCurveSvg, re
 import { usePostgresCluster } from '../support/postgres';
 
 const cluster = usePostgresCluster();
+// The orchestrators' state on its own server, as in the full benchmark (ScenarioOptions.stateDatabaseUrl).
+const stateCluster = usePostgresCluster({ serverOptions: { wal_level: 'replica' } });
 
 test('planned change streams are deterministic and shaped as described', () => {
   const steady = planCommits('steady', 2, 3600, 1);
@@ -20,12 +22,14 @@ test('planned change streams are deterministic and shaped as described', () => {
 
 test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap holds, the curve reads', async () => {
   const databaseUrl = await cluster.current.createDatabase('freshness');
+  const stateDatabaseUrl = await stateCluster.current.createDatabase('freshness_state');
   const scenario = await runScenario({
     databaseUrl,
+    stateDatabaseUrl,
     stream: 'steady',
     connections: 2,
     generateSeconds: 1800,
-    drainSeconds: 420,
+    drainSeconds: 900,
     msPerSimMinute: 150,
     caps: [0, 300],
     cronPeriods: [60, 300],
@@ -35,7 +39,7 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     // Every committed change is accounted for, and carried.
     expect(strategy.commits).toBe(scenario.commits);
     expect(strategy.carried + strategy.uncarried).toBe(strategy.commits);
-    expect(strategy.uncarried).toBe(0);
+    expect({ strategy: strategy.strategy, uncarried: strategy.uncarried }).toEqual({ strategy: strategy.strategy, uncarried: 0 });
     // A change cannot land before the sync that carries it has read it and finished.
     expect(Math.min(...strategy.samples.map((p) => p.staleness))).toBeGreaterThan(0);
     expect(strategy.p95StalenessSeconds).toBeGreaterThanOrEqual(strategy.meanStalenessSeconds * 0.5);
