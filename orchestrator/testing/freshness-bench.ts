@@ -18,6 +18,7 @@
 //   (one per cost cap) each run in-process with their own state schema; cron variants fire
 //   POST /jobs at every multiple of their period through the orchestrator's Airbyte client, and a
 //   fire that meets a running sync (409) is skipped, as Airbyte's scheduler does.
+import { setMaxListeners } from 'events';
 import { Client } from 'pg';
 import { AirbyteClient } from '../src/airbyte-client';
 import { main } from '../src/app';
@@ -201,6 +202,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   });
 
   const controller = new AbortController();
+  // Several orchestrators share this signal (each sets its own limit for its own connections).
+  setMaxListeners(0, controller.signal);
   const orchestrators = strategies
     .filter((s) => s.kind === 'orchestrator')
     .map((strategy) => {
