@@ -190,7 +190,8 @@ export class CycleRunner {
       // The slot holds back too much WAL: sync even without table changes, so Airbyte consumes it.
       let forceForLag = Boolean(walLag);
       // A change that lands while a job runs gets one follow-up job right after it; anything
-      // later is the next cycle's business, so a busy table cannot pin us in this loop.
+      // later is the connection's next run (the daemon starts it at once after a sync), so this
+      // loop stays bounded.
       for (let round = 0; (decision.sync || forceForLag) && round < 2; round += 1) {
         // The WAL guard protects the source's disk: it is not held back by the cost cap.
         if (!forceForLag) {
