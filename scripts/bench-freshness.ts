@@ -4,6 +4,7 @@
 // comparison at equal cost; writes the charts to orchestrator/docs/.
 //
 // usage: node dist/bench-freshness.js [--hours H] [--ms-per-minute N] [--only steady,bursty,sparse] [--connections 1,5]
+//        node dist/bench-freshness.js --render dist/freshness-results.json   (tables and charts of a saved run)
 import * as fs from 'fs';
 import * as path from 'path';
 import { startPostgresCluster } from '../__tests__/support/postgres';
@@ -25,6 +26,8 @@ const POLL_SECONDS = 30;
 const fmt = (seconds: number): string => (Number.isNaN(seconds) ? '–' : seconds >= 3600 ? `${(seconds / 3600).toFixed(2)} h` : seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`);
 
 async function main(): Promise<void> {
+  const renderOnly = argument('--render');
+  if (renderOnly) return report(JSON.parse(fs.readFileSync(renderOnly, 'utf8')) as ScenarioResult[], Date.now());
   const cluster = await startPostgresCluster();
   // The orchestrators' state on a second server (see ScenarioOptions.stateDatabaseUrl).
   const stateCluster = await startPostgresCluster({ serverOptions: { wal_level: 'replica' } });
@@ -57,8 +60,15 @@ async function main(): Promise<void> {
     stateCluster.stop();
   }
 
+  fs.mkdirSync(path.join(__dirname, '..', 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, '..', 'dist', 'freshness-results.json'), JSON.stringify(scenarios));
+  report(scenarios, started);
+}
+
+/** Prints the tables and writes the charts (also from a saved run: --render dist/freshness-results.json). */
+function report(scenarios: ScenarioResult[], started: number): void {
   const lines: string[] = [];
-  lines.push(`Simulated ${HOURS} h of changes per scenario (+65 min drain), 1 simulated minute = ${MS_PER_MINUTE} ms; job = ${JOB_MODEL.startupSeconds} s start-up + ${JOB_MODEL.perRowSeconds} s/row + ${JOB_MODEL.endWaitSeconds} s end; orchestrator POLL_INTERVAL_SECONDS=${POLL_SECONDS}, JOB_POLL 1–15 s.`);
+  lines.push(`Simulated ${scenarios[0].generateSeconds / 3600} h of changes per scenario (+65 min drain), 1 simulated minute = ${scenarios[0].msPerSimMinute} ms; job = ${JOB_MODEL.startupSeconds} s start-up + ${JOB_MODEL.perRowSeconds} s/row + ${JOB_MODEL.endWaitSeconds} s end; orchestrator POLL_INTERVAL_SECONDS=${POLL_SECONDS}, JOB_POLL 1–15 s.`);
   lines.push('');
   lines.push('| stream | conn. | strategy | mean staleness | p95 staleness | jobs/h per connection | mean job |');
   lines.push('|---|---|---|---|---|---|---|');

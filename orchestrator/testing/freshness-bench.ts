@@ -388,15 +388,10 @@ function escapeXml(value: string): string {
   return value.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 }
 
-function logTicks(min: number, max: number): number[] {
-  const ticks: number[] = [];
-  for (let decade = Math.floor(Math.log10(min)); decade <= Math.ceil(Math.log10(max)); decade += 1) {
-    for (const m of [1, 3]) {
-      const v = m * 10 ** decade;
-      if (v >= min * 0.999 && v <= max * 1.001) ticks.push(v);
-    }
-  }
-  return ticks;
+/** Round values for log axes: seconds-friendly (10 s, 30 s, 1 min, 5 min, …) or 1/3/10 for counts. */
+function logTicks(min: number, max: number, seconds = true): number[] {
+  const candidates = seconds ? [1, 3, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400] : [0.3, 1, 3, 10, 30, 100, 300];
+  return candidates.filter((v) => v >= min * 0.999 && v <= max * 1.001);
 }
 
 function formatTick(seconds: number): string {
@@ -411,12 +406,12 @@ export function renderCostCurveSvg(scenarios: readonly ScenarioResult[]): string
   const panelH = 230;
   const columns = Math.min(3, scenarios.length);
   const rows = Math.ceil(scenarios.length / columns);
-  const width = columns * panelW + 20;
-  const height = rows * panelH + 60;
+  const width = Math.max(640, columns * panelW + 20);
+  const height = rows * panelH + 80;
   const parts: string[] = [];
   scenarios.forEach((scenario, index) => {
     const ox = 10 + (index % columns) * panelW;
-    const oy = 40 + Math.floor(index / columns) * panelH;
+    const oy = 64 + Math.floor(index / columns) * panelH;
     const left = ox + 52;
     const right = ox + panelW - 12;
     const top = oy + 22;
@@ -431,7 +426,7 @@ export function renderCostCurveSvg(scenarios: readonly ScenarioResult[]): string
     parts.push(`<text x="${ox + panelW / 2}" y="${oy + 12}" text-anchor="middle" font-weight="bold">${escapeXml(`${scenario.stream}, ${scenario.connections} connection${scenario.connections > 1 ? 's' : ''}`)}</text>`);
     parts.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="#fafbfc" stroke="#ccd"/>`);
     for (const t of logTicks(y0, y1)) parts.push(`<text x="${left - 4}" y="${py(t) + 4}" text-anchor="end" font-size="10">${formatTick(t)}</text><line x1="${left}" x2="${right}" y1="${py(t)}" y2="${py(t)}" stroke="#e3e6ea"/>`);
-    for (const t of logTicks(x0, x1)) parts.push(`<text x="${px(t)}" y="${bottom + 13}" text-anchor="middle" font-size="10">${t}</text>`);
+    for (const t of logTicks(x0, x1, false)) parts.push(`<text x="${px(t)}" y="${bottom + 13}" text-anchor="middle" font-size="10">${t}</text>`);
     parts.push(`<text x="${(left + right) / 2}" y="${bottom + 28}" text-anchor="middle" font-size="11">jobs per hour per connection (cost)</text>`);
     for (const [kind, colour] of [['orchestrator', '#1f77b4'], ['cron', '#d62728']] as const) {
       const series = points.filter((s) => s.kind === kind).sort((a, b) => a.jobsPerHour - b.jobsPerHour);
@@ -441,7 +436,7 @@ export function renderCostCurveSvg(scenarios: readonly ScenarioResult[]): string
       }
     }
   });
-  const legend = `<g font-size="12"><circle cx="20" cy="20" r="4" fill="#1f77b4"/><text x="30" y="24">orchestrator, cost cap swept (uncapped = rightmost)</text><circle cx="330" cy="20" r="4" fill="#d62728"/><text x="340" y="24">cron every 1 min, 5 min, 15 min, 1 h</text><text x="${width - 10}" y="24" text-anchor="end" fill="#555">mean staleness (commit → end of the sync that carried it), log–log</text></g>`;
+  const legend = `<g font-size="12"><circle cx="20" cy="16" r="4" fill="#1f77b4"/><text x="30" y="20">orchestrator, cost cap (MIN_SYNC_INTERVAL_SECONDS) 1 h, 15 min, 5 min, 1 min, none (left to right)</text><circle cx="20" cy="34" r="4" fill="#d62728"/><text x="30" y="38">cron every 1 h, 15 min, 5 min, 1 min (left to right)</text><text x="10" y="56" fill="#555">y: mean staleness (commit → end of the sync that carried it); x: cost; both log scale</text></g>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">${legend}${parts.join('')}</svg>\n`;
 }
 
