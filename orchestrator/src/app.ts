@@ -1,6 +1,6 @@
 // The commands behind the CLI. `main` returns the exit code instead of exiting, so tests can run
 // it in-process: 0 ok, 1 a sync failed / Airbyte or a database unreachable, 2 bad configuration.
-import { getMaxListeners, setMaxListeners } from 'events';
+import { setMaxListeners } from 'events';
 import { Client } from 'pg';
 import { AirbyteClient } from './airbyte-client';
 import { sleep } from './backoff';
@@ -272,11 +272,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       // Each connection proceeds on its own (scheduler.ts): a tick never waits for jobs, so one
       // connection's long sync delays neither the others nor the WAL guard, alerts or /healthz.
       // Every connection's work may be sleeping on the shutdown signal at once (job polls, cost cap).
-      if (options.signal) {
-        const needed = settings.connections.length * 2 + 10;
-        const current = getMaxListeners(options.signal);
-        if (current !== 0 && current < needed) setMaxListeners(needed, options.signal);
-      }
+      if (options.signal) setMaxListeners(settings.connections.length * 2 + 10, options.signal);
       const scheduler = new Scheduler({ runner, connections: settings.connections, signal: options.signal, graceMs: Math.min(50, settings.pollIntervalMs / 5) });
       const report = async (summary: CycleSummary): Promise<void> => {
         await monitor.afterCycle(summary);

@@ -18,7 +18,6 @@
 //   (one per cost cap) each run in-process with their own state schema; cron variants fire
 //   POST /jobs at every multiple of their period through the orchestrator's Airbyte client, and a
 //   fire that meets a running sync (409) is skipped, as Airbyte's scheduler does.
-import { setMaxListeners } from 'events';
 import { Client } from 'pg';
 import { AirbyteClient } from '../src/airbyte-client';
 import { main } from '../src/app';
@@ -202,8 +201,6 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   });
 
   const controller = new AbortController();
-  // Several orchestrators share this signal (each sets its own limit for its own connections).
-  setMaxListeners(0, controller.signal);
   const orchestrators = strategies
     .filter((s) => s.kind === 'orchestrator')
     .map((strategy) => {
@@ -230,7 +227,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         LOG_LEVEL: 'error',
       };
       let stderr = '';
-      const done = main(['run'], { env, signal: controller.signal, readFile: () => document, stdout: () => undefined, stderr: (text) => (stderr += text) });
+      // One signal per orchestrator (each sizes its listener limit for its own connections).
+      const own = new AbortController();
+      controller.signal.addEventListener('abort', () => own.abort(), { once: true });
+      const done = main(['run'], { env, signal: own.signal, readFile: () => document, stdout: () => undefined, stderr: (text) => (stderr += text) });
       return { strategy, done, stderr: () => stderr };
     });
 
