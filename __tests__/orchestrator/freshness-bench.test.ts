@@ -29,8 +29,9 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     stream: 'steady',
     connections: 2,
     generateSeconds: 1800,
-    drainSeconds: 900,
-    msPerSimMinute: 150,
+    drainSeconds: 600,
+    // Slow enough that a busy machine's event-loop stalls stay small in simulated time.
+    msPerSimMinute: 500,
     caps: [0, 300],
     cronPeriods: [60, 300],
   });
@@ -52,7 +53,8 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
   // Airbyte's scheduler does), so jobs + skipped fires = the period's count.
   for (const [name, perHour] of [['cron every 1 min', 60], ['cron every 5 min', 12]] as const) {
     const cron = byName.get(name);
-    expect(((cron?.jobs ?? 0) + (cron?.skippedFires ?? 0)) / 2 / 0.5).toBe(perHour);
+    // ±1 fire per connection: a fire that CPU load delays past the window's end counts in neither.
+    expect(Math.abs(((cron?.jobs ?? 0) + (cron?.skippedFires ?? 0)) / 2 - perHour / 2)).toBeLessThanOrEqual(1);
     expect(cron?.jobsPerHour).toBeLessThanOrEqual(perHour);
   }
   // The cap: never two syncs of a connection closer than 5 min (a little timer slack allowed).
