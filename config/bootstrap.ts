@@ -20,6 +20,14 @@ export interface BootstrapConfig {
      * one deploy service account each, trusted only for `repo:<owner>/<repository>:environment:<name>`.
      */
     readonly environments: readonly string[];
+    /**
+     * GitHub environment whose jobs plan this target's environments in pull requests: the plan
+     * role and service account trust only `repo:<owner>/<repository>:environment:<name>`.
+     * Protect it like the deploy environment (required reviewers) so no pull request gets
+     * credentials for these environments before a reviewer approves (`plan-prod` for prod).
+     * @default unset: trusted for `repo:<owner>/<repository>:pull_request` (any same-repository pull request)
+     */
+    readonly planEnvironment?: string;
   };
   readonly aws: {
     readonly region: string;
@@ -56,7 +64,7 @@ export interface BootstrapConfig {
 /** A bootstrap target with every default applied. */
 export interface ResolvedBootstrapConfig {
   readonly name: string;
-  readonly github: { readonly owner: string; readonly repository: string; readonly environments: readonly string[] };
+  readonly github: { readonly owner: string; readonly repository: string; readonly environments: readonly string[]; readonly planEnvironment?: string };
   readonly aws: {
     readonly region: string;
     readonly accountId: string;
@@ -74,8 +82,15 @@ export interface ResolvedBootstrapConfig {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/**
+ * The bootstrap stack puts IAM conditions on the escalating ones (projectIamAdmin may grant only
+ * the roles the GCP stack grants; the service-account roles reach only the environments' own
+ * service accounts); serviceAccountCreator stays unconditioned because creation is checked on
+ * the project, where no account name exists yet.
+ */
 export const DEFAULT_GCP_DEPLOY_ROLES: readonly string[] = [
   'roles/bigquery.admin',
+  'roles/iam.serviceAccountCreator',
   'roles/iam.serviceAccountAdmin',
   'roles/iam.serviceAccountKeyAdmin',
   'roles/resourcemanager.projectIamAdmin',
@@ -108,7 +123,7 @@ export const BOOTSTRAP_TARGETS: readonly BootstrapConfig[] = [
   },
   {
     name: 'prod',
-    github: { owner: 'example-org', repository: 'cdc-bigquery-stack', environments: ['prod'] },
+    github: { owner: 'example-org', repository: 'cdc-bigquery-stack', environments: ['prod'], planEnvironment: 'plan-prod' },
     aws: { region: 'eu-west-1', accountId: '111111111111', stateBucketName: 'example-terraform-state-prod' },
     gcp: { projectId: 'example-data-prod' },
     tags: { Project: 'cdc-bigquery', Owner: 'data-platform' },
@@ -165,6 +180,12 @@ export function validateBootstrapConfig(config: BootstrapConfig): ResolvedBootst
       const duplicates = github.environments.filter((e, i) => github.environments.indexOf(e) !== i);
       if (duplicates.length > 0) problems.push(`github.environments: ${show(duplicates[0])} is listed twice`);
     }
+    if (github.planEnvironment !== undefined) {
+      if (!GITHUB_ENVIRONMENT.test(github.planEnvironment)) problems.push(`github.planEnvironment: ${show(github.planEnvironment)} must be 1–20 lowercase letters, digits or hyphens`);
+      else if (Array.isArray(github.environments) && github.environments.includes(github.planEnvironment)) {
+        problems.push(`github.planEnvironment: ${show(github.planEnvironment)} is also a deploy environment; plans need their own (e.g. "plan-prod")`);
+      }
+    }
   }
 
   const aws = config?.aws;
@@ -210,7 +231,7 @@ export function validateBootstrapConfig(config: BootstrapConfig): ResolvedBootst
 
   return {
     name: config.name,
-    github: { owner: github.owner, repository: github.repository, environments: [...github.environments] },
+    github: { owner: github.owner, repository: github.repository, environments: [...github.environments], planEnvironment: github.planEnvironment },
     aws: {
       region: aws.region,
       accountId: aws.accountId,

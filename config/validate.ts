@@ -1,3 +1,4 @@
+import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import {
   CdcReplication,
@@ -30,7 +31,7 @@ export interface ResolvedEnvironment {
   readonly aws: { readonly region: string; readonly allowedAccountIds?: readonly string[] };
   readonly backend:
     | { readonly type: 'local' }
-    | { readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string };
+    | { readonly type: 's3'; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly kmsKeyArn: string };
   readonly network:
     | { readonly mode: 'create'; readonly vpcCidr: string; readonly availabilityZoneCount: number }
     | {
@@ -214,7 +215,8 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   if (backendIn.type === 's3') {
     p.matches('backend.bucket', backendIn.bucket, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name');
     p.oneOf('backend.region', backendIn.region, AWS_REGIONS);
-    backend = { type: 's3', bucket: backendIn.bucket, region: backendIn.region, keyPrefix: backendIn.keyPrefix ?? 'cdc-bigquery' };
+    p.matches('backend.kmsKeyArn', backendIn.kmsKeyArn, /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/, 'the ARN of the state key (bootstrap output state_kms_key_arn): arn:aws:kms:<region>:<account>:key/<key id>');
+    backend = { type: 's3', bucket: backendIn.bucket, region: backendIn.region, keyPrefix: backendIn.keyPrefix ?? 'cdc-bigquery', kmsKeyArn: backendIn.kmsKeyArn };
   } else if (backendIn.type !== 'local') {
     p.oneOf('backend.type', (backendIn as { type: unknown }).type, ['local', 's3']);
   }
@@ -388,9 +390,13 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     p.oneOf('airbyte.source.replication.invalidCdcCursorPositionBehavior', invalidCdcCursorPositionBehavior, ['Fail sync', 'Re-sync data']);
     const lsnCommitBehaviour = replicationIn.lsnCommitBehaviour ?? 'After loading Data in the destination';
     p.oneOf('airbyte.source.replication.lsnCommitBehaviour', lsnCommitBehaviour, ['While reading Data', 'After loading Data in the destination']);
-    const heartbeatActionQuery =
-      replicationIn.heartbeatActionQuery ??
-      'INSERT INTO airbyte_orchestrator.heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at';
+    const heartbeatActionQuery = replicationIn.heartbeatActionQuery ?? HEARTBEAT_ACTION_QUERY;
+    if (heartbeatActionQuery.trim() === '') {
+      p.add(
+        'airbyte.source.replication.heartbeatActionQuery',
+        'is empty; with CDC a quiet database then never advances the replication slot and WAL piles up on the source. Expected an upsert into the heartbeat table (leave it out for the default, which prepare-source\'s table matches)',
+      );
+    }
     replication = {
       method: 'cdc', replicationSlot, publication, initialWaitingSeconds, initialLoadTimeoutHours,
       invalidCdcCursorPositionBehavior, lsnCommitBehaviour, heartbeatActionQuery,

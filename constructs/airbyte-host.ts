@@ -52,6 +52,11 @@ export interface AirbyteHostProps {
    * @default "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
    */
   readonly amiParameterName?: string;
+  /**
+   * Permissions boundary of the host's role: where deploy roles may only create roles that
+   * carry one (the bootstrap stack's). @default no boundary
+   */
+  readonly permissionsBoundaryArn?: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -110,6 +115,7 @@ export class AirbyteHost extends Construct {
     const role = new IamRole(this, 'role', {
       namePrefix: `${props.namePrefix}-airbyte-host-`,
       assumeRolePolicy: assumeRole.json,
+      permissionsBoundary: props.permissionsBoundaryArn,
       tags: props.tags,
     });
     this.roleName = role.name;

@@ -9,6 +9,9 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageHmacKey } from '@cdktf/provider-google/lib/storage-hmac-key';
 
+/** The only project-level roles a BigQueryTarget grants (the bootstrap stack lets deploys grant no other). */
+export const BIGQUERY_TARGET_PROJECT_ROLES: readonly string[] = ['roles/bigquery.jobUser'];
+
 export interface GcsStagingProps {
   /** Bucket location (region or multi-region), usually the dataset's. */
   readonly location: string;
@@ -78,7 +81,7 @@ export class BigQueryTarget extends Construct {
       member,
     });
     // Load/query jobs are project-scoped: jobUser lets the account run jobs, not read other data.
-    new ProjectIamMember(this, 'job-user', { project: props.projectId, role: 'roles/bigquery.jobUser', member });
+    new ProjectIamMember(this, 'job-user', { project: props.projectId, role: BIGQUERY_TARGET_PROJECT_ROLES[0], member });
     const key = new ServiceAccountKey(this, 'key', { serviceAccountId: account.name });
     this.serviceAccountKeyBase64 = key.privateKey;
 

@@ -6,7 +6,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 
 export interface PrivateBucketProps {
   /**
@@ -29,6 +29,11 @@ export interface PrivateBucketProps {
    * @default false
    */
   readonly forceDestroy?: boolean;
+  /**
+   * More statements for the bucket policy, next to the TLS-only denial (a bucket has one policy).
+   * @default none
+   */
+  readonly policyStatements?: DataAwsIamPolicyDocumentStatement[];
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -92,6 +97,7 @@ export class PrivateBucket extends Construct {
           principals: [{ type: '*', identifiers: ['*'] }],
           condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
         },
+        ...(props.policyStatements ?? []),
       ],
     });
     new S3BucketPolicy(this, 'policy', { bucket: this.bucket.id, policy: tlsOnly.json });

@@ -3,6 +3,7 @@
 #   postgresql-15  real PostgreSQL server the orchestrator tests start themselves
 #   shellcheck     lints the host boot script and operator scripts
 #   chromium       headless browser for the orchestrator status page test (driven by playwright-core)
+#   jq             runs the pull request workflow's jq filters in the workflow test
 # Safe to re-run; needs root or sudo only when something is missing.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
 fi
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 for extra in "$@"; do
   command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done

@@ -13,12 +13,15 @@ Commands:
   diff <env>      synth and plan the three stacks; <env>-airbyte only when Airbyte answers
                   (on a first deploy the host does not exist yet, and that plan is skipped)
   destroy <env>   retire-source (drops the replication slot when the source database is not
-                  the environment's own), then destroy <env>-airbyte, <env>-gcp, <env>-aws
+                  the environment's own), then destroy <env>-airbyte (skipped by itself when
+                  its state is empty or the host is gone), <env>-gcp, <env>-aws, and delete
+                  the environment's Terraform state objects once they hold no resources
   affected <git-ref>
                   print, as JSON, the checked-in environments whose plans the changes since
                   <git-ref> can alter: [{"environment":"dev","key":"DEV"}, ...]
-  stale-ephemeral print, as JSON, the pull request environments (pr-<n>) that have Terraform
-                  state or tagged AWS resources but no open pull request: ["pr-12", ...]
+  stale-ephemeral print, as JSON, the pull request environments (pr-<n>) whose Terraform
+                  state holds resources, or that have AWS resources tagged Ephemeral=true, but
+                  no open pull request: ["pr-12", ...]
 
 Environments are dev, prod (config/environments/) or an ephemeral name, pr-<number> or
 test-<word>, for which EPHEMERAL_ENV is set automatically.
@@ -30,7 +33,12 @@ Options:
                             provider looks for the API)
       --skip-retire-source  destroy: do not run `npm run orchestrator -- retire-source --confirm`
       --skip-airbyte        destroy: leave <env>-airbyte alone (its workspace, source and
-                            connection live on the host, which destroying <env>-aws removes)
+                            connection live on the host, which destroying <env>-aws removes);
+                            diff: do not plan <env>-airbyte
+      --lock=false          diff: plan without taking the state lock (pull request plans
+                            neither wait on nor strand a deploy's lock)
+      --refresh=false       diff: plan against the recorded state without reading the
+                            resources (a plan role reads no secret values)
       --confirm-persistent  destroy: needed for an environment that is not ephemeral
   -h, --help                show this help
 
@@ -50,7 +58,7 @@ cd "$root"
 
 EPHEMERAL_NAME='^(pr-[0-9]{1,6}|test-[a-z0-9]{1,14})$'
 command_name="" env_name="" health_timeout="" tunnel_port=8000
-skip_retire=false skip_airbyte=false confirm_persistent=false
+skip_retire=false skip_airbyte=false confirm_persistent=false plan_lock=true plan_refresh=true
 [ $# -gt 0 ] || { usage >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -60,6 +68,8 @@ while [ $# -gt 0 ]; do
     --skip-retire-source) skip_retire=true; shift ;;
     --skip-airbyte) skip_airbyte=true; shift ;;
     --confirm-persistent) confirm_persistent=true; shift ;;
+    --lock=false) plan_lock=false; shift ;;
+    --refresh=false) plan_refresh=false; shift ;;
     -*) usage_error "unknown option $1" ;;
     *)
       if [ -z "$command_name" ]; then command_name=$1
@@ -299,10 +309,19 @@ deploy() {
 
 diff_environment() {
   prepare
-  local failed=()
+  # cdktf diff runs `terraform plan`, which adds TF_CLI_ARGS_plan to its arguments.
+  local failed=() plan_args=()
+  $plan_lock || plan_args+=(-lock=false)
+  $plan_refresh || plan_args+=(-refresh=false)
+  if [ ${#plan_args[@]} -gt 0 ]; then
+    export TF_CLI_ARGS_plan="${TF_CLI_ARGS_plan:+$TF_CLI_ARGS_plan }${plan_args[*]}"
+    log "terraform plan with ${plan_args[*]}"
+  fi
   run_cdktf diff "$env_name-aws" || failed+=("$env_name-aws")
   run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
-  if wait_for_airbyte "${health_timeout:-300}"; then
+  if $skip_airbyte; then
+    echo "$env_name-airbyte: not planned (--skip-airbyte): its plan reads the Airbyte API credentials through an SSM session; the deploy plans and applies it"
+  elif wait_for_airbyte "${health_timeout:-300}"; then
     run_cdktf diff "$env_name-airbyte" || failed+=("$env_name-airbyte")
   else
     echo "$env_name-airbyte: not planned: Airbyte on the $env_name host does not answer through the tunnel (before the first deploy the host does not exist; the deploy applies $env_name-aws and $env_name-gcp, waits for Airbyte, then $env_name-airbyte)"
@@ -332,20 +351,108 @@ destroy() {
       || die "retire-source failed, so nothing was destroyed: an orphaned slot keeps WAL on the shared source. Fix it, or drop the slot by hand and rerun with --skip-retire-source"
   fi
 
+  # The Airbyte stack's objects (workspace, source, connection) live on the host: with no host
+  # they are gone already, and with an empty state there is nothing to destroy. Only a live host
+  # with recorded objects needs Airbyte to answer.
+  local abandoned="" airbyte_resources=""
+  # Read outside the `if`, where a failed read stops the script instead of counting as "not 0".
+  $skip_airbyte || airbyte_resources=$(state_resources "$env_name-airbyte")
   if $skip_airbyte; then
-    log "$env_name-airbyte left alone (--skip-airbyte): its objects live on the host that $env_name-aws removes; its state stays behind"
+    log "$env_name-airbyte left alone (--skip-airbyte): its objects live on the host that $env_name-aws removes"
+    abandoned=$env_name-airbyte
+  elif [ "$airbyte_resources" = 0 ]; then
+    log "$env_name-airbyte not destroyed: its state holds no resources (never deployed, e.g. the host never came up, or already destroyed)"
+  elif ! airbyte_host_exists; then
+    log "$env_name-airbyte not destroyed: no $env_name host exists, and its objects lived on that host"
+    abandoned=$env_name-airbyte
   else
     wait_for_airbyte "${health_timeout:-300}" \
-      || die "cannot reach Airbyte on the $env_name host to destroy $env_name-airbyte. If the host is gone or broken, rerun with --skip-airbyte (the Airbyte objects live on the host and go with it)"
+      || die "cannot reach Airbyte on the $env_name host to destroy $env_name-airbyte. If the host is broken, rerun with --skip-airbyte (the Airbyte objects live on the host and go with it)"
     run_cdktf destroy "$env_name-airbyte" || die "destroying $env_name-airbyte failed; $env_name-gcp and $env_name-aws are untouched"
     stop_tunnel
   fi
   run_cdktf destroy "$env_name-gcp" || die "destroying $env_name-gcp failed; $env_name-aws is untouched"
   run_cdktf destroy "$env_name-aws" || die "destroying $env_name-aws failed"
+  remove_state "$abandoned"
   log "destroyed $env_name"
 }
 
-# Ephemeral environments known to AWS: state keys under the backend prefix, and resources tagged
+# ---- Terraform state --------------------------------------------------------------------------
+backend_of() { stack_query "$1" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]'; }
+
+# Managed resources with at least one instance in a state file (data sources do not count).
+count_state_file() {
+  node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8") || "{}"); console.log((s.resources ?? []).filter((r) => r.mode === "managed" && (r.instances ?? []).length > 0).length);' "$1"
+}
+
+# Resources recorded in s3://<bucket>/<key>: 0 when the object does not exist.
+s3_state_resources() {
+  local bucket=$1 key=$2 file err count
+  file=$(mktemp "${TMPDIR:-/tmp}/stack-state.XXXXXX")
+  err=$(mktemp "${TMPDIR:-/tmp}/stack-state-err.XXXXXX")
+  if aws s3api get-object --bucket "$bucket" --key "$key" "$file" >/dev/null 2>"$err"; then
+    count=$(count_state_file "$file") || { rm -f "$file" "$err"; die "s3://$bucket/$key is not a Terraform state file"; }
+  elif grep -q NoSuchKey "$err"; then
+    count=0
+  else
+    cat "$err" >&2; rm -f "$file" "$err"
+    die "could not read the Terraform state s3://$bucket/$key (check the role's s3:GetObject and kms:Decrypt on the state key)"
+  fi
+  rm -f "$file" "$err"
+  echo "$count"
+}
+
+# Resources recorded in a synthesized stack's state, wherever its backend keeps it.
+state_resources() {
+  local stack=$1 file
+  if [ "$(backend_of "$stack")" = s3 ]; then
+    s3_state_resources "$(stack_query "$stack" 'j.terraform.backend.s3.bucket')" "$(stack_query "$stack" 'j.terraform.backend.s3.key')"
+  else
+    file="$outdir/stacks/$stack/$(stack_query "$stack" 'j.terraform.backend.local.path')"
+    if [ -f "$file" ]; then count_state_file "$file"; else echo 0; fi
+  fi
+}
+
+# Any instance of the environment's host that is not terminated (a stopped host still holds Airbyte).
+airbyte_host_exists() {
+  local found
+  found=$(aws ec2 describe-instances \
+    --filters "Name=tag:Environment,Values=$env_name" "Name=tag:Role,Values=airbyte-host" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
+    --query 'Reservations[].Instances[].InstanceId' --output text) \
+    || die "could not list instances to find the $env_name host (check the role's ec2:DescribeInstances)"
+  [ -n "$(tr -d '[:space:]' <<<"${found/None/}")" ]
+}
+
+# After a destroy: delete the environment's state objects, so the sweep and later deploys see
+# nothing left, but only when every one of them is empty (a stack this script does not destroy
+# keeps its state). $1 names a stack whose remaining records went with the host.
+remove_state() {
+  local abandoned=$1 bucket prefix keys key count kept=()
+  if [ "$(backend_of "$env_name-aws")" != s3 ]; then
+    log "$env_name's state is local: its files stay ($(stack_query "$env_name-aws" 'j.terraform.backend.local.path') and siblings)"
+    return 0
+  fi
+  bucket=$(stack_query "$env_name-aws" 'j.terraform.backend.s3.bucket')
+  prefix=$(stack_query "$env_name-aws" 'j.terraform.backend.s3.key.split("/").slice(0, -1).join("/")')
+  keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --query 'Contents[].Key' --output text) \
+    || die "could not list $env_name's state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
+  for key in $(tr -s '[:space:]' '\n' <<<"${keys/None/}"); do
+    case $key in *.tfstate) ;; *) continue ;; esac
+    [ -z "$abandoned" ] || [ "$key" != "$prefix/$abandoned.tfstate" ] || continue
+    count=$(s3_state_resources "$bucket" "$key")
+    [ "$count" = 0 ] || kept+=("$key ($count resources)")
+  done
+  if [ ${#kept[@]} -gt 0 ]; then
+    log "$env_name's state kept in s3://$bucket/$prefix/: still holds resources: ${kept[*]}"
+    return 0
+  fi
+  aws s3 rm "s3://$bucket/$prefix/" --recursive >&2 \
+    || die "$env_name is destroyed, but deleting its state s3://$bucket/$prefix/ failed (check the role's s3:DeleteObject); delete it by hand"
+  log "deleted $env_name's state (s3://$bucket/$prefix/)"
+}
+
+# Ephemeral environments that still hold something: state objects that record resources (an
+# emptied state left by a torn-down environment does not count), and resources tagged
 # Ephemeral=true (which also finds environments whose state is gone).
 stale_ephemeral() {
   env_name=pr-0
@@ -362,7 +469,22 @@ stale_ephemeral() {
     prefix=$(stack_query pr-0-aws 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
     keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --delimiter / --query 'CommonPrefixes[].Prefix' --output text) \
       || die "could not list Terraform state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
-    names=$(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\(pr-[0-9]*\)/\$|\1|p")
+    local candidate key count held
+    for candidate in $(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\(pr-[0-9]*\)/\$|\1|p"); do
+      keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/$candidate/" --query 'Contents[].Key' --output text) \
+        || die "could not list Terraform state in s3://$bucket/$prefix/$candidate/ (check the role's s3:ListBucket)"
+      held=0
+      for key in $(tr -s '[:space:]' '\n' <<<"${keys/None/}"); do
+        case $key in *.tfstate) ;; *) continue ;; esac
+        count=$(s3_state_resources "$bucket" "$key")
+        held=$((held + count))
+      done
+      if [ "$held" -gt 0 ]; then
+        names=$(printf '%s\n%s' "$names" "$candidate")
+      else
+        log "$candidate: its state records no resources (torn down)"
+      fi
+    done
   else
     log "ephemeral state is local (backend of pr-*), so only tagged resources are checked"
   fi

@@ -111,7 +111,7 @@ export class AirbyteStack extends TerraformStack {
 
     const cdcNames =
       source.replication.method === 'cdc'
-        ? { replicationSlot: source.replication.replicationSlot, publication: source.replication.publication }
+        ? { replicationSlot: source.replication.replicationSlot, publication: source.replication.publication, heartbeatActionQuery: source.replication.heartbeatActionQuery }
         : {};
     // The freshness objective and cost cap travel to the orchestrator only when the environment
     // sets them; otherwise the orchestrator's own defaults apply (one place for each default).

@@ -19,7 +19,7 @@ import { PrivateBucket } from '../constructs/private-bucket';
 import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
-import { awsNamePrefix, orchestratorConfigParameterName, stackName } from './naming';
+import { awsNamePrefix, deployGithubEnvironment, orchestratorConfigParameterName, roleBoundaryPolicyName, stackName } from './naming';
 
 export interface AwsStackOptions {
   /** The single-file orchestrator bundle to ship. @default <repo>/dist/orchestrator.js */
@@ -172,6 +172,11 @@ export class AwsStack extends TerraformStack {
       instanceType: env.host.instanceType,
       rootVolumeGiB: env.host.rootVolumeGiB,
       kmsKeyArn: key.keyArn,
+      // Accounts set up by the bootstrap stack (S3 state) let deploy roles create roles only with it.
+      permissionsBoundaryArn:
+        env.backend.type === 's3'
+          ? `arn:${partition.partition}:iam::${caller.accountId}:policy/${roleBoundaryPolicyName(deployGithubEnvironment(env.name, env.ephemeral))}`
+          : undefined,
       userData: buildHostUserData({
         env,
         airbyteCredentialsSecretArn: airbyteCredentials.arn,

@@ -13,6 +13,8 @@ export function configureBackend(stack: TerraformStack, env: ResolvedEnvironment
       region: env.backend.region,
       key: `${env.backend.keyPrefix}/${env.name}/${name}.tfstate`,
       encrypt: true,
+      // Without it Terraform uploads with SSE-S3, whatever the bucket's default says.
+      kmsKeyId: env.backend.kmsKeyArn,
     });
     stack.addOverride('terraform.backend.s3.use_lockfile', true);
   } else {

@@ -18,3 +18,19 @@ export function orchestratorConfigParameterName(environment: string): string {
 export function awsNamePrefix(environment: string): string {
   return `cdc-${environment}`;
 }
+
+/** The GitHub environment whose jobs deploy pull request environments (`pr-<n>`, `test-<x>`). */
+export const EPHEMERAL_GITHUB_ENVIRONMENT = 'ephemeral';
+
+/** The GitHub environment (and so the deploy role) that deploys an environment. */
+export function deployGithubEnvironment(environment: string, ephemeral: boolean): string {
+  return ephemeral ? EPHEMERAL_GITHUB_ENVIRONMENT : environment;
+}
+
+/**
+ * The permissions boundary the bootstrap stack creates for the roles a GitHub environment's
+ * deploy role may create; the deploy role can create a role only with it attached.
+ */
+export function roleBoundaryPolicyName(githubEnvironment: string): string {
+  return `cdc-github-${githubEnvironment}-role-boundary`;
+}

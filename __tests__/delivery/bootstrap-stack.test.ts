@@ -2,7 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'cdktf';
+import { App, Testing } from 'cdktf';
+import { attachedPolicyArns, grantsOf, roleStatements, Statement } from '../support/iam-documents';
 import { BOOTSTRAP_TARGETS, BootstrapConfig, BootstrapConfigError, selectBootstrapTargets, validateBootstrapConfig } from '../../config/bootstrap';
 import { applyPolicyPack } from '../../constructs/policy';
 import { BootstrapStack } from '../../stacks/bootstrap-stack';
@@ -80,13 +81,37 @@ describe('bootstrap stack: Terraform state bucket', () => {
 
   test('the bucket policy refuses every request without TLS', () => {
     const document = documentOf(nonprod.json, only(nonprod.json, 'aws_s3_bucket_policy').policy);
-    expect(document.statement).toEqual([
-      expect.objectContaining({
-        effect: 'Deny',
-        actions: ['s3:*'],
-        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      }),
-    ]);
+    expect(document.statement.find((st: Json) => st.sid === 'DenyInsecureTransport')).toMatchObject({
+      effect: 'Deny',
+      actions: ['s3:*'],
+      condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+    });
+  });
+
+  test('the bucket policy refuses state uploads not encrypted with the state key (SSE-S3 or no header included)', () => {
+    const document = documentOf(nonprod.json, only(nonprod.json, 'aws_s3_bucket_policy').policy);
+    expect(document.statement.find((st: Json) => st.sid === 'DenyStateNotUnderStateKey')).toEqual({
+      sid: 'DenyStateNotUnderStateKey',
+      effect: 'Deny',
+      actions: ['s3:PutObject'],
+      resources: ['arn:aws:s3:::acme-terraform-state/*.tfstate'],
+      principals: [{ type: '*', identifiers: ['*'] }],
+      // StringNotEquals is true when the header is missing, so an upload without it is refused too.
+      condition: [{ test: 'StringNotEquals', variable: 's3:x-amz-server-side-encryption-aws-kms-key-id', values: [`\${${ref(nonprod.json, 'aws_kms_key')}.arn}`] }],
+    });
+  });
+
+  test('the environments\' S3 backend sends the state key (kms_key_id), so state is not uploaded SSE-S3', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'backend-')), stackTraces: false });
+    const { loadEnvironments } = jest.requireActual('../../config');
+    const { defineEnvironmentStacks } = jest.requireActual('../../stacks');
+    const [dev] = loadEnvironments({ ENVIRONMENTS: 'dev' });
+    const stacks = defineEnvironmentStacks(app, dev, { orchestratorBundlePath: __filename });
+    for (const stack of [stacks.aws, stacks.gcp, stacks.airbyte]) {
+      const backend = JSON.parse(Testing.synth(stack)).terraform.backend.s3;
+      expect(backend).toMatchObject({ encrypt: true, kms_key_id: dev.backend.kmsKeyArn });
+    }
+    expect(dev.backend.kmsKeyArn).toMatch(/^arn:aws:kms:eu-west-1:\d{12}:key\//);
   });
 
   test('its own state stays local: the bucket cannot hold the state of the stack that creates it', () => {
@@ -133,33 +158,31 @@ describe('bootstrap stack: GitHub OIDC and AWS roles', () => {
     const statements = (id: string) => documents[id].statement as Json[];
     const bySid = (id: string, sid: string) => statements(id).find((s) => s.sid === sid)!;
     const bucketArn = `\${${ref(nonprod.json, 'aws_s3_bucket')}.arn}`;
-    expect(bySid('deploy-infrastructure-dev', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*`]);
-    expect(bySid('deploy-infrastructure-ephemeral', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/pr-*/*`, `${bucketArn}/cdc-bigquery/test-*/*`]);
+    expect(bySid('deploy-state-dev', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*`]);
+    expect(bySid('deploy-state-ephemeral', 'StateObjects').resources).toEqual([`${bucketArn}/cdc-bigquery/pr-*/*`, `${bucketArn}/cdc-bigquery/test-*/*`]);
     expect(bySid('deploy-resources-dev', 'EnvironmentSecrets').resources).toContain('arn:aws:secretsmanager:eu-west-1:123456789012:secret:cdc-dev/*');
-    expect(bySid('deploy-resources-dev', 'EnvironmentRoles').resources).toEqual([
-      'arn:aws:iam::123456789012:role/cdc-dev-*',
-      'arn:aws:iam::123456789012:instance-profile/cdc-dev-*',
-    ]);
-    expect(bySid('deploy-resources-dev', 'PassEnvironmentRolesToEc2').condition).toEqual([
+    expect(bySid('deploy-iam-dev', 'EnvironmentRoles').resources).toEqual(['arn:aws:iam::123456789012:role/cdc-dev-*']);
+    expect(bySid('deploy-iam-dev', 'EnvironmentInstanceProfiles').resources).toEqual(['arn:aws:iam::123456789012:instance-profile/cdc-dev-*']);
+    expect(bySid('deploy-iam-dev', 'PassEnvironmentRolesToEc2').condition).toEqual([
       { test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com'] },
     ]);
-    // The plan role reads state but writes only lock files.
-    expect(bySid('plan-permissions', 'StateObjects').actions).toEqual(['s3:GetObject']);
-    expect(bySid('plan-permissions', 'StateLockFiles').resources).toEqual([
-      `${bucketArn}/cdc-bigquery/dev/*.tflock`,
-      `${bucketArn}/cdc-bigquery/pr-*/*.tflock`,
-      `${bucketArn}/cdc-bigquery/test-*/*.tflock`,
-    ]);
+    // The plan role reads the state of what it plans (dev; pull request environments are not
+    // planned) and writes only lock files.
+    expect(bySid('plan-permissions', 'StateObjects')).toMatchObject({ actions: ['s3:GetObject'], resources: [`${bucketArn}/cdc-bigquery/dev/*`] });
+    expect(bySid('plan-permissions', 'StateLockFiles').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*.tflock`]);
   });
 
   test('passes the security policy pack; the only suppression is the documented unscoped-actions one', () => {
     expect(nonprod.policy.errors).toEqual([]);
     const suppressed = nonprod.policy.findings.filter((f) => f.suppressedReason !== undefined);
     // One finding per statement (kms:CreateKey, tag:GetResources), all on the two unscoped documents.
-    expect(suppressed).toHaveLength(4);
+    // And one per permissions boundary (the Session Manager agent's actions, which grant nothing there).
+    expect(suppressed).toHaveLength(6);
     expect([...new Set(suppressed.map((f) => `${f.ruleId} ${f.address}`))].sort()).toEqual([
       'CDC-IAM-2 data.aws_iam_policy_document.deploy-unscoped-dev',
       'CDC-IAM-2 data.aws_iam_policy_document.deploy-unscoped-ephemeral',
+      'CDC-IAM-2 data.aws_iam_policy_document.role-boundary-document-dev',
+      'CDC-IAM-2 data.aws_iam_policy_document.role-boundary-document-ephemeral',
     ]);
     for (const id of ['deploy-unscoped-dev', 'deploy-unscoped-ephemeral']) {
       const actions = (nonprod.json.data.aws_iam_policy_document[id].statement as Json[]).flatMap((s) => s.actions).sort();
@@ -203,7 +226,7 @@ describe('bootstrap config validation', () => {
   test('every problem is listed with the field that has it', () => {
     const bad = {
       name: 'Prod!',
-      github: { owner: '-acme', repository: 'a b', environments: ['dev', 'dev', 'Prod'] },
+      github: { owner: '-acme', repository: 'a b', environments: ['dev', 'dev', 'Prod'], planEnvironment: 'dev' },
       aws: { region: 'eu-west-9', accountId: '1234', stateBucketName: 'My.Bucket', existingOidcProviderArn: 'arn:aws:iam::999999999999:oidc-provider/example.com' },
       gcp: { projectId: 'x', workloadIdentityPoolId: 'gcp-pool', deployRoles: ['roles/editor'] },
     } as BootstrapConfig;
@@ -215,11 +238,12 @@ describe('bootstrap config validation', () => {
     }
     expect(error).toBeInstanceOf(BootstrapConfigError);
     const message = (error as Error).message;
-    expect(message).toMatch(/^bootstrap target "Prod!" \(config\/bootstrap\.ts\) has 12 invalid settings:/);
+    expect(message).toMatch(/^bootstrap target "Prod!" \(config\/bootstrap\.ts\) has 13 invalid settings:/);
     for (const field of [
       'name:', 'github.owner:', 'github.repository:', 'github.environments[2]:', 'github.environments: "dev" is listed twice',
       'aws.region: "eu-west-9"', 'aws.accountId: "1234"', 'aws.stateBucketName: "My.Bucket"', 'aws.existingOidcProviderArn:',
       'gcp.projectId: "x"', 'gcp.workloadIdentityPoolId: "gcp-pool"', 'gcp.deployRoles[0]: "roles/editor" is a primitive role',
+      'github.planEnvironment: "dev" is also a deploy environment',
     ]) {
       expect(message).toContain(field);
     }
@@ -271,5 +295,203 @@ describe('the app with BOOTSTRAP', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('error: bootstrap target "staging" (config/bootstrap.ts) has 1 invalid setting:');
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('bootstrap stack: what deploy and plan roles may do', () => {
+  const bySid = (statements: Statement[], sid: string): Statement => {
+    const found = statements.find((s) => s.sid === sid);
+    if (!found) throw new Error(`no statement ${sid}`);
+    return found;
+  };
+  const deploy = (env: string) => roleStatements(nonprod.json, `cdc-github-deploy-${env}`);
+  const boundaryArn = (env: string) => `\${aws_iam_policy.role-boundary-${env}.arn}`;
+
+  test('the host volume key: GenerateDataKeyWithoutPlaintext and ReEncrypt* on tagged keys, only through EC2 of the region', () => {
+    const statement = bySid(deploy('dev'), 'HostVolumeKey');
+    expect(statement.actions).toEqual(expect.arrayContaining(['kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*', 'kms:CreateGrant']));
+    expect(statement.resources).toEqual(['arn:aws:kms:eu-west-1:123456789012:key/*']);
+    expect(statement.condition).toEqual([
+      { test: 'StringEquals', variable: 'kms:ViaService', values: ['ec2.eu-west-1.amazonaws.com'] },
+      { test: 'StringLike', variable: 'aws:ResourceTag/Environment', values: ['dev'] },
+    ]);
+    // Nothing else grants them, so they cannot be used outside an EC2 launch.
+    for (const action of ['kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom']) {
+      expect(grantsOf(deploy('dev'), action).map((s) => s.sid)).toEqual(['HostVolumeKey']);
+    }
+  });
+
+  test('roles are created only with the bootstrap permissions boundary, which the environments use', () => {
+    for (const env of ['dev', 'ephemeral']) {
+      const statements = deploy(env);
+      expect(bySid(statements, 'CreateRolesUnderBoundary')).toMatchObject({
+        actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+        condition: [{ test: 'StringEquals', variable: 'iam:PermissionsBoundary', values: [boundaryArn(env)] }],
+      });
+      // Every grant that creates a role or changes what one may do carries the boundary condition.
+      for (const action of ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy']) {
+        for (const grant of grantsOf(statements, action)) {
+          expect({ env, action, sid: grant.sid, condition: grant.condition }).toEqual({
+            env, action, sid: grant.sid,
+            condition: expect.arrayContaining([{ test: 'StringEquals', variable: 'iam:PermissionsBoundary', values: [boundaryArn(env)] }]),
+          });
+        }
+      }
+      expect(grantsOf(statements, 'iam:DeleteRolePermissionsBoundary')).toEqual([]);
+      expect(grantsOf(statements, 'iam:CreatePolicyVersion')).toEqual([]);
+    }
+    const boundary = (Object.values(nonprod.json.resource.aws_iam_policy) as Json[]).find((p) => p.name === 'cdc-github-ephemeral-role-boundary');
+    expect(boundary).toBeDefined();
+  });
+
+  test('the environments\' host role carries the boundary of the GitHub environment that deploys it', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'boundary-')), stackTraces: false });
+    const { loadEnvironments } = jest.requireActual('../../config');
+    const { defineEnvironmentStacks } = jest.requireActual('../../stacks');
+    for (const env of loadEnvironments({ ENVIRONMENTS: 'dev,pr-3', EPHEMERAL_ENV: 'pr-3' })) defineEnvironmentStacks(app, env, { orchestratorBundlePath: __filename });
+    const roles = (stack: string) => Object.values(JSON.parse(Testing.synth(app.node.findChild(stack) as never)).resource.aws_iam_role) as Json[];
+    expect(roles('dev-aws').map((r) => r.permissions_boundary)).toEqual([
+      'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller.account_id}:policy/cdc-github-dev-role-boundary',
+    ]);
+    expect(roles('pr-3-aws').map((r) => r.permissions_boundary)).toEqual([
+      'arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller.account_id}:policy/cdc-github-ephemeral-role-boundary',
+    ]);
+    // Local state means an account the bootstrap stack never set up: no boundary to name there.
+    const { validateEnvironment } = jest.requireActual('../../config/validate');
+    const local = defineEnvironmentStacks(new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'boundary-')), stackTraces: false }), validateEnvironment({ ...jest.requireActual('../../config/environments/dev').dev, backend: undefined }), { orchestratorBundlePath: __filename });
+    expect((Object.values(JSON.parse(Testing.synth(local.aws)).resource.aws_iam_role) as Json[]).map((r) => r.permissions_boundary)).toEqual([undefined]);
+  });
+
+  test('policies are attached only from the allow-list, which holds what the host attaches', () => {
+    const statement = bySid(deploy('dev'), 'AttachAllowedPolicies');
+    expect(statement.condition).toEqual(
+      expect.arrayContaining([{ test: 'ArnEquals', variable: 'iam:PolicyARN', values: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'] }]),
+    );
+    expect(grantsOf(deploy('dev'), 'iam:AttachRolePolicy').map((s) => s.sid)).toEqual(['AttachAllowedPolicies']);
+  });
+
+  test('the boundary grants no IAM and reaches only the environment\'s secrets, parameters, objects and tagged keys', () => {
+    const policy = (Object.values(nonprod.json.resource.aws_iam_policy) as Json[]).find((p) => p.name === 'cdc-github-ephemeral-role-boundary')!;
+    const statements = documentOf(nonprod.json, policy.policy).statement as Statement[];
+    expect(statements.flatMap((s) => s.actions ?? []).filter((a) => /^(iam|sts|kms:(Create|Put|Schedule))/.test(a))).toEqual([]);
+    expect(bySid(statements, 'EnvironmentSecrets').resources).toEqual([
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cdc-pr-*/*',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cdc-test-*/*',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!*',
+    ]);
+    expect(bySid(statements, 'EnvironmentKeys').condition).toEqual([
+      { test: 'StringLike', variable: 'aws:ResourceTag/Environment', values: ['pr-*', 'test-*'] },
+      { test: 'StringEquals', variable: 'aws:ResourceTag/Ephemeral', values: ['true'] },
+    ]);
+  });
+
+  test('every mutating EC2, RDS and KMS grant is tied to the environment\'s tags (request tag on create), or to named resources', () => {
+    const mutating = /^(ec2|rds|kms):(?!Describe|List|Get)/i;
+    // Grants on resources that carry no tag of ours, each limited another way.
+    const untagged: Record<string, string[]> = {
+      Ec2LaunchFrom: ['arn:aws:ec2:eu-west-1::image/*', 'arn:aws:ec2:eu-west-1:123456789012:network-interface/*'],
+      DatabaseDefaults: ['arn:aws:rds:eu-west-1:123456789012:og:default:*'],
+      DatabaseFinalSnapshots: ['arn:aws:rds:eu-west-1:123456789012:snapshot:cdc-dev-*'],
+      EnvironmentKeyAliases: ['arn:aws:kms:eu-west-1:123456789012:alias/cdc-dev*'],
+      StateKey: [`\${${ref(nonprod.json, 'aws_kms_key')}.arn}`],
+    };
+    const unscoped = documentOf(nonprod.json, (Object.values(nonprod.json.resource.aws_iam_policy) as Json[]).find((p) => p.name === 'cdc-github-deploy-dev-unscoped')!.policy).statement as Statement[];
+    for (const statement of [...deploy('dev'), ...unscoped].filter((s) => s.effect !== 'Deny')) {
+      if (!(statement.actions ?? []).some((a) => mutating.test(a))) continue;
+      const variables = (statement.condition ?? []).map((c) => c.variable);
+      const tagged = variables.includes('aws:RequestTag/Environment') || variables.includes('aws:ResourceTag/Environment') || variables.includes('ec2:CreateAction');
+      if (tagged) continue;
+      expect({ sid: statement.sid, resources: statement.resources }).toEqual({ sid: statement.sid, resources: untagged[statement.sid ?? ''] ?? 'a tag condition' });
+    }
+    // Creation is judged by the tags the request carries.
+    for (const sid of ['Ec2CreateTagged', 'DatabaseCreateTagged']) {
+      expect(bySid(deploy('dev'), sid).condition).toEqual([{ test: 'StringLike', variable: 'aws:RequestTag/Environment', values: ['dev'] }]);
+    }
+    expect(bySid(unscoped, 'CreateEnvironmentKey').condition).toEqual([{ test: 'StringLike', variable: 'aws:RequestTag/Environment', values: ['dev'] }]);
+    expect(bySid(deploy('dev'), 'EnvironmentKeys').condition).toEqual(
+      expect.arrayContaining([{ test: 'StringLike', variable: 'aws:ResourceTag/Environment', values: ['dev'] }]),
+    );
+  });
+
+  test('the ephemeral deploy role reaches only resources tagged Ephemeral=true', () => {
+    const unscoped = documentOf(nonprod.json, (Object.values(nonprod.json.resource.aws_iam_policy) as Json[]).find((p) => p.name === 'cdc-github-deploy-ephemeral-unscoped')!.policy).statement as Statement[];
+    const tagConditioned = [...deploy('ephemeral'), ...unscoped].filter((s) => (s.condition ?? []).some((c) => /^aws:(Request|Resource)Tag\/Environment$/.test(c.variable)));
+    expect(tagConditioned.length).toBeGreaterThan(8);
+    for (const statement of tagConditioned) {
+      // The Null test (an untagged default security group) names no environment; the other does.
+      const environment = statement.condition!.find((c) => /Tag\/Environment$/.test(c.variable) && c.test !== 'Null')!;
+      const prefix = environment.variable.split('/')[0];
+      expect({ sid: statement.sid, ephemeral: statement.condition!.find((c) => c.variable === `${prefix}/Ephemeral`)?.values }).toEqual({ sid: statement.sid, ephemeral: ['true'] });
+    }
+    // dev's role is not limited to ephemeral resources (it must reach dev's).
+    expect(deploy('dev').some((s) => (s.condition ?? []).some((c) => c.variable.endsWith('/Ephemeral')))).toBe(false);
+  });
+
+  test('no deploy may change, disable or delete the state key', () => {
+    for (const env of ['dev', 'ephemeral']) {
+      expect(bySid(deploy(env), 'StateKeyUntouchable')).toEqual({
+        sid: 'StateKeyUntouchable',
+        effect: 'Deny',
+        not_actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [`\${${ref(nonprod.json, 'aws_kms_key')}.arn}`],
+      });
+    }
+  });
+
+  test('the plan role: no ReadOnlyAccess, only its own policy, no secret values, no sessions', () => {
+    expect(attachedPolicyArns(nonprod.json, 'cdc-github-plan')).toEqual([`\${aws_iam_policy.plan-policy.arn}`]);
+    const statements = roleStatements(nonprod.json, 'cdc-github-plan');
+    for (const action of ['secretsmanager:GetSecretValue', 'ssm:StartSession', 'ec2:RunInstances', 's3:PutObject']) {
+      const grants = grantsOf(statements, action);
+      // s3:PutObject only for lock files.
+      expect({ action, grants: grants.map((g) => g.sid) }).toEqual({ action, grants: action === 's3:PutObject' ? ['StateLockFiles'] : [] });
+    }
+  });
+
+  test('prod plans: the prod plan role and service account trust only the protected plan-prod environment', () => {
+    const prod = synth(BOOTSTRAP_TARGETS.find((t) => t.name === 'prod')!).json;
+    const role = (Object.values(prod.resource.aws_iam_role) as Json[]).find((r) => r.name === 'cdc-github-plan')!;
+    expect(documentOf(prod, role.assume_role_policy).statement[0].condition).toContainEqual({
+      test: 'StringEquals',
+      variable: 'token.actions.githubusercontent.com:sub',
+      values: ['repo:example-org/cdc-bigquery-stack:environment:plan-prod'],
+    });
+    const planBinding = prod.resource.google_service_account_iam_member['plan-sa-workload-identity'];
+    expect(planBinding.member).toMatch(/\/subject\/repo:example-org\/cdc-bigquery-stack:environment:plan-prod$/);
+  });
+
+  test('GCP plans: a custom role with exactly storage.buckets.get and storage.hmacKeys.get, held by the plan service account', () => {
+    const prod = synth(BOOTSTRAP_TARGETS.find((t) => t.name === 'prod')!).json;
+    const custom = only(prod, 'google_project_iam_custom_role');
+    expect(custom.permissions.sort()).toEqual(['storage.buckets.get', 'storage.hmacKeys.get']);
+    expect(prod.resource.google_project_iam_member['plan-sa-storage-read']).toMatchObject({
+      role: `\${${ref(prod, 'google_project_iam_custom_role')}.name}`,
+      member: `serviceAccount:\${${ref(prod, 'google_service_account', (a) => a.account_id === 'cdc-plan')}.email}`,
+    });
+  });
+
+  test('GCP deploy service accounts: IAM grants only of the stack\'s roles, service-account roles only on the environments\' accounts', () => {
+    const members = nonprod.json.resource.google_project_iam_member as Record<string, Json>;
+    expect(members['deploy-sa-ephemeral-resourcemanager-projectIamAdmin'].condition).toEqual({
+      title: 'only-the-stack-roles',
+      expression: 'api.getAttribute("iam.googleapis.com/modifiedGrantsByRole", []).hasOnly(["roles/bigquery.jobUser"])',
+    });
+    const accounts = 'resource.name.extract("serviceAccounts/{account}").startsWith("airbyte-pr-") || resource.name.extract("serviceAccounts/{account}").startsWith("airbyte-test-")';
+    expect(members['deploy-sa-ephemeral-iam-serviceAccountAdmin'].condition).toEqual({ title: 'own-service-accounts', expression: accounts });
+    expect(members['deploy-sa-ephemeral-iam-serviceAccountKeyAdmin'].condition).toEqual({ title: 'own-service-account-keys', expression: accounts });
+    expect(members['deploy-sa-dev-iam-serviceAccountAdmin'].condition.expression).toBe('resource.name.extract("serviceAccounts/{account}").startsWith("airbyte-dev")');
+    // Every role that could hand out access is conditioned.
+    for (const [id, member] of Object.entries(members)) {
+      if (/projectIamAdmin|serviceAccountAdmin|serviceAccountKeyAdmin|securityAdmin/.test(member.role)) {
+        expect({ id, conditioned: member.condition !== undefined }).toEqual({ id, conditioned: true });
+      }
+    }
+  });
+
+  test("the environments' own GCP service accounts match those prefixes (airbyte-<env>)", () => {
+    const { validateEnvironment } = jest.requireActual('../../config/validate');
+    const { ephemeralEnvironment } = jest.requireActual('../../config');
+    expect(validateEnvironment(ephemeralEnvironment('pr-12')).gcp.serviceAccountId).toBe('airbyte-pr-12');
+    expect(validateEnvironment(jest.requireActual('../../config/environments/dev').dev).gcp.serviceAccountId).toBe('airbyte-dev');
   });
 });

@@ -8,7 +8,7 @@ const script = path.join(root, 'scripts', 'stack.sh');
 const STUBBED = ['cdktf', 'terraform', 'aws', 'gcloud', 'curl', 'npm', 'gh', 'session-manager-plugin'];
 
 /** The system tools the scripts use; linked alone so a real gcloud/terraform/aws here cannot leak in. */
-const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch'];
+const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch', 'find'];
 
 let work: string;
 let synthDir: string;
@@ -46,7 +46,31 @@ interface Run {
   calls: string[];
 }
 
-function run(args: string[], options: { env?: Record<string, string>; without?: string[]; synth?: string } = {}): Run {
+/**
+ * A state bucket for the aws stub: one file per object key, each a Terraform state (format 4,
+ * as `terraform show -json`'s source: resources[] with mode/type/name/instances) recording
+ * `count` managed resources plus one data source, which must not count.
+ */
+function stateBucket(objects: Record<string, number>): string {
+  const dir = fs.mkdtempSync(path.join(work, 'bucket-'));
+  for (const [key, count] of Object.entries(objects)) {
+    const resources = [
+      { mode: 'data', type: 'aws_partition', name: 'partition', instances: [{ attributes: {} }] },
+      ...Array.from({ length: count }, (_, i) => ({ mode: 'managed', type: 'aws_vpc', name: `r${i}`, instances: [{ attributes: { id: `vpc-${i}` } }] })),
+    ];
+    fs.mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
+    fs.writeFileSync(path.join(dir, key), JSON.stringify({ version: 4, terraform_version: '1.10.5', serial: 3, lineage: 'x', outputs: {}, resources }));
+  }
+  return dir;
+}
+const objectsIn = (dir: string): string[] =>
+  fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort() : [];
+
+/** pr-7 fully deployed: every stack's state records resources. */
+const deployedPr7 = () =>
+  stateBucket({ 'cdc-bigquery/pr-7/pr-7-aws.tfstate': 30, 'cdc-bigquery/pr-7/pr-7-gcp.tfstate': 5, 'cdc-bigquery/pr-7/pr-7-airbyte.tfstate': 4 });
+
+function run(args: string[], options: { env?: Record<string, string>; without?: string[]; synth?: string; bucket?: string } = {}): Run {
   const dir = fs.mkdtempSync(path.join(work, 'run-'));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
@@ -65,6 +89,7 @@ function run(args: string[], options: { env?: Record<string, string>; without?: 
       TMPDIR: dir,
       STUB_LOG: log,
       STUB_SYNTH_DIR: options.synth ?? synthDir,
+      STUB_STATE_DIR: options.bucket ?? stateBucket({}),
       CDKTF_OUTDIR: path.join(dir, 'cdktf.out'),
       STACK_HEALTH_INTERVAL: '0',
       ...options.env,
@@ -165,6 +190,17 @@ describe('scripts/stack.sh diff', () => {
     for (const call of r.calls.filter((c) => c.startsWith('cdktf diff'))) expect(call).not.toContain('--auto-approve');
   });
 
+  test('pull request plans: no lock, no refresh (Terraform reads TF_CLI_ARGS_plan), no Airbyte stack and no tunnel', () => {
+    const r = run(['diff', '--lock=false', '--refresh=false', '--skip-airbyte', 'pr-7']);
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['diff pr-7-aws', 'diff pr-7-gcp']);
+    expect(r.calls).toContain('cdktf-env TF_CLI_ARGS_plan=-lock=false -refresh=false');
+    expect(r.calls.some((c) => c.startsWith('aws ssm') || c.startsWith('curl'))).toBe(false);
+    expect(r.stdout).toContain('pr-7-airbyte: not planned (--skip-airbyte)');
+    // Without the options a plan takes the lock as usual.
+    expect(run(['diff', 'pr-7']).calls.some((c) => c.includes('TF_CLI_ARGS_plan'))).toBe(false);
+  });
+
   test('plans all three when Airbyte answers, and fails naming the stack whose plan failed', () => {
     const ok = run(['diff', 'pr-7']);
     expect(ok.status).toBe(0);
@@ -183,7 +219,7 @@ describe('scripts/stack.sh destroy', () => {
     });
 
   test('destroys airbyte, gcp, aws in that order; no retire-source when the environment has its own database', () => {
-    const r = run(['destroy', 'pr-7']);
+    const r = run(['destroy', 'pr-7'], { bucket: deployedPr7() });
     expect(r.status).toBe(0);
     expect(stackActions(r.calls)).toEqual(['destroy pr-7-airbyte', 'destroy pr-7-gcp', 'destroy pr-7-aws']);
     expect(r.calls.some((c) => c.startsWith('npm'))).toBe(false);
@@ -191,7 +227,7 @@ describe('scripts/stack.sh destroy', () => {
   });
 
   test('runs retire-source first when the source database is shared', () => {
-    const r = run(['destroy', 'pr-7'], { synth: withSharedSource(), env: { SOURCE_DATABASE_URL: 'postgres://admin@localhost:15432/app' } });
+    const r = run(['destroy', 'pr-7'], { synth: withSharedSource(), bucket: deployedPr7(), env: { SOURCE_DATABASE_URL: 'postgres://admin@localhost:15432/app' } });
     expect(r.status).toBe(0);
     expect(r.calls.filter((c) => c.startsWith('npm') || /^cdktf destroy/.test(c)).map((c) => (c.startsWith('cdktf') ? c.split(' ').slice(0, 3).join(' ') : c))).toEqual([
       'npm run --silent orchestrator -- retire-source --confirm',
@@ -220,13 +256,80 @@ describe('scripts/stack.sh destroy', () => {
   });
 
   test('an unreachable Airbyte stops the destroy with the --skip-airbyte hint; --skip-airbyte destroys gcp and aws', () => {
-    const stuck = run(['destroy', 'pr-7', '--health-timeout', '0'], { env: { STUB_CURL_EXIT: '7' } });
+    const stuck = run(['destroy', 'pr-7', '--health-timeout', '0'], { bucket: deployedPr7(), env: { STUB_CURL_EXIT: '7' } });
     expect(stuck.status).toBe(1);
     expect(stuck.stderr).toContain('rerun with --skip-airbyte');
     expect(stackActions(stuck.calls)).toEqual([]);
-    const skipped = run(['destroy', 'pr-7', '--skip-airbyte'], { env: { STUB_CURL_EXIT: '7' } });
+    const skipped = run(['destroy', 'pr-7', '--skip-airbyte'], { bucket: deployedPr7(), env: { STUB_CURL_EXIT: '7' } });
     expect(skipped.status).toBe(0);
     expect(stackActions(skipped.calls)).toEqual(['destroy pr-7-gcp', 'destroy pr-7-aws']);
+  });
+
+  test('an environment whose host never booted: the empty Airbyte state is skipped without waiting, the rest destroyed', () => {
+    // The deploy stopped before <env>-airbyte (Airbyte never answered), so its state holds nothing.
+    const bucket = stateBucket({ 'cdc-bigquery/pr-7/pr-7-aws.tfstate': 30, 'cdc-bigquery/pr-7/pr-7-gcp.tfstate': 5, 'cdc-bigquery/pr-7/pr-7-airbyte.tfstate': 0 });
+    const r = run(['destroy', 'pr-7', '--health-timeout', '600'], { bucket, env: { STUB_CURL_EXIT: '7' } });
+    expect(r.stderr).toContain('pr-7-airbyte not destroyed: its state holds no resources');
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['destroy pr-7-gcp', 'destroy pr-7-aws']);
+    expect(r.calls.some((c) => c.startsWith('curl') || c.startsWith('aws ssm start-session'))).toBe(false);
+    // Never deployed at all: no state object either.
+    const never = run(['destroy', 'pr-7'], { bucket: stateBucket({ 'cdc-bigquery/pr-7/pr-7-aws.tfstate': 3 }), env: { STUB_CURL_EXIT: '7' } });
+    expect(never.status).toBe(0);
+    expect(stackActions(never.calls)).toEqual(['destroy pr-7-gcp', 'destroy pr-7-aws']);
+  });
+
+  test('a host that is gone: the Airbyte stack is skipped (its objects went with the host), and all state is deleted', () => {
+    const bucket = deployedPr7();
+    const r = run(['destroy', 'pr-7'], { bucket, env: { STUB_NO_HOST: '1', STUB_CURL_EXIT: '7' } });
+    expect(r.stderr).toContain('pr-7-airbyte not destroyed: no pr-7 host exists');
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['destroy pr-7-gcp', 'destroy pr-7-aws']);
+    expect(r.calls).toContain(
+      'aws ec2 describe-instances --filters Name=tag:Environment,Values=pr-7 Name=tag:Role,Values=airbyte-host Name=instance-state-name,Values=pending,running,stopping,stopped --query Reservations[].Instances[].InstanceId --output text',
+    );
+    // The abandoned Airbyte records are deleted with the rest.
+    expect(objectsIn(bucket)).toEqual([]);
+  });
+
+  test("the environment's state objects are deleted after a successful destroy, and only then", () => {
+    const bucket = stateBucket({
+      'cdc-bigquery/pr-7/pr-7-aws.tfstate': 30,
+      'cdc-bigquery/pr-7/pr-7-gcp.tfstate': 5,
+      'cdc-bigquery/pr-7/pr-7-airbyte.tfstate': 4,
+      'cdc-bigquery/pr-70/pr-70-aws.tfstate': 12,
+      'cdc-bigquery/dev/dev-aws.tfstate': 40,
+    });
+    const r = run(['destroy', 'pr-7'], { bucket });
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['destroy pr-7-airbyte', 'destroy pr-7-gcp', 'destroy pr-7-aws']);
+    expect(r.stderr).toContain("deleted pr-7's state (s3://example-terraform-state-dev/cdc-bigquery/pr-7/)");
+    const rm = 'aws s3 rm s3://example-terraform-state-dev/cdc-bigquery/pr-7/ --recursive';
+    expect(r.calls.indexOf(rm)).toBeGreaterThan(r.calls.findIndex((c) => c.startsWith('cdktf destroy pr-7-aws')));
+    // pr-70 shares the characters "pr-7"; only pr-7/ goes, and other environments stay.
+    expect(objectsIn(bucket)).toEqual(['cdc-bigquery/dev/dev-aws.tfstate', 'cdc-bigquery/pr-70/pr-70-aws.tfstate']);
+
+    // A failed destroy deletes nothing.
+    const kept = deployedPr7();
+    const failed = run(['destroy', 'pr-7'], { bucket: kept, env: { STUB_CDKTF_FAIL: 'pr-7-aws' } });
+    expect(failed.status).toBe(1);
+    expect(failed.calls.some((c) => c.startsWith('aws s3 rm'))).toBe(false);
+    expect(objectsIn(kept)).toHaveLength(3);
+
+    // A state that still records resources (a stack this script does not destroy) keeps them all.
+    const stray = stateBucket({ 'cdc-bigquery/pr-7/pr-7-aws.tfstate': 3, 'cdc-bigquery/pr-7/pr-7-extra.tfstate': 2 });
+    const partial = run(['destroy', 'pr-7'], { bucket: stray });
+    expect(partial.status).toBe(0);
+    expect(partial.stderr).toContain('still holds resources: cdc-bigquery/pr-7/pr-7-extra.tfstate (2 resources)');
+    expect(partial.calls.some((c) => c.startsWith('aws s3 rm'))).toBe(false);
+    expect(objectsIn(stray)).toHaveLength(2);
+  });
+
+  test('a state that cannot be read (not a missing one) stops the destroy before anything is destroyed', () => {
+    const r = run(['destroy', 'pr-7'], { bucket: deployedPr7(), env: { STUB_S3_DENIED: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('could not read the Terraform state s3://example-terraform-state-dev/cdc-bigquery/pr-7/pr-7-airbyte.tfstate');
+    expect(stackActions(r.calls)).toEqual([]);
   });
 
   test('refuses a persistent environment without --confirm-persistent, before touching anything', () => {
@@ -278,22 +381,38 @@ describe('scripts/stack.sh stale-ephemeral', () => {
     return synth;
   }
 
-  test('lists pr-<n> environments from state keys and Ephemeral tags whose pull request is closed or gone', () => {
-    const synth = withPr0Stacks();
+  test('lists pr-<n> environments whose state records resources, or with Ephemeral tags, whose pull request is closed or gone', () => {
+    const bucket = stateBucket({
+      'cdc-bigquery/dev/dev-aws.tfstate': 40,
+      'cdc-bigquery/pr-5/pr-5-aws.tfstate': 3,
+      'cdc-bigquery/pr-9/pr-9-aws.tfstate': 2,
+    });
     const r = run(['stale-ephemeral'], {
-      synth,
-      env: {
-        STUB_S3_PREFIXES: 'cdc-bigquery/dev/\tcdc-bigquery/pr-5/\tcdc-bigquery/pr-9/',
-        STUB_TAGGED: 'pr-9\tpr-11\tdev',
-        STUB_PR_5: 'closed',
-        STUB_PR_9: 'open',
-        STUB_PR_11: '404',
-      },
+      synth: withPr0Stacks(),
+      bucket,
+      env: { STUB_TAGGED: 'pr-9\tpr-11\tdev', STUB_PR_5: 'closed', STUB_PR_9: 'open', STUB_PR_11: '404' },
     });
     expect(r.stderr).toContain('pr-9: pull request #9 is open');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(['pr-11', 'pr-5']);
     expect(r.calls).toContain('aws s3api list-objects-v2 --bucket state-bucket --prefix cdc-bigquery/ --delimiter / --query CommonPrefixes[].Prefix --output text');
+  });
+
+  test('the sweep ignores an emptied state: a torn-down environment is not stale forever', () => {
+    // What a destroy leaves when its state could not be deleted: objects with no resources.
+    const bucket = stateBucket({
+      'cdc-bigquery/pr-12/pr-12-aws.tfstate': 0,
+      'cdc-bigquery/pr-12/pr-12-gcp.tfstate': 0,
+      'cdc-bigquery/pr-12/pr-12-airbyte.tfstate': 0,
+      'cdc-bigquery/pr-13/pr-13-aws.tfstate': 0,
+      'cdc-bigquery/pr-13/pr-13-gcp.tfstate': 1,
+    });
+    const r = run(['stale-ephemeral'], { synth: withPr0Stacks(), bucket, env: { STUB_PR_12: 'closed', STUB_PR_13: 'closed' } });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(['pr-13']);
+    expect(r.stderr).toContain('pr-12: its state records no resources (torn down)');
+    // Its pull request is not even looked up.
+    expect(r.calls.some((c) => c.startsWith('gh') && c.includes('pulls/12'))).toBe(false);
   });
 
   test('a GitHub API failure other than 404 stops the sweep instead of destroying', () => {

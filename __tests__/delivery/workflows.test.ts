@@ -8,7 +8,7 @@ import { CHECKED_IN_ENVIRONMENTS } from '../../config';
 const root = path.join(__dirname, '..', '..');
 const workflowDir = path.join(root, '.github', 'workflows');
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string };
+type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string };
 type Job = {
   if?: string;
   environment?: string | { name: string };
@@ -26,9 +26,13 @@ const workflows: Record<string, Workflow> = Object.fromEntries(files.map((f) => 
 const allJobs = () => Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 
 /** The operator-script commands a job runs: [{command, argument}]. */
-function stackCommands(job: Job): Array<{ command: string; argument: string }> {
+function stackCommands(job: Job): Array<{ command: string; options: string[]; argument: string }> {
   return (job.steps ?? []).flatMap((step) =>
-    [...(step.run ?? '').matchAll(/scripts\/stack\.sh (deploy|diff|destroy) ("?[^\s"]+"?)/g)].map((m) => ({ command: m[1], argument: m[2].replace(/"/g, '') })),
+    [...(step.run ?? '').matchAll(/scripts\/stack\.sh (deploy|diff|destroy)((?: --[\w=-]+)*) ("?[^\s"]+"?)/g)].map((m) => ({
+      command: m[1],
+      options: m[2].trim().split(/\s+/).filter(Boolean),
+      argument: m[3].replace(/"/g, ''),
+    })),
   );
 }
 const appliesOrDestroys = (job: Job) => stackCommands(job).some((c) => c.command !== 'diff');
@@ -68,6 +72,43 @@ describe('GitHub workflows', () => {
     }
   });
 
+  test('every action is the release of .github/actions-pins.json, whose action.yml runs on Node 24', () => {
+    // The table was verified against each action's repository (tag -> commit, runs.using); this
+    // test holds the workflows to it, so a pin cannot drift to a SHA nobody checked.
+    const table = JSON.parse(fs.readFileSync(path.join(root, '.github', 'actions-pins.json'), 'utf8')).actions as Record<
+      string,
+      { tag: string; sha: string; runtime: string; firstNode24Release: string }
+    >;
+    const used = new Set<string>();
+    for (const [file, text] of Object.entries(texts)) {
+      for (const m of text.matchAll(/^\s*(?:-\s*)?uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v[\d.]+)\s*$/gm)) {
+        const [, action, sha, tag] = m;
+        used.add(action);
+        const pin = table[action];
+        expect({ file, action, known: pin !== undefined }).toEqual({ file, action, known: true });
+        expect({ file, action, sha, tag, runtime: pin.runtime }).toEqual({ file, action, sha: pin.sha, tag: pin.tag, runtime: 'node24' });
+        // Same major line as the first release that declares node24, never an older one.
+        expect({ action, major: tag.split('.')[0] }).toEqual({ action, major: pin.firstNode24Release.split('.')[0] });
+      }
+    }
+    // No stale rows: the table lists what the workflows use.
+    expect([...used].sort()).toEqual(Object.keys(table).sort());
+  });
+
+  test('jobs run Node.js 22 or 24 (setup-node and container images)', () => {
+    let seen = 0;
+    for (const { file, id, job } of allJobs()) {
+      for (const step of job.steps ?? []) {
+        if (!step.uses?.startsWith('actions/setup-node@')) continue;
+        seen += 1;
+        expect({ where: `${file}:${id}`, node: String(step.with?.['node-version']) }).toEqual({ where: `${file}:${id}`, node: expect.stringMatching(/^(22|24)$/) });
+      }
+      const container = (job as { container?: string }).container;
+      if (container) expect({ where: `${file}:${id}`, container }).toEqual({ where: `${file}:${id}`, container: expect.stringMatching(/^node:(22|24)-/) });
+    }
+    expect(seen).toBeGreaterThan(5);
+  });
+
   test('every job that applies or destroys has a per-environment concurrency group that never cancels, and OIDC permissions', () => {
     const appliers = allJobs().filter(({ job }) => appliesOrDestroys(job));
     expect(appliers.map(({ file, id }) => `${file}:${id}`).sort()).toEqual([
@@ -96,7 +137,7 @@ describe('GitHub workflows', () => {
         const where = `${file}:${id}`;
         if (step.uses?.startsWith('aws-actions/configure-aws-credentials@')) {
           expect({ where, with: Object.keys(step.with ?? {}).filter((k) => /key|token/.test(k)) }).toEqual({ where, with: [] });
-          expect({ where, role: String(step.with?.['role-to-assume']) }).toEqual({ where, role: expect.stringMatching(/^\$\{\{ (vars\.AWS_DEPLOY_ROLE_ARN|env\.AWS_PLAN_ROLE_ARN) \}\}$/) });
+          expect({ where, role: String(step.with?.['role-to-assume']) }).toEqual({ where, role: expect.stringMatching(/^\$\{\{ (vars\.AWS_DEPLOY_ROLE_ARN|env\.AWS_PLAN_ROLE_ARN|vars\.AWS_PLAN_ROLE_ARN) \}\}$/) });
           expect({ where, idToken: job.permissions?.['id-token'] }).toEqual({ where, idToken: 'write' });
         }
         if (step.uses?.startsWith('google-github-actions/auth@')) {
@@ -113,13 +154,58 @@ describe('GitHub workflows', () => {
     for (const [file, wf] of Object.entries(workflows)) expect({ file, permissions: wf.permissions }).toEqual({ file, permissions: { contents: 'read' } });
   });
 
+  test('plan jobs: no secrets, no SSM session, no lock, no refresh, no Airbyte stack', () => {
+    const pr = workflows['pull-request.yml'];
+    const planJobs = Object.entries(pr.jobs).filter(([, job]) => stackCommands(job).some((c) => c.command === 'diff'));
+    expect(planJobs.map(([id]) => id).sort()).toEqual(['plan', 'plan-prod']);
+    for (const [id, job] of planJobs) {
+      const text = JSON.stringify(job);
+      expect({ id, secrets: text.match(/secrets\./g) ?? [] }).toEqual({ id, secrets: [] });
+      // Only the OIDC token: the plan role has no secret values and no sessions.
+      expect({ id, permissions: job.permissions }).toEqual({ id, permissions: { contents: 'read', 'id-token': 'write' } });
+      expect({ id, sessionPlugin: text.includes('session-manager-plugin') }).toEqual({ id, sessionPlugin: false });
+      expect({ id, commands: stackCommands(job) }).toEqual({
+        id,
+        commands: [{ command: 'diff', options: ['--lock=false', '--refresh=false', '--skip-airbyte'], argument: '$ENVIRONMENT' }],
+      });
+      const aws = job.steps!.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
+      expect({ id, role: aws.with?.['role-to-assume'] }).toEqual({ id, role: expect.not.stringContaining('DEPLOY') });
+      const gcp = job.steps!.find((s) => s.uses?.startsWith('google-github-actions/auth@'))!;
+      expect({ id, sa: gcp.with?.service_account }).toEqual({ id, sa: expect.stringContaining('GCP_PLAN_SERVICE_ACCOUNT') });
+    }
+  });
+
+  // jq is on GitHub's runners and installed by scripts/install-system-deps.sh; under CI it must be here.
+  const hasJq = spawnSync('bash', ['-c', 'command -v jq'], { encoding: 'utf8' }).status === 0;
+  (hasJq || process.env.CI === 'true' ? test : test.skip)('prod plans only in the protected plan-prod environment; other plans never see prod (skipped without jq)', () => {
+    const pr = workflows['pull-request.yml'];
+    expect(pr.jobs['plan-prod']).toMatchObject({ environment: 'plan-prod', env: { ENVIRONMENT: 'prod' } });
+    expect(pr.jobs['plan-prod'].if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    // The environment-less plan matrix is the affected list without the protected ones.
+    expect(pr.jobs.plan.environment).toBeUndefined();
+    expect(String(pr.jobs.plan.strategy?.matrix?.target)).toBe('${{ fromJSON(needs.affected.outputs.environments) }}');
+    const step = pr.jobs.affected.steps!.find((s) => s.id === 'affected')!;
+    expect(JSON.parse(step.env!.PROTECTED_PLANS)).toEqual(['prod']);
+    // Run the job's jq filters on an affected list: prod leaves the plain matrix.
+    const all = JSON.stringify([{ environment: 'dev', key: 'DEV' }, { environment: 'prod', key: 'PROD' }]);
+    const filters = [...step.run!.matchAll(/jq -c --argjson p "\$PROTECTED_PLANS" '([^']+)'/g)].map((m) => m[1]);
+    expect(filters).toHaveLength(2);
+    const jq = (filter: string) => {
+      const r = spawnSync('jq', ['-c', '--argjson', 'p', step.env!.PROTECTED_PLANS, filter], { input: all, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    expect(jq(filters[0])).toEqual([{ environment: 'dev', key: 'DEV' }]);
+    expect(jq(filters[1])).toEqual([{ environment: 'prod', key: 'PROD' }]);
+  });
+
   test('prod deploys only after dev, in the protected prod environment; pull requests from forks get no cloud access', () => {
     const deploy = workflows['deploy.yml'];
     expect(deploy.on).toEqual({ push: { branches: ['main'] }, workflow_dispatch: null });
     expect(deploy.jobs['deploy-prod']).toMatchObject({ needs: 'deploy-dev', environment: 'prod' });
     expect(deploy.jobs['deploy-dev']).toMatchObject({ needs: 'test', environment: 'dev' });
     const pr = workflows['pull-request.yml'];
-    for (const id of ['plan', 'comment']) expect(pr.jobs[id].if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    for (const id of ['plan', 'plan-prod', 'comment']) expect(pr.jobs[id].if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     for (const id of ['deploy', 'destroy']) expect(workflows['ephemeral.yml'].jobs[id].if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
   });
 
@@ -129,7 +215,8 @@ describe('GitHub workflows', () => {
     expect(eph.jobs.deploy.if).toContain("contains(github.event.pull_request.labels.*.name, 'ephemeral-env')");
     expect(eph.jobs.destroy.if).toContain("github.event.action == 'closed'");
     expect(eph.jobs.destroy.if).toContain("github.event.label.name == 'ephemeral-env'");
-    expect(stackCommands(eph.jobs.destroy)).toEqual([{ command: 'destroy', argument: '$ENVIRONMENT' }]);
+    // No --skip-airbyte: stack.sh skips the Airbyte stack by itself when its state is empty or the host is gone.
+    expect(stackCommands(eph.jobs.destroy)).toEqual([{ command: 'destroy', options: [], argument: '$ENVIRONMENT' }]);
     const sweep = workflows['sweep.yml'];
     expect(Object.keys(sweep.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect(sweep.jobs.find.steps?.some((s) => s.run?.includes('scripts/stack.sh stale-ephemeral'))).toBe(true);

@@ -146,6 +146,50 @@ describe('against PostgreSQL and the Airbyte double', () => {
     expect(state[0]).toEqual({ cursor_watermark: '2100-01-01 00:00:00+00', pending_job_id: null });
   });
 
+  test('Airbyte reinstalled while a job was in flight (kill -9, the server forgets its jobs and reuses ids): the next runs recover', async () => {
+    expect((await run(['once'], env)).code).toBe(0);
+    const [firstJob] = double.createdJobIds();
+    double.setJobBehaviour({ durationMs: Infinity });
+    await write(databaseUrl, "INSERT INTO public.orders (note, updated_at) VALUES ('in flight', '2100-01-01T00:00:00Z')");
+    const victim = start(['once'], env);
+    const lostJob = await waitFor('the job to be recorded in flight', async () => {
+      const rows = await query(databaseUrl, 'SELECT in_flight_job_id FROM airbyte_orchestrator.connection_state WHERE in_flight_job_id IS NOT NULL');
+      return rows[0] ? Number(rows[0].in_flight_job_id) : undefined;
+    });
+    victim.child.kill('SIGKILL');
+    expect((await victim.done).signal).toBe('SIGKILL');
+
+    // Reinstalled without its database: job ids start again, so the next job gets the first id again.
+    double.forgetJobs();
+    double.setJobBehaviour({ durationMs: 30 });
+    const polledBefore = double.requestsTo('GET', `/api/public/v1/jobs/${lostJob}`).length;
+    const recovered = await run(['once'], env);
+    expect(recovered.code).toBe(0);
+    const summary = JSON.parse(recovered.stdout);
+    expect(summary.connections[0].jobs).toEqual([
+      { jobId: lostJob, origin: 'adopted', status: 'lost' },
+      { jobId: firstJob, origin: 'triggered', status: 'succeeded', reason: 'new_rows' },
+    ]);
+    const logs = recovered.stderr.trim().split('\n').map((line) => JSON.parse(line));
+    expect(logs.some((log) => log.level === 'warn' && log.msg === 'job released: Airbyte no longer knows it; the connection syncs again' && log.jobId === lostJob)).toBe(true);
+    // 409 state-conflict on GET /jobs/{id}, then one look at the connection's jobs: no retry loop.
+    expect(double.requestsTo('GET', `/api/public/v1/jobs/${lostJob}`).slice(polledBefore).map((r) => r.status)).toEqual([409]);
+    const state = await query(databaseUrl, "SELECT cursor_watermark, pending_job_id FROM airbyte_orchestrator.sync_state WHERE table_name = 'orders'");
+    expect(state[0]).toEqual({ cursor_watermark: '2100-01-01 00:00:00+00', pending_job_id: null });
+    // Job history keeps the old and the new job 1000 apart.
+    const history = await query(databaseUrl, 'SELECT job_id::int, status FROM airbyte_orchestrator.job_history ORDER BY history_id');
+    expect(history).toEqual([
+      { job_id: firstJob, status: 'succeeded' },
+      { job_id: lostJob, status: 'lost' },
+      { job_id: firstJob, status: 'succeeded' },
+    ]);
+
+    const quiet = await run(['once'], env);
+    expect(quiet.code).toBe(0);
+    expect(JSON.parse(quiet.stdout).connections[0].jobs).toEqual([]);
+    expect(double.createdJobIds()).toHaveLength(3);
+  });
+
   test('SIGTERM stops run cleanly (exit 0) and leaves the running job to be adopted', async () => {
     expect((await run(['once'], env)).code).toBe(0);
     double.setJobBehaviour({ durationMs: Infinity });

@@ -1,5 +1,18 @@
 // The decision logic is pure: observations + stored watermarks in, actions out. No I/O here.
-import { SyncedWatermark, decideConnection, describeChanges, inFlightOutcome, tableChangeReasons } from '../../orchestrator/src/decision';
+import {
+  SyncedWatermark,
+  assessSchemaRefresh,
+  decideConnection,
+  describeChanges,
+  inFlightOutcome,
+  isSameJob,
+  jobCreatedByRequest,
+  schemaReviewResolved,
+  schemaUpdatesWarning,
+  shouldForceLagSync,
+  tableChangeReasons,
+  watchedTablesFromStreams,
+} from '../../orchestrator/src/decision';
 import { TableObservation } from '../../orchestrator/src/source-probe';
 
 function observed(overrides: Partial<TableObservation> = {}): TableObservation {
@@ -121,4 +134,92 @@ test.each([
   ['some_future_state', 'wait'],
 ])('a job in status %s → %s', (status, outcome) => {
   expect(inFlightOutcome(status)).toBe(outcome);
+});
+
+describe('WAL lag: no forced sync on a lag that still includes the last WAL-lag sync', () => {
+  const threshold = 1000;
+  test('no lag over the threshold: never forced', () => {
+    expect(shouldForceLagSync({ syncForLag: false, thresholdBytes: threshold })).toBe(false);
+  });
+  test('lag and no WAL-lag sync waiting for the next start: forced', () => {
+    expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold })).toBe(true);
+    expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob: { triggerReason: 'new_rows', status: 'succeeded' } })).toBe(true);
+    // A failed WAL-lag sync consumed nothing: try again.
+    expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob: { triggerReason: 'wal_lag', status: 'failed' }, walSinceLastJobBytes: 10 })).toBe(true);
+  });
+  test('a WAL-lag sync succeeded and no sync started since: not forced while the WAL written after it stays under the threshold', () => {
+    const lastJob = { triggerReason: 'wal_lag', status: 'succeeded' };
+    expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob, walSinceLastJobBytes: 10 })).toBe(false);
+    expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob, walSinceLastJobBytes: null })).toBe(false);
+    expect(shouldForceLagSync({ syncForLag: true, thresholdBytes: threshold, lastJob, walSinceLastJobBytes: 5000 })).toBe(true);
+  });
+  test('a slot about to be invalidated is synced whatever the last job was', () => {
+    expect(shouldForceLagSync({ syncForLag: true, slotAtRisk: true, thresholdBytes: threshold, lastJob: { triggerReason: 'wal_lag', status: 'succeeded' }, walSinceLastJobBytes: 10 })).toBe(true);
+  });
+});
+
+describe('schema refresh verdict (discover + postprocess)', () => {
+  test('non-empty appliedDiff: applied, sync', () => {
+    expect(assessSchemaRefresh({ breakingChange: false, connectionStatus: 'active', diffTransforms: 1, appliedTransforms: 1 })).toEqual({ sync: true, applied: true, nothingToApply: false });
+  });
+  test('breaking change: no sync, review (connection disabled)', () => {
+    expect(assessSchemaRefresh({ breakingChange: true, connectionStatus: 'inactive', diffTransforms: 1 })).toMatchObject({ sync: false, review: { kind: 'inactive' } });
+  });
+  test('connection inactive after the diff (disable_connection): no sync, review', () => {
+    expect(assessSchemaRefresh({ breakingChange: false, connectionStatus: 'inactive', diffTransforms: 1 })).toMatchObject({ sync: false, review: { kind: 'inactive' } });
+  });
+  test('diff not propagated (ignore): sync the rows, review the columns', () => {
+    expect(assessSchemaRefresh({ breakingChange: false, connectionStatus: 'active', diffTransforms: 1 })).toMatchObject({ sync: true, applied: false, review: { kind: 'not_applied' } });
+  });
+  test('nothing to apply: sync, no review', () => {
+    expect(assessSchemaRefresh({ breakingChange: false, connectionStatus: 'active', diffTransforms: 0, appliedTransforms: 0 })).toEqual({ sync: true, applied: false, nothingToApply: true });
+  });
+  test('a review ends only when the change was applied', () => {
+    expect(schemaReviewResolved('not_applied', { applied: false, nothingToApply: false, syncSucceeded: true })).toBe(false);
+    expect(schemaReviewResolved('not_applied', { applied: true, nothingToApply: false, syncSucceeded: false })).toBe(true);
+    expect(schemaReviewResolved('not_applied', { applied: false, nothingToApply: true, syncSucceeded: true })).toBe(true);
+    expect(schemaReviewResolved('inactive', { applied: false, nothingToApply: false, syncSucceeded: false })).toBe(false);
+    expect(schemaReviewResolved('inactive', { applied: false, nothingToApply: false, syncSucceeded: true })).toBe(true);
+  });
+  test('behaviours that keep column changes out of BigQuery are flagged', () => {
+    expect(schemaUpdatesWarning('ignore')).toContain('will not reach BigQuery');
+    expect(schemaUpdatesWarning('disable_connection')).toContain('disables the connection');
+    expect(schemaUpdatesWarning('propagate_columns')).toBeNull();
+    expect(schemaUpdatesWarning('propagate_fully')).toBeNull();
+  });
+});
+
+describe('which job is ours', () => {
+  const C = 'c-1';
+  const started = Date.parse('2030-01-01T10:00:05.700Z');
+  test('after a lost POST /jobs answer: the newest sync of the connection created since the request began', () => {
+    const jobs = [
+      { jobId: 7, connectionId: C, jobType: 'sync', startTime: '2030-01-01T10:00:05Z' },
+      { jobId: 6, connectionId: C, jobType: 'sync', startTime: '2030-01-01T09:59:00Z' },
+      { jobId: 8, connectionId: 'other', jobType: 'sync', startTime: '2030-01-01T10:00:06Z' },
+    ];
+    expect(jobCreatedByRequest(jobs, C, started)?.jobId).toBe(7);
+    expect(jobCreatedByRequest(jobs.slice(1), C, started)).toBeUndefined();
+    expect(jobCreatedByRequest([{ jobId: 9, connectionId: C, jobType: 'reset', startTime: '2030-01-01T10:00:06Z' }], C, started)).toBeUndefined();
+  });
+  test('a recorded id answered by a job of another connection, or created after it was recorded, is not the recorded job', () => {
+    const since = new Date('2030-01-01T10:00:10Z');
+    expect(isSameJob({ jobId: 1, connectionId: C, startTime: '2030-01-01T10:00:09Z' }, { connectionId: C, since })).toBe(true);
+    expect(isSameJob({ jobId: 1, connectionId: 'other', startTime: '2030-01-01T10:00:09Z' }, { connectionId: C, since })).toBe(false);
+    expect(isSameJob({ jobId: 1, connectionId: C, startTime: '2030-01-01T11:00:00Z' }, { connectionId: C, since })).toBe(false);
+  });
+});
+
+describe('watched tables from selected streams', () => {
+  const options = { cursorColumn: 'updated_at', stateSchema: 'airbyte_orchestrator', heartbeat: { schema: 'airbyte_orchestrator', table: 'heartbeat' } };
+  test('the state schema and the heartbeat table are never watched, even when selected', () => {
+    const result = watchedTablesFromStreams('app (c-1)', [{ name: 'orders', namespace: 'public' }, { name: 'heartbeat', namespace: 'airbyte_orchestrator' }, { name: 'job_history', namespace: 'airbyte_orchestrator' }], options);
+    expect(result.tables).toEqual([{ schema: 'public', table: 'orders', cursorColumn: 'updated_at' }]);
+    expect(result.skipped.map((t) => t.table)).toEqual(['heartbeat', 'job_history']);
+    const custom = watchedTablesFromStreams('c', [{ name: 'heartbeat', namespace: 'ops' }, { name: 't', namespace: 'state' }], { ...options, stateSchema: 'state', heartbeat: { schema: 'ops', table: 'heartbeat' } });
+    expect(custom.tables).toEqual([]);
+  });
+  test('a stream without a namespace is an error naming the connection, never "public"', () => {
+    expect(() => watchedTablesFromStreams('app (c-1)', [{ name: 'orders' }, { name: 'items', namespace: '' }], options)).toThrow(/connection app \(c-1\): selected stream\(s\) "orders", "items" have no namespace/);
+  });
 });

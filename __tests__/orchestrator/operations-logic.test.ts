@@ -2,13 +2,12 @@
 // new settings' validation.
 import { ActiveAlert, FreshnessObservation, evaluateAlerts, nextUnreachableStreak } from '../../orchestrator/src/alerts';
 import { shareWithinTarget, stalenessSeries, worstStalenessAt } from '../../orchestrator/src/freshness';
-import { buildStatusModel } from '../../orchestrator/src/status-model';
-import { renderStatusPage } from '../../orchestrator/src/status-page';
 import { CycleSummary, ConnectionResult } from '../../orchestrator/src/cycle';
 import { classifyTrigger } from '../../orchestrator/src/decision';
 import { assessHealth } from '../../orchestrator/src/http-server';
 import { ConfigurationError, loadSettings } from '../../orchestrator/src/settings';
-import { escapeHtml, sparkline } from '../../orchestrator/src/status-page';
+import { escapeHtml, renderStatusPage, sparkline } from '../../orchestrator/src/status-page';
+import { buildStatusModel } from '../../orchestrator/src/status-model';
 import { SlotObservation, assessSlot, formatBytes } from '../../orchestrator/src/wal-guard';
 import { describeWebhook } from '../../orchestrator/src/webhook';
 
@@ -50,11 +49,35 @@ describe('alert transitions', () => {
   });
 
   test('schema change: started and cleared once, even when applied in the same cycle', () => {
-    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    const applied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], schemaApplied: true, jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
     expect(run([cycle({}, [applied]), cycle()])).toEqual([['started:schema_change', 'cleared:schema_change'], []]);
     const refreshFailed = connection({ outcome: 'failed', schemaChangedTables: ['public.orders'] });
-    const later = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    const later = connection({ outcome: 'synced', schemaApplied: true, jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
     expect(run([cycle({}, [refreshFailed]), cycle({}, [refreshFailed]), cycle({}, [later])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('schema change: a successful sync that did not apply the change does not clear it', () => {
+    const notApplied = connection({ outcome: 'synced', schemaChangedTables: ['public.orders'], jobs: [{ jobId: 1, origin: 'triggered', status: 'succeeded' }] });
+    const rowsOnly = connection({ outcome: 'synced', jobs: [{ jobId: 2, origin: 'triggered', status: 'succeeded' }] });
+    const applied = connection({ outcome: 'synced', schemaApplied: true, jobs: [{ jobId: 3, origin: 'triggered', status: 'succeeded' }] });
+    expect(run([cycle({}, [notApplied]), cycle({}, [rowsOnly]), cycle({}, [applied])])).toEqual([['started:schema_change'], [], ['cleared:schema_change']]);
+  });
+
+  test('schema review: announced with the link while pending, cleared when the review is done', () => {
+    const url = 'http://localhost:8000/workspaces/w/connections/c/replication';
+    const pending = connection({ outcome: 'error', schemaReview: { active: true, reason: 'breaking change', url } });
+    const done = connection({ outcome: 'synced', schemaApplied: true, schemaReview: { active: false } });
+    let active: ReadonlyMap<string, ActiveAlert> = new Map();
+    const texts: string[] = [];
+    for (const summary of [cycle({}, [pending]), cycle({}, [pending]), cycle({}, [done])]) {
+      const result = evaluateAlerts(summary, active, { unreachableCycles: 3, unreachableStreak: 0, now });
+      active = result.active;
+      texts.push(...result.notifications.filter((n) => n.kind === 'schema_review').map((n) => `${n.phase}: ${n.text}`));
+    }
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/^started: .*needs a schema review in Airbyte: breaking change/);
+    expect(texts[0]).toContain(url);
+    expect(texts[1]).toMatch(/^cleared:/);
   });
 
   test('WAL lag, lost slot, missing slot', () => {
@@ -64,6 +87,17 @@ describe('alert transitions', () => {
       ['cleared:wal_lag'],
     ]);
     expect(run([cycle({ wal: wal(slot({ walStatus: 'lost' })) }), cycle({ wal: wal(slot({ walStatus: 'lost' })) })])).toEqual([['started:slot_lost'], []]);
+    // unreserved (sync now) and lost (recreate, reset) are different alerts.
+    expect(run([cycle({ wal: wal(slot({ walStatus: 'unreserved', safeWalBytes: -1 })) }), cycle({ wal: wal(slot({ walStatus: 'lost' })) }), cycle({ wal: wal(slot()) })])).toEqual([
+      ['started:slot_at_risk'],
+      ['started:slot_lost', 'cleared:slot_at_risk'],
+      ['cleared:slot_lost'],
+    ]);
+    // Retained WAL eating into safe_wal_size alerts (sync now) even when the confirmed lag is small.
+    expect(run([cycle({ wal: wal(slot({ lagBytes: 5, retainedBytes: 900, safeWalBytes: 50 })) }), cycle({ wal: wal(slot({ lagBytes: 5, retainedBytes: 5, safeWalBytes: 5000 })) })])).toEqual([
+      ['started:slot_at_risk'],
+      ['cleared:slot_at_risk'],
+    ]);
     const missing = slot({ exists: false, walStatus: null, lagBytes: null, active: null });
     expect(run([cycle({ wal: wal(missing) }), cycle({ wal: wal(missing) }), cycle({ wal: wal(slot()) })])).toEqual([['started:slot_missing'], [], ['cleared:slot_missing']]);
     // An unreadable slot (query failed) changes nothing.
@@ -157,11 +191,19 @@ describe('freshness objective', () => {
 
 describe('WAL guard assessment', () => {
   test.each([
-    [slot({ lagBytes: 101 }), { syncForLag: true, lagOverThreshold: true, slotLost: false, slotMissing: false }],
-    [slot({ lagBytes: 100 }), { syncForLag: false, lagOverThreshold: false, slotLost: false, slotMissing: false }],
-    [slot({ lagBytes: 500, walStatus: 'unreserved' }), { syncForLag: true, lagOverThreshold: true, slotLost: true, slotMissing: false }],
-    [slot({ lagBytes: 500, walStatus: 'lost' }), { syncForLag: false, lagOverThreshold: true, slotLost: true, slotMissing: false }],
-    [slot({ exists: false, lagBytes: null }), { syncForLag: false, lagOverThreshold: false, slotLost: false, slotMissing: true }],
+    [slot({ lagBytes: 101 }), { syncForLag: true, lagOverThreshold: true, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 100 }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    // unreserved: can still recover if Airbyte consumes now, so a sync is forced.
+    [slot({ lagBytes: 5, walStatus: 'unreserved', safeWalBytes: -10 }), { syncForLag: true, lagOverThreshold: false, slotAtRisk: true, slotLost: false, slotMissing: false }],
+    // lost: syncing cannot help (recreate + reset), so none is forced.
+    [slot({ lagBytes: 500, walStatus: 'lost' }), { syncForLag: false, lagOverThreshold: true, slotAtRisk: false, slotLost: true, slotMissing: false }],
+    // The lag from confirmed_flush_lsn looks small while restart_lsn (a long transaction) retains
+    // WAL and safe_wal_size shrinks under the threshold: at risk, sync now.
+    [slot({ lagBytes: 5, retainedBytes: 900, safeWalBytes: 60 }), { syncForLag: true, lagOverThreshold: false, slotAtRisk: true, slotLost: false, slotMissing: false }],
+    // A small max_slot_wal_keep_size alone (fresh slot, little retained) is not a risk.
+    [slot({ lagBytes: 5, retainedBytes: 10, safeWalBytes: 60 }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ lagBytes: 5, retainedBytes: 50, safeWalBytes: 1000 }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: false }],
+    [slot({ exists: false, lagBytes: null }), { syncForLag: false, lagOverThreshold: false, slotAtRisk: false, slotLost: false, slotMissing: true }],
   ])('%o', (observation, expected) => {
     expect(assessSlot(observation, 100)).toEqual(expected);
   });
@@ -210,7 +252,26 @@ describe('settings for operations', () => {
   test('defaults', () => {
     const settings = loadSettings(base);
     expect(settings).toMatchObject({ walLagAlertBytes: 1024 ** 3, http: { host: '127.0.0.1', port: 8089 }, airbyteUiUrl: 'http://localhost:8000', alertUnreachableCycles: 3 });
-    expect(settings.source).toEqual({ replicationSlot: undefined, publication: undefined, airbyteUser: 'app', adminDatabaseUrl: base.SOURCE_DATABASE_URL });
+    expect(settings.source).toEqual({
+      replicationSlot: undefined,
+      publication: undefined,
+      airbyteUser: 'app',
+      adminDatabaseUrl: base.SOURCE_DATABASE_URL,
+      tables: undefined,
+      replicationPassword: undefined,
+      seedSqlFile: undefined,
+      heartbeatActionQuery: undefined,
+      lockTimeoutMs: 5000,
+      statementTimeoutMs: 120_000,
+    });
+    // prepare-source's own inputs (INTERFACES: SOURCE_TABLES, SOURCE_REPLICATION_PASSWORD, SOURCE_SEED_SQL_FILE).
+    expect(
+      loadSettings({ ...base, SOURCE_TABLES: ' public.orders, sales.Line.Items ,public.orders', SOURCE_REPLICATION_PASSWORD: ' keeps spaces ', SOURCE_SEED_SQL_FILE: '/seed.sql' }).source,
+    ).toMatchObject({ tables: [{ schema: 'public', table: 'orders' }, { schema: 'sales', table: 'Line.Items' }], replicationPassword: ' keeps spaces ', seedSqlFile: '/seed.sql' });
+    // Without Airbyte (SOURCE_TABLES): no Airbyte credentials, and the admin URL stands in for SOURCE_DATABASE_URL.
+    const sourceOnly = { SOURCE_ADMIN_DATABASE_URL: 'postgres://master:pw@db.internal:5432/app', SOURCE_TABLES: 'public.orders' };
+    expect(loadSettings(sourceOnly, undefined, { requireAirbyte: false, adminUrlAsSource: true }).sourceDatabaseUrl).toBe(sourceOnly.SOURCE_ADMIN_DATABASE_URL);
+    expect(() => loadSettings(sourceOnly, undefined, { requireAirbyte: false })).toThrow(/SOURCE_DATABASE_URL: is required/);
     expect(loadSettings({ ...base, CDC_ENVIRONMENT: 'pr-12' }).source).toMatchObject({ replicationSlot: 'airbyte_pr_12_slot', publication: 'airbyte_pr_12_publication' });
     expect(loadSettings({ ...base, WAL_LAG_ALERT_BYTES: '512MiB', ORCHESTRATOR_HTTP_ADDR: 'off' })).toMatchObject({ walLagAlertBytes: 512 * 1024 ** 2, http: null });
     expect(loadSettings({ ...base, ORCHESTRATOR_HTTP_ADDR: '0.0.0.0:9000', ORCHESTRATOR_HTTP_ALLOW_REMOTE: 'true' }).http).toEqual({ host: '0.0.0.0', port: 9000 });
@@ -224,9 +285,41 @@ describe('settings for operations', () => {
     [{ ALERT_WEBHOOK_URL: 'not a url' }, 'ALERT_WEBHOOK_URL', /valid URL/],
     [{ ALERT_UNREACHABLE_CYCLES: '0' }, 'ALERT_UNREACHABLE_CYCLES', /whole number/],
     [{ CDC_ENVIRONMENT: 'a b' }, 'CDC_ENVIRONMENT', /environment name/],
+    [{ SOURCE_TABLES: 'public.orders,orders' }, 'SOURCE_TABLES', /schema\.table.*got "orders"/],
+    [{ SOURCE_TABLES: 'public.' }, 'SOURCE_TABLES', /schema\.table/],
+    [{ SOURCE_LOCK_TIMEOUT_SECONDS: '0' }, 'SOURCE_LOCK_TIMEOUT_SECONDS', /positive number of seconds/],
   ])('%o → error naming %s', (override, variable, message) => {
     const e = error({ ...base, ...override });
     expect(e.variable).toBe(variable);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('status page: schema behaviour and pending review', () => {
+  const snapshot = (info: { schemaUpdatesBehavior: string | null; schemaReview: string | null }) => ({
+    now,
+    tables: [],
+    jobs: [],
+    workspaces: new Map([[ID, 'ws-1']]),
+    connectionInfo: new Map([[ID, info]]),
+    slots: [],
+    alerts: [],
+  });
+  test('ignore / disable_connection are flagged; a pending review links to the schema page', () => {
+    const model = buildStatusModel(snapshot({ schemaUpdatesBehavior: 'ignore', schemaReview: 'breaking change' }), { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID }] });
+    expect(model.connections[0]).toMatchObject({
+      schemaUpdatesBehavior: 'ignore',
+      schemaUpdatesWarning: expect.stringContaining('will not reach BigQuery'),
+      schemaReview: { reason: 'breaking change', url: `http://localhost:8000/workspaces/ws-1/connections/${ID}/replication` },
+    });
+    const html = renderStatusPage(model);
+    expect(html).toContain('data-schema-updates="ignore"');
+    expect(html).toContain(`href="http://localhost:8000/workspaces/ws-1/connections/${ID}/replication"`);
+    expect(html).toContain('Needs a schema review in Airbyte: breaking change');
+  });
+  test('propagate_columns: no flag, no review', () => {
+    const model = buildStatusModel(snapshot({ schemaUpdatesBehavior: 'propagate_columns', schemaReview: null }), { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID }] });
+    expect(model.connections[0]).toMatchObject({ schemaUpdatesWarning: null, schemaReview: null });
+    expect(renderStatusPage(model)).not.toContain('data-schema-updates');
   });
 });

@@ -102,7 +102,7 @@ test('a change while a sync is running: attach to it, then exactly one follow-up
   const external = double.startJob(CONNECTION_ID, { durationMs: Infinity });
   await write(databaseUrl, "INSERT INTO public.orders (note) VALUES ('during the sync')");
   const running = once();
-  await waitFor('the 409 and the running-job lookup', () => double.requestsTo('GET', '/api/public/v1/jobs').some((r) => r.path === '/api/public/v1/jobs' && r.query.status === 'running') || undefined);
+  await waitFor('the 409 and the running-job lookup', () => double.requestsTo('GET', '/api/public/v1/jobs').some((r) => r.path === '/api/public/v1/jobs' && r.query.orderBy === 'createdAt|DESC') || undefined);
   expect(double.requestsTo('POST', '/api/public/v1/jobs').map((r) => r.status)).toEqual([200, 409]);
   double.finishJob(external, 'succeeded');
   const result = await running;
@@ -256,7 +256,7 @@ test('logs are JSON on stderr and never contain the client secret, token or data
 test('a missing state schema is created by once; migrate is idempotent', async () => {
   const first = await runOrchestrator(['migrate'], env);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ applied: [1, 2, 3] });
+  expect(JSON.parse(first.stdout)).toMatchObject({ applied: [1, 2, 3, 4] });
   const second = await runOrchestrator(['migrate'], env);
   expect(JSON.parse(second.stdout)).toMatchObject({ applied: [] });
   const tables = await query(databaseUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'airbyte_orchestrator' ORDER BY 1");

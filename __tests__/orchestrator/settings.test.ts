@@ -32,7 +32,8 @@ describe('loadSettings', () => {
       airbyteConfigApiUrl: 'http://localhost:8000/api/v1',
       cursorColumn: 'updated_at',
       pollIntervalMs: 30_000,
-      jobTimeoutMs: 3_600_000,
+      jobTimeoutMs: 32_400_000,
+      discoverTimeoutMs: 540_000,
       connections: [{ connectionId: ID_A }],
     });
   });
@@ -51,6 +52,7 @@ describe('loadSettings', () => {
     [{ AIRBYTE_CONNECTION_ID: 'abc' }, 'AIRBYTE_CONNECTION_ID', /UUID/],
     [{ POLL_INTERVAL_SECONDS: '-1' }, 'POLL_INTERVAL_SECONDS', /positive/],
     [{ JOB_TIMEOUT_SECONDS: 'an hour' }, 'JOB_TIMEOUT_SECONDS', /positive/],
+    [{ DISCOVER_TIMEOUT_SECONDS: '0' }, 'DISCOVER_TIMEOUT_SECONDS', /positive/],
     [{ HTTP_MAX_ATTEMPTS: '0' }, 'HTTP_MAX_ATTEMPTS', /whole number/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /debug, info/],
   ])('%o → error naming %s', (override, variable, message) => {

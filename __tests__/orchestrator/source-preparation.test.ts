@@ -1,7 +1,11 @@
-// prepare-source / retire-source against real PostgreSQL: a wal_level=logical cluster, and a
-// wal_level=replica cluster for the refusal. Runs `main` in-process with the Airbyte double.
+// prepare-source / retire-source against real PostgreSQL as a true superuser (the non-RDS case: a
+// self-managed server; RDS never gives anyone superuser, see source-preparation-rds.test.ts):
+// a wal_level=logical cluster, and a wal_level=replica cluster for the refusal. Runs `main`
+// in-process with the Airbyte double (the publication follows the connection's streams).
+import { createHash, createHmac } from 'crypto';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
-import { planPublication, replicaIdentityFix } from '../../orchestrator/src/source-preparation';
+import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/heartbeat';
+import { grantRoleStatement, planPublication, replicaIdentityFix, scramSha256Verifier } from '../../orchestrator/src/source-preparation';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, createWatchedTables, orchestratorEnv, query, runOrchestrator, write } from '../support/orchestrator-fixtures';
 
@@ -33,6 +37,25 @@ test('pure: the publication plan adds and drops exactly the difference; the fix 
   expect(planPublication([t('public', 'a'), t('public', 'b')], [t('public', 'b'), t('sales', 'c')])).toEqual({ add: [t('sales', 'c')], drop: [t('public', 'a')] });
   expect(planPublication([t('public', 'a')], [t('public', 'a')])).toEqual({ add: [], drop: [] });
   expect(replicaIdentityFix(t('Sales', 'order "lines"'))).toBe('ALTER TABLE "Sales"."order ""lines""" REPLICA IDENTITY FULL;');
+  expect(grantRoleStatement('App Owner', 'master')).toBe('GRANT "App Owner" TO "master";');
+});
+
+test('pure: the SCRAM-SHA-256 verifier authenticates the RFC 7677 example exchange', () => {
+  // RFC 7677 section 3: password "pencil", salt W22ZaJ0SNY7soEsUEjb6gQ==, 4096 iterations, and the
+  // exchange's AuthMessage, client proof (p=) and server signature (v=). A server holding only our
+  // verifier must accept that proof and produce that signature.
+  const verifier = scramSha256Verifier('pencil', Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'), 4096);
+  const match = /^SCRAM-SHA-256\$4096:W22ZaJ0SNY7soEsUEjb6gQ==\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(verifier);
+  expect(match).not.toBeNull();
+  const [storedKey, serverKey] = [Buffer.from(match![1], 'base64'), Buffer.from(match![2], 'base64')];
+  const nonce = 'rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0';
+  const authMessage = `n=user,r=rOprNGfwEbeRWgbNEkqO,r=${nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=${nonce}`;
+  expect(createHmac('sha256', serverKey).update(authMessage).digest('base64')).toBe('6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
+  const proof = Buffer.from('dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=', 'base64');
+  const clientSignature = createHmac('sha256', storedKey).update(authMessage).digest();
+  const clientKey = Buffer.from(proof.map((byte, i) => byte ^ clientSignature[i]));
+  expect(createHash('sha256').update(clientKey).digest().equals(storedKey)).toBe(true);
+  expect(scramSha256Verifier('pencil')).not.toBe(scramSha256Verifier('pencil')); // a fresh salt each time
 });
 
 test('prepare-source creates publication, slot, grants and heartbeat; idempotent; follows the streams; retire-source drops', async () => {
@@ -43,17 +66,18 @@ test('prepare-source creates publication, slot, grants and heartbeat; idempotent
   const first = await runOrchestrator(['prepare-source'], envFor(databaseUrl));
   expect(first.code).toBe(0);
   const report = JSON.parse(first.stdout);
-  expect(report).toMatchObject({ ok: true, slot: { name: SLOT, created: true }, publication: { name: PUBLICATION, created: true }, heartbeat: 'airbyte_orchestrator.heartbeat' });
+  expect(report).toMatchObject({ ok: true, slot: { name: SLOT, created: true }, publication: { name: PUBLICATION, created: true }, heartbeat: 'airbyte_heartbeat.heartbeat' });
   expect(report.grants).toEqual(
     expect.arrayContaining([
       'ALTER ROLE "airbyte_reader" REPLICATION',
-      'GRANT USAGE ON SCHEMA "airbyte_orchestrator" TO "airbyte_reader"',
+      'GRANT USAGE ON SCHEMA "airbyte_heartbeat" TO "airbyte_reader"',
       'GRANT SELECT ON "public"."orders" TO "airbyte_reader"',
       'GRANT SELECT ON "public"."customers" TO "airbyte_reader"',
-      'GRANT SELECT, INSERT, UPDATE ON "airbyte_orchestrator"."heartbeat" TO "airbyte_reader"',
+      'GRANT SELECT, INSERT, UPDATE ON "airbyte_heartbeat"."heartbeat" TO "airbyte_reader"',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "airbyte_reader"',
     ]),
   );
-  expect(await publicationTables(databaseUrl)).toEqual(['airbyte_orchestrator.heartbeat', 'public.customers', 'public.orders']);
+  expect(await publicationTables(databaseUrl)).toEqual(['airbyte_heartbeat.heartbeat', 'public.customers', 'public.orders']);
   const slots = await query(databaseUrl, 'SELECT plugin, slot_type FROM pg_replication_slots WHERE slot_name = $1', [SLOT]);
   expect(slots).toEqual([{ plugin: 'pgoutput', slot_type: 'logical' }]);
   const role = await query(databaseUrl, "SELECT rolreplication FROM pg_roles WHERE rolname = 'airbyte_reader'");
@@ -61,7 +85,7 @@ test('prepare-source creates publication, slot, grants and heartbeat; idempotent
   // The Airbyte login can run the heartbeat_action_query of the Airbyte stack.
   await write(
     databaseUrl,
-    "SET ROLE airbyte_reader; INSERT INTO airbyte_orchestrator.heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at; SELECT count(*) FROM public.orders; RESET ROLE",
+    `SET ROLE airbyte_reader; ${HEARTBEAT_ACTION_QUERY}; SELECT count(*) FROM public.orders; RESET ROLE`,
   );
 
   const second = await runOrchestrator(['prepare-source'], envFor(databaseUrl));
@@ -73,10 +97,11 @@ test('prepare-source creates publication, slot, grants and heartbeat; idempotent
   const third = await runOrchestrator(['prepare-source'], envFor(databaseUrl));
   expect(third.code).toBe(0);
   const changed = JSON.parse(third.stdout);
-  expect(changed.publication).toMatchObject({ added: ['public.events'], removed: ['public.customers'] });
-  expect(changed.tablesWithoutPrimaryKey).toEqual([{ table: 'public.events', fix: 'ALTER TABLE "public"."events" REPLICA IDENTITY FULL;' }]);
+  // events stays out of the publication (full refresh only), so the application's writes keep working.
+  expect(changed.publication).toMatchObject({ added: [], removed: ['public.customers'] });
+  expect(changed.tablesWithoutPrimaryKey).toEqual([{ table: 'public.events', fix: 'ALTER TABLE "public"."events" REPLICA IDENTITY FULL;', reason: expect.stringContaining('full refresh only') }]);
   expect(third.logs.some((l) => l.level === 'warn' && String(l.fix).includes('REPLICA IDENTITY FULL'))).toBe(true);
-  expect(await publicationTables(databaseUrl)).toEqual(['airbyte_orchestrator.heartbeat', 'public.events', 'public.orders']);
+  expect(await publicationTables(databaseUrl)).toEqual(['airbyte_heartbeat.heartbeat', 'public.orders']);
   // Reported, not changed.
   expect(await query(databaseUrl, "SELECT relreplident FROM pg_class WHERE oid = 'public.events'::regclass")).toEqual([{ relreplident: 'd' }]);
 
@@ -106,7 +131,7 @@ test('wal_level=replica: prepare-source names the parameter group setting and th
   expect(message).toContain('wal_level is "replica"');
   expect(message).toContain('rds.logical_replication = 1');
   expect(message).toMatch(/reboot/);
-  expect(result.stdout).toBe('');
+  expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: expect.stringContaining('wal_level is "replica"') });
   expect(await query(databaseUrl, 'SELECT pubname FROM pg_publication')).toEqual([]);
 });
 
@@ -124,4 +149,27 @@ test('without a slot name prepare-source says which variable to set', async () =
   expect(result.code).toBe(2);
   expect(result.logs[0]).toMatchObject({ variable: 'REPLICATION_SLOT' });
   expect(String(result.logs[0].msg)).toContain('CDC_ENVIRONMENT');
+});
+
+test('PostgreSQL without rds_replication and a non-superuser admin: the REPLICATION attribute only a superuser can give is asked for (exit 2, nothing changed)', async () => {
+  const name = `plain_${process.pid}`;
+  await write(logical.current.url(), `CREATE ROLE ${name}_admin LOGIN CREATEROLE; CREATE ROLE ${name}_reader LOGIN`);
+  await write(logical.current.url(), `CREATE DATABASE ${name} OWNER ${name}_admin`);
+  const superUrl = logical.current.url(name);
+  const adminUrl = superUrl.replace('//postgres@', `//${name}_admin@`);
+  await write(adminUrl, 'CREATE TABLE public.orders (id int PRIMARY KEY)');
+  const env = { SOURCE_ADMIN_DATABASE_URL: adminUrl, SOURCE_TABLES: 'public.orders', AIRBYTE_DATABASE_USER: `${name}_reader`, REPLICATION_SLOT: SLOT, PUBLICATION };
+  const result = await runOrchestrator(['prepare-source'], env);
+  expect(result.code).toBe(2);
+  expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, statements: [`ALTER ROLE "${name}_reader" REPLICATION;`, `ALTER ROLE "${name}_admin" REPLICATION;`] });
+  expect(JSON.parse(result.stdout).error).toContain('only a superuser can give on PostgreSQL without an rds_replication role');
+  expect(await query(superUrl, 'SELECT pubname FROM pg_publication')).toEqual([]);
+  expect(await query(superUrl, "SELECT nspname FROM pg_namespace WHERE nspname = 'airbyte_heartbeat'")).toEqual([]);
+
+  // A superuser gives both; then the non-superuser admin prepares.
+  await write(logical.current.url(), `ALTER ROLE ${name}_reader REPLICATION; ALTER ROLE ${name}_admin REPLICATION`);
+  const prepared = await runOrchestrator(['prepare-source'], env);
+  expect(prepared.code).toBe(0);
+  expect(JSON.parse(prepared.stdout)).toMatchObject({ login: { created: false, replication: 'REPLICATION attribute' }, slot: { created: true } });
+  await query(superUrl, 'SELECT pg_drop_replication_slot($1)', [SLOT]);
 });

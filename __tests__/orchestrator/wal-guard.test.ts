@@ -58,9 +58,17 @@ test('lag over the threshold: one wal_lag sync per cycle, one alert; advancing t
   expect(webhook.texts).toHaveLength(1);
   expect(webhook.texts[0]).toContain(`Replication slot ${SLOT} holds back`);
 
-  // Still lagging (the double's job does not consume the slot): syncs again, but no new alert.
+  // Still lagging: with CDC the slot's confirmed position moves only when the next sync starts, so
+  // the lag still includes what the WAL-lag sync read. Not forced again on that stale number.
   const still = await once();
-  expect(still.summary?.connections[0].jobs).toEqual([expect.objectContaining({ reason: 'wal_lag' })]);
+  expect(still.summary?.connections[0].jobs).toEqual([]);
+  expect(still.logs.some((l) => String(l.msg).startsWith('slot lag still includes the last WAL-lag sync'))).toBe(true);
+  expect(webhook.texts).toHaveLength(1);
+
+  // More than the threshold written since that sync was triggered: that WAL is new, so it syncs again.
+  await write(databaseUrl, "CREATE TABLE public.unwatched_2 AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 20000) g");
+  const more = await once();
+  expect(more.summary?.connections[0].jobs).toEqual([expect.objectContaining({ reason: 'wal_lag', status: 'succeeded' })]);
   expect(webhook.texts).toHaveLength(1);
 
   // The consumer catches up.
@@ -90,4 +98,78 @@ test('a missing slot is reported as such (one alert), and a failing webhook neve
   await query(databaseUrl, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [SLOT]);
   await once();
   expect(webhook.texts[webhook.texts.length - 1]).toContain(`Replication slot ${SLOT} exists again`);
+});
+
+test('a watched table that drops out of the publication (recreated by the application) alerts once; prepare-source puts it back and the alert clears once', async () => {
+  const login = `airbyte_wg_${process.pid}_${Date.now()}`;
+  await write(databaseUrl, `CREATE ROLE ${login} LOGIN`);
+  env = { ...env, PUBLICATION: 'airbyte_walguard_publication', AIRBYTE_DATABASE_USER: login };
+  expect((await runOrchestrator(['prepare-source'], env)).code).toBe(0);
+  await once();
+  const drift = () => webhook.texts.filter((t) => t.includes('not in publication airbyte_walguard_publication'));
+  expect(drift()).toEqual([]);
+
+  await write(databaseUrl, 'DROP TABLE public.customers; CREATE TABLE public.customers (id serial PRIMARY KEY, note text, updated_at timestamptz NOT NULL DEFAULT now())');
+  const dropped = await once();
+  expect(dropped.logs.some((l) => String(l.msg).startsWith('watched tables are not in the publication') && JSON.stringify(l.tables) === '["public.customers"]')).toBe(true);
+  expect(drift()).toHaveLength(1);
+  expect(drift()[0]).toContain(': public.customers (dropped and recreated?)');
+  await once();
+  expect(drift()).toHaveLength(1);
+
+  expect((await runOrchestrator(['prepare-source'], env)).code).toBe(0);
+  await once();
+  expect(webhook.texts[webhook.texts.length - 1]).toContain('Every watched table is in publication airbyte_walguard_publication again');
+  await once();
+  expect(drift()).toHaveLength(1);
+  await write(databaseUrl, `DROP OWNED BY ${login}`);
+});
+
+describe('slot invalidation (max_slot_wal_keep_size = 1MB)', () => {
+  const lossy = usePostgresCluster({ serverOptions: { max_slot_wal_keep_size: '1MB' } });
+  const LOSSY_SLOT = 'airbyte_lossy_slot';
+
+  test('unreserved: sync now + "about to be invalidated"; lost: no forced sync + "recreate, reset"; prepare-source exits 2 until --recreate-lost-slot', async () => {
+    const url = await lossy.current.createDatabase('lossy');
+    await createWatchedTables(url);
+    const login = `airbyte_lossy_${process.pid}`;
+    await write(url, `CREATE ROLE ${login} LOGIN`);
+    const lossyEnv = orchestratorEnv(url, double, { REPLICATION_SLOT: LOSSY_SLOT, PUBLICATION: 'airbyte_lossy_publication', AIRBYTE_DATABASE_USER: login, ALERT_WEBHOOK_URL: webhook.url });
+    const run = (argv: string[]) => runOrchestrator(argv, lossyEnv);
+    const walStatus = async () => (await query<{ wal_status: string }>(url, 'SELECT wal_status FROM pg_replication_slots WHERE slot_name = $1', [LOSSY_SLOT]))[0]?.wal_status;
+    expect((await run(['prepare-source'])).code).toBe(0);
+    expect((await run(['once'])).code).toBe(0);
+
+    // WAL beyond max_slot_wal_keep_size: no longer reserved, not yet removed (until a checkpoint).
+    for (let i = 0; i < 3; i += 1) {
+      await write(url, "CREATE TABLE IF NOT EXISTS public.filler (x text); INSERT INTO public.filler SELECT repeat('x', 100) FROM generate_series(1, 1000); SELECT pg_switch_wal()");
+    }
+    expect(await walStatus()).toBe('unreserved');
+    const atRisk = await run(['once']);
+    // The confirmed lag is far under WAL_LAG_ALERT_BYTES (1 GiB); safe_wal_size is what forces the sync.
+    expect(atRisk.summary?.connections[0]).toMatchObject({ changedTables: [], jobs: [expect.objectContaining({ reason: 'wal_lag', status: 'succeeded' })] });
+    expect(webhook.texts.filter((t) => t.includes(`Replication slot ${LOSSY_SLOT} is about to be invalidated (wal_status=unreserved`))).toHaveLength(1);
+
+    await query(url, 'CHECKPOINT');
+    expect(await walStatus()).toBe('lost');
+    const lost = await run(['once']);
+    expect(lost.summary?.connections[0].jobs).toEqual([]);
+    const lostTexts = webhook.texts.filter((t) => t.includes(`Replication slot ${LOSSY_SLOT} is lost`));
+    expect(lostTexts).toHaveLength(1);
+    expect(lostTexts[0]).toContain('prepare-source --recreate-lost-slot');
+    expect(lostTexts[0]).toContain('reset the connection in Airbyte (full resync)');
+    expect(webhook.texts.some((t) => t.includes(`Replication slot ${LOSSY_SLOT} is no longer at risk`))).toBe(true);
+
+    const refused = await run(['prepare-source']);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).error).toMatch(/slot "airbyte_lossy_slot" is lost.*run prepare-source --recreate-lost-slot, then reset the connection in Airbyte \(full resync\)/);
+    expect(await walStatus()).toBe('lost');
+
+    const recreated = await run(['prepare-source', '--recreate-lost-slot']);
+    expect(recreated.code).toBe(0);
+    expect(JSON.parse(recreated.stdout).slot).toEqual({ name: LOSSY_SLOT, created: true, recreated: true });
+    expect(await walStatus()).toBe('reserved');
+    await query(url, 'SELECT pg_drop_replication_slot($1)', [LOSSY_SLOT]);
+    await write(url, `DROP OWNED BY ${login}`);
+  });
 });

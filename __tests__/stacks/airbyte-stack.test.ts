@@ -1,6 +1,8 @@
 import { EnvironmentConfig } from '../../config';
 import { dev } from '../../config/environments/dev';
 import { prod } from '../../config/environments/prod';
+import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/heartbeat';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from '../../orchestrator/src/source-preparation';
 import { dataOf, onlyResource, synthEnvironment } from '../support/synth';
 
 const devAirbyte = synthEnvironment(dev).airbyte;
@@ -32,7 +34,9 @@ describe('<env>-airbyte', () => {
     expect(configuration).toMatch(/^\$\{jsonencode\(\{/);
     expect(configuration).toContain('"replication_method" = {"method" = "CDC", "plugin" = "pgoutput", "replication_slot" = "airbyte_dev_slot", "publication" = "airbyte_dev_publication", "initial_waiting_seconds" = 300');
     expect(configuration).toContain('"invalid_cdc_cursor_position_behavior" = "Fail sync"');
-    expect(configuration).toContain('"heartbeat_action_query" = "INSERT INTO airbyte_orchestrator.heartbeat');
+    // The one heartbeat definition: the table prepare-source creates is the one this query writes.
+    expect(HEARTBEAT_ACTION_QUERY).toContain(`INSERT INTO ${HEARTBEAT_SCHEMA}.${HEARTBEAT_TABLE} `);
+    expect(configuration).toContain(`"heartbeat_action_query" = "${HEARTBEAT_ACTION_QUERY}"`);
     expect(configuration).toContain('"ssl_mode" = {"mode" = "require"}');
     expect(configuration).toContain('"tunnel_method" = {"tunnel_method" = "NO_TUNNEL"}');
     expect(configuration).toMatch(/"password" = jsondecode\(data\.aws_secretsmanager_secret_version\.source-db-credentials\.secret_string\)\.password/);
@@ -80,7 +84,7 @@ describe('<env>-airbyte', () => {
     const value = String(parameter.value);
     expect(value).toMatch(/"connectionId" = airbyte_connection\.[^.]+\.connection_id/);
     expect(value).toContain('"version" = 1');
-    expect(value).toContain('"replicationSlot" = "airbyte_dev_slot", "publication" = "airbyte_dev_publication"');
+    expect(value).toContain(`"replicationSlot" = "airbyte_dev_slot", "publication" = "airbyte_dev_publication", "heartbeatActionQuery" = "${HEARTBEAT_ACTION_QUERY}"`);
     expect(value).toContain('"tables" = [{"schema" = "public", "table" = "customers"}, {"schema" = "public", "table" = "orders"}]');
     expect(value).not.toContain('freshnessTargetSeconds');
   });

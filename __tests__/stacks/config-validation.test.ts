@@ -20,7 +20,13 @@ describe('environment config validation', () => {
     expect(resolvedDev.host.vcpu).toBe(4);
     expect(resolvedDev.host.memoryGiB).toBe(16);
     expect(resolvedDev.host.rootVolumeGiB).toBeGreaterThanOrEqual(50);
-    expect(resolvedDev.backend).toEqual({ type: 's3', bucket: 'example-terraform-state-dev', region: 'eu-west-1', keyPrefix: 'cdc-bigquery' });
+    expect(resolvedDev.backend).toEqual({
+      type: 's3',
+      bucket: 'example-terraform-state-dev',
+      region: 'eu-west-1',
+      keyPrefix: 'cdc-bigquery',
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-4000-8000-000000000001',
+    });
     expect(validateEnvironment({ ...dev, backend: undefined }).backend).toEqual({ type: 'local' });
     expect(resolvedDev.airbyte.serverUrl).toBe('http://localhost:8000/api/public/v1');
     expect(resolvedDev.airbyte.source.sslMode).toBe('require');
@@ -50,6 +56,14 @@ describe('environment config validation', () => {
       airbyte: { ...dev.airbyte, source: { replication: { method: 'cdc', replicationSlot: 'rds_airbyte' } } },
     });
     expect(message).toContain('airbyte.source.replication.replicationSlot: "rds_airbyte" starts with "rds", which RDS reserves');
+  });
+
+  test.each(['', '   '])('with CDC an empty heartbeatActionQuery (%p) is refused', (value) => {
+    const message = problemsOf({
+      ...dev,
+      airbyte: { ...dev.airbyte, source: { replication: { method: 'cdc', heartbeatActionQuery: value } } },
+    });
+    expect(message).toContain('airbyte.source.replication.heartbeatActionQuery: is empty; with CDC a quiet database then never advances the replication slot');
   });
 
   test.each([119, 2401, 12.5])('initial_waiting_seconds %p outside 120–2400 is refused', (value) => {
@@ -108,7 +122,11 @@ describe('environment config validation', () => {
       'airbyte.source.caCertificate: is required when sslMode is "verify-full"',
     );
     expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, serverUrl: 'localhost:8000' } })).toContain('airbyte.serverUrl');
-    expect(problemsOf({ ...dev, backend: { type: 's3', bucket: 'Bad_Bucket', region: 'eu-west-1' } })).toContain('backend.bucket');
+    expect(problemsOf({ ...dev, backend: { type: 's3', bucket: 'Bad_Bucket', region: 'eu-west-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-4000-8000-000000000001' } })).toContain('backend.bucket');
+    // S3 state without the state key would be uploaded SSE-S3, which the state bucket refuses.
+    const withoutKey = problemsOf({ ...dev, backend: { type: 's3', bucket: 'example-terraform-state-dev', region: 'eu-west-1' } as never });
+    expect(withoutKey).toContain('backend.kmsKeyArn: undefined is invalid; expected the ARN of the state key (bootstrap output state_kms_key_arn)');
+    expect(problemsOf({ ...dev, backend: { ...(dev.backend as object), kmsKeyArn: 'alias/cdc-terraform-state' } as never })).toContain('backend.kmsKeyArn');
     expect(problemsOf({ ...dev, name: 'Dev' })).toContain('name: "Dev" is invalid');
     expect(
       problemsOf({ ...dev, network: { mode: 'existing', vpcId: 'vpc-0a1b2c3d', hostSubnetId: 'subnet-0a1b2c3d', databaseSubnetIds: ['subnet-0a1b2c3e'] } }),

@@ -25,6 +25,16 @@ describe('PrivateBucket', () => {
     expect(bucket).not.toHaveProperty('lifecycle');
   });
 
+  test('policyStatements join the TLS-only denial in the one bucket policy', () => {
+    const extra = { sid: 'DenyOther', effect: 'Deny', actions: ['s3:PutObject'], resources: ['arn:aws:s3:::team-terraform-state/*'], principals: [{ type: '*', identifiers: ['*'] }] };
+    const json = synthBucket({ bucketName: 'team-terraform-state', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/x', policyStatements: [extra] });
+    expect(Object.keys(json.resource.aws_s3_bucket_policy)).toHaveLength(1);
+    const [document] = Object.values(json.data.aws_iam_policy_document) as Array<Record<string, any>>;
+    expect(document.statement.map((st: { sid: string }) => st.sid)).toEqual(['DenyInsecureTransport', 'DenyOther']);
+    const plain = synthBucket({ bucketName: 'team-terraform-state', kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/x' });
+    expect((Object.values(plain.data.aws_iam_policy_document) as Array<Record<string, any>>)[0].statement).toHaveLength(1);
+  });
+
   test('exactly one naming option, and valid names', () => {
     expect(() => synthBucket({ kmsKeyArn: 'k' })).toThrow(InvalidPropsError);
     expect(() => synthBucket({ namePrefix: 'a', bucketName: 'b-bucket', kmsKeyArn: 'k' })).toThrow('set exactly one of namePrefix');

@@ -10,6 +10,11 @@ import { Client } from 'pg';
 export interface PostgresClusterOptions {
   /** Extra `-c name=value` server settings, e.g. `{ wal_level: 'replica' }`. */
   readonly serverOptions?: Readonly<Record<string, string | number>>;
+  /**
+   * pg_hba.conf lines placed before initdb's `trust` lines (first match wins), e.g.
+   * `host all app_login 127.0.0.1/32 scram-sha-256` to check a login's password for real.
+   */
+  readonly hbaLines?: readonly string[];
 }
 
 export interface PostgresCluster {
@@ -108,6 +113,11 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
     execFileSync('chown', ['-R', 'postgres:postgres', baseDir]);
   }
   runAsOwner(path.join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+
+  if (options.hbaLines && options.hbaLines.length > 0) {
+    const hba = path.join(dataDir, 'pg_hba.conf');
+    fs.writeFileSync(hba, `${options.hbaLines.join('\n')}\n${fs.readFileSync(hba, 'utf8')}`);
+  }
 
   const port = await freePort();
   const settings: Record<string, string | number> = {

@@ -15,7 +15,13 @@ export const dev: EnvironmentConfig = {
   },
   // Shared state so CI and people see the same stacks; the bucket is the `nonprod` bootstrap
   // target's (config/bootstrap.ts). Ephemeral pr-<n> environments inherit it (own keys).
-  backend: { type: 's3', bucket: 'example-terraform-state-dev', region: 'eu-west-1' },
+  // kmsKeyArn: the target's state key (bootstrap output state_kms_key_arn), placeholder here.
+  backend: {
+    type: 's3',
+    bucket: 'example-terraform-state-dev',
+    region: 'eu-west-1',
+    kmsKeyArn: 'arn:aws:kms:eu-west-1:222222222222:key/00000000-0000-4000-8000-000000000001',
+  },
   network: { mode: 'create', vpcCidr: '10.42.0.0/16' },
   host: { instanceType: 'm6i.xlarge' },
   database: { mode: 'create', databaseName: 'app', instanceClass: 'db.t4g.medium' },

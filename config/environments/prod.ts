@@ -14,7 +14,12 @@ export const prod: EnvironmentConfig = {
     datasetLocation: 'EU',
     loadingMethod: 'gcs-staging',
   },
-  backend: { type: 's3', bucket: 'example-terraform-state-prod', region: 'eu-west-1' },
+  backend: {
+    type: 's3',
+    bucket: 'example-terraform-state-prod',
+    region: 'eu-west-1',
+    kmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000002',
+  },
   network: {
     mode: 'existing',
     vpcId: 'vpc-0a1b2c3d4e5f60718',

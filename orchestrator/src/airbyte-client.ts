@@ -1,5 +1,7 @@
-// Thin client for the Airbyte public API (/api/public/v1) plus the one config API call we need
-// (/api/v1/sources/discover_schema). Handles tokens, retries and the 409 "sync already running".
+// Thin client for the Airbyte public API (/api/public/v1) plus the config API calls we need
+// (/api/v1/sources/discover_schema, /api/v1/connections/postprocess_discovered_catalog). Handles
+// tokens, retries of idempotent requests, and the server's error shapes (problem+json and
+// Micronaut's `_embedded.errors`). POST /jobs and discover are never retried blindly here.
 import { BackoffPolicy, backoffDelay, sleep } from './backoff';
 import { Logger, silentLogger } from './logger';
 
@@ -29,6 +31,22 @@ export interface AirbyteConnection {
   readonly streams: readonly AirbyteStream[];
   /** For links into the Airbyte UI. */
   readonly workspaceId?: string;
+  /** ignore | disable_connection | propagate_columns | propagate_fully */
+  readonly nonBreakingSchemaUpdatesBehavior?: string;
+}
+
+/** A CatalogDiff (config API): what differs between the connection's catalog and the source's. */
+export interface CatalogDiff {
+  readonly transforms: readonly unknown[];
+}
+
+export interface DiscoverResult {
+  readonly succeeded: boolean;
+  readonly catalogId?: string;
+  readonly breakingChange: boolean;
+  /** The connection's status after the server's diff (it may have disabled it). */
+  readonly connectionStatus?: string;
+  readonly catalogDiff?: CatalogDiff;
 }
 
 export type CreateJobResult = { readonly kind: 'created'; readonly job: AirbyteJob } | { readonly kind: 'already-running'; readonly message: string };
@@ -53,6 +71,31 @@ export class AirbyteRequestError extends Error {
   }
 }
 
+/**
+ * A request that changes something (POST /jobs) got no usable answer (timeout, reset, 5xx): it may
+ * or may not have taken effect, so it is not repeated here; the caller looks at the server's state.
+ */
+export class AirbyteOutcomeUnknownError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly problem: string,
+  ) {
+    super(`Airbyte ${operation}: no usable answer (${problem}); it may have taken effect`);
+    this.name = 'AirbyteOutcomeUnknownError';
+  }
+}
+
+/** discover_schema took longer than DISCOVER_TIMEOUT_SECONDS (or the connection dropped): slow, not unreachable. */
+export class AirbyteDiscoverTimeoutError extends Error {
+  constructor(
+    readonly timeoutMs: number,
+    readonly problem: string,
+  ) {
+    super(`schema discover did not finish within ${Math.round(timeoutMs / 1000)} s (${problem}); not retried, tried again next cycle`);
+    this.name = 'AirbyteDiscoverTimeoutError';
+  }
+}
+
 /** Airbyte did not answer usefully (5xx, timeouts, resets) even after all retries. */
 export class AirbyteUnavailableError extends Error {
   constructor(
@@ -73,6 +116,8 @@ export interface AirbyteClientOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly requestTimeoutMs: number;
+  /** discover_schema runs a connector synchronously: its own, longer timeout. @default 540000 */
+  readonly discoverTimeoutMs?: number;
   readonly retry: BackoffPolicy & { readonly maxAttempts: number };
   readonly logger?: Logger;
   readonly now?: () => number;
@@ -84,6 +129,9 @@ interface RequestSpec {
   readonly url: string;
   readonly body?: unknown;
   readonly authenticated: boolean;
+  /** Retry transient failures (5xx, timeouts, resets). Only for requests that are safe to repeat. @default true */
+  readonly retry?: boolean;
+  readonly timeoutMs?: number;
 }
 
 interface RawResponse {
@@ -96,7 +144,12 @@ function problemMessage(body: unknown, text: string): string {
   if (body && typeof body === 'object') {
     const record = body as Record<string, unknown>;
     const data = record.data as Record<string, unknown> | undefined;
-    const parts = [record.title, record.detail, data?.message, record.message].filter((part): part is string => typeof part === 'string' && part.length > 0);
+    // Micronaut's own error body keeps the reason in _embedded.errors[].message (e.g. a bad client secret).
+    const embedded = (record._embedded as { errors?: Array<{ message?: unknown }> } | undefined)?.errors ?? [];
+    const reasons = embedded.map((error) => error?.message).filter((part): part is string => typeof part === 'string' && part.length > 0);
+    const parts = [record.title, record.detail, data?.message, ...reasons, reasons.length > 0 ? undefined : record.message].filter(
+      (part): part is string => typeof part === 'string' && part.length > 0,
+    );
     if (parts.length > 0) return [...new Set(parts)].join(': ');
   }
   return text.slice(0, 300) || '(empty body)';
@@ -138,19 +191,26 @@ export class AirbyteClient {
       status: String(body?.status ?? ''),
       streams: Array.isArray(configurations.streams) ? configurations.streams : [],
       ...(typeof body?.workspaceId === 'string' ? { workspaceId: body.workspaceId } : {}),
+      ...(typeof body?.nonBreakingSchemaUpdatesBehavior === 'string' ? { nonBreakingSchemaUpdatesBehavior: body.nonBreakingSchemaUpdatesBehavior } : {}),
     };
   }
 
-  /** Starts a sync; a 409 "try-again-later" means one is already running and is not an error. */
+  /**
+   * One POST /jobs, never repeated here: the job may exist even when no answer arrives (a 2.2
+   * server answers once the job exists, older ones once the sync runs). A timeout, reset or 5xx is
+   * AirbyteOutcomeUnknownError; a 409 "try-again-later" means a job is already running.
+   */
   async createSyncJob(connectionId: string): Promise<CreateJobResult> {
     const operation = 'POST /jobs';
     try {
-      const response = await this.request({ operation, method: 'POST', url: `${this.options.apiUrl}/jobs`, body: { connectionId, jobType: 'sync' }, authenticated: true });
+      const response = await this.request({ operation, method: 'POST', url: `${this.options.apiUrl}/jobs`, body: { connectionId, jobType: 'sync' }, authenticated: true, retry: false });
       return { kind: 'created', job: response.body as AirbyteJob };
     } catch (error) {
       if (error instanceof AirbyteRequestError && error.status === 409 && (error.problemType?.endsWith('#try-again-later') || error.serverMessage.startsWith('try-again-later'))) {
         return { kind: 'already-running', message: error.serverMessage };
       }
+      // (A token request that failed never sent the POST: that stays "unavailable".)
+      if (error instanceof AirbyteUnavailableError && error.operation === operation) throw new AirbyteOutcomeUnknownError(operation, error.lastProblem);
       throw error;
     }
   }
@@ -160,8 +220,9 @@ export class AirbyteClient {
     return response.body as AirbyteJob;
   }
 
+  /** A connection's jobs, newest first (the server's default order is oldest first). */
   async listJobs(query: { connectionId: string; status?: string; jobType?: string; limit?: number }): Promise<AirbyteJob[]> {
-    const params = new URLSearchParams({ connectionId: query.connectionId, limit: String(query.limit ?? 10), orderBy: 'updatedAt|DESC' });
+    const params = new URLSearchParams({ connectionId: query.connectionId, limit: String(query.limit ?? 10), orderBy: 'createdAt|DESC' });
     if (query.status) params.set('status', query.status);
     if (query.jobType) params.set('jobType', query.jobType);
     const response = await this.request({ operation: 'GET /jobs', method: 'GET', url: `${this.options.apiUrl}/jobs?${params.toString()}`, authenticated: true });
@@ -169,38 +230,69 @@ export class AirbyteClient {
     return Array.isArray(data) ? data : [];
   }
 
-  /** The running sync of a connection, if any (what a 409 refers to). */
-  async findRunningJob(connectionId: string): Promise<AirbyteJob | undefined> {
-    for (const status of ['running', 'pending', 'queued', 'incomplete']) {
-      const jobs = await this.listJobs({ connectionId, status, limit: 5 });
-      const job = jobs.find((candidate) => !isTerminalStatus(candidate.status));
-      if (job) return job;
-    }
-    return undefined;
+  /** The connection's current job: its newest job, when that one has not ended. One request. */
+  async findRunningJob(connectionId: string, limit = 5): Promise<AirbyteJob | undefined> {
+    const newest = (await this.listJobs({ connectionId, limit }))[0];
+    return newest && !isTerminalStatus(newest.status) ? newest : undefined;
   }
 
-  async cancelJob(jobId: number): Promise<AirbyteJob | undefined> {
+  /**
+   * DELETE /jobs/{id} stops the connection's *current* job, whichever it is, and answers job {id}
+   * as stored (200 even when it had ended): callers check first that {id} is still current.
+   */
+  async cancelJob(jobId: number): Promise<AirbyteJob> {
+    const response = await this.request({ operation: `DELETE /jobs/${jobId}`, method: 'DELETE', url: `${this.options.apiUrl}/jobs/${jobId}`, authenticated: true });
+    return response.body as AirbyteJob;
+  }
+
+  /**
+   * Schema refresh through the config API, bypassing the discover cache. It runs a connector pod
+   * synchronously, so it has its own timeout and is never repeated after a timeout or reset: the
+   * server may still be discovering, and the next cycle asks again.
+   */
+  async discoverSchema(sourceId: string, connectionId: string): Promise<DiscoverResult> {
+    const timeoutMs = this.options.discoverTimeoutMs ?? 540_000;
+    let response: RawResponse;
     try {
-      const response = await this.request({ operation: `DELETE /jobs/${jobId}`, method: 'DELETE', url: `${this.options.apiUrl}/jobs/${jobId}`, authenticated: true });
-      return response.body as AirbyteJob;
+      response = await this.request({
+        operation: 'POST /v1/sources/discover_schema',
+        method: 'POST',
+        url: `${this.options.configApiUrl}/sources/discover_schema`,
+        body: { sourceId, connectionId, disable_cache: true },
+        authenticated: true,
+        retry: false,
+        timeoutMs,
+      });
     } catch (error) {
-      // 409: it ended on its own before the cancel arrived.
-      if (error instanceof AirbyteRequestError && error.status === 409) return undefined;
-      throw error;
+      if (!(error instanceof AirbyteUnavailableError) || error.operation !== 'POST /v1/sources/discover_schema') throw error;
+      // A timeout, a reset, or the ingress giving up (502/504): slow, not unreachable.
+      if (!/^HTTP 5/.test(error.lastProblem) || /^HTTP 50[24]/.test(error.lastProblem)) throw new AirbyteDiscoverTimeoutError(timeoutMs, error.lastProblem);
+      throw new Error(`schema discover failed on the server: ${error.lastProblem}`);
     }
+    const body = (response.body ?? {}) as { jobInfo?: { succeeded?: boolean }; catalogId?: string; breakingChange?: boolean; connectionStatus?: string; catalogDiff?: CatalogDiff };
+    return {
+      succeeded: body.jobInfo?.succeeded !== false && typeof body.catalogId === 'string',
+      ...(body.catalogId ? { catalogId: body.catalogId } : {}),
+      breakingChange: body.breakingChange === true,
+      ...(body.connectionStatus ? { connectionStatus: body.connectionStatus } : {}),
+      ...(body.catalogDiff ? { catalogDiff: body.catalogDiff } : {}),
+    };
   }
 
-  /** Schema refresh through the config API, bypassing the discover cache. */
-  async discoverSchema(sourceId: string, connectionId: string): Promise<{ succeeded: boolean; catalogId?: string; breakingChange?: boolean }> {
+  /**
+   * Applies a discovered catalog to the connection as its nonBreakingSchemaUpdatesBehavior allows;
+   * `appliedDiff` is what was propagated (absent when nothing could be applied).
+   */
+  async postprocessDiscoveredCatalog(connectionId: string, catalogId: string): Promise<{ appliedDiff?: CatalogDiff }> {
     const response = await this.request({
-      operation: 'POST /v1/sources/discover_schema',
+      operation: 'POST /v1/connections/postprocess_discovered_catalog',
       method: 'POST',
-      url: `${this.options.configApiUrl}/sources/discover_schema`,
-      body: { sourceId, connectionId, disable_cache: true },
+      url: `${this.options.configApiUrl}/connections/postprocess_discovered_catalog`,
+      body: { connectionId, catalogId },
       authenticated: true,
     });
-    const body = (response.body ?? {}) as { jobInfo?: { succeeded?: boolean }; catalogId?: string; breakingChange?: boolean };
-    return { succeeded: body.jobInfo?.succeeded !== false, catalogId: body.catalogId, breakingChange: body.breakingChange };
+    const body = (response.body ?? {}) as { appliedDiff?: CatalogDiff };
+    return body.appliedDiff && Array.isArray(body.appliedDiff.transforms) ? { appliedDiff: body.appliedDiff } : {};
   }
 
   private async accessToken(): Promise<string> {
@@ -247,7 +339,7 @@ export class AirbyteClient {
         throw new AirbyteRequestError(response.status, spec.operation, message, problemType);
       } catch (error) {
         if (!(error instanceof TransientError)) throw error;
-        if (attempt >= this.options.retry.maxAttempts) {
+        if (spec.retry === false || attempt >= this.options.retry.maxAttempts) {
           throw new AirbyteUnavailableError(spec.operation, attempt, error.message);
         }
         const delay = backoffDelay(this.options.retry, attempt);
@@ -268,13 +360,13 @@ export class AirbyteClient {
         method: spec.method,
         headers,
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.timeout(spec.timeoutMs ?? this.options.requestTimeoutMs),
       });
       text = await response.text();
     } catch (error) {
       if (error instanceof AirbyteRequestError || error instanceof AirbyteUnavailableError) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const name = (error as Error).name === 'TimeoutError' ? `timed out after ${this.options.requestTimeoutMs} ms` : cause?.code ?? cause?.message ?? (error as Error).message;
+      const name = (error as Error).name === 'TimeoutError' ? `timed out after ${spec.timeoutMs ?? this.options.requestTimeoutMs} ms` : cause?.code ?? cause?.message ?? (error as Error).message;
       throw new TransientError(`${spec.operation}: ${name}`);
     }
     let body: unknown = undefined;

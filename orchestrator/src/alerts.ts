@@ -4,7 +4,9 @@
 import { CycleSummary } from './cycle';
 import { formatBytes } from './wal-guard';
 
-export type AlertKind = 'job_failed' | 'schema_change' | 'wal_lag' | 'slot_lost' | 'slot_missing' | 'airbyte_unreachable' | 'freshness';
+export type AlertKind = 'job_failed' | 'schema_change' | 'schema_review' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable' | 'freshness';
+
+export const ALERT_KINDS: readonly AlertKind[] = ['job_failed', 'schema_change', 'schema_review', 'wal_lag', 'slot_lost', 'slot_at_risk', 'slot_missing', 'publication_drift', 'airbyte_unreachable', 'freshness'];
 
 /** A connection's freshness objective and its tables' current staleness (from the state database). */
 export interface FreshnessObservation {
@@ -88,16 +90,30 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
       clearText: `:white_check_mark: Syncs succeed again for connection ${label}.`,
     });
 
+    // A column change stays announced until it reached the connection's catalog (non-empty
+    // appliedDiff, nothing left to apply, or a sync after the review); it may start and clear in one cycle.
     const schemaKey = `schema_change:${connection.connectionId}`;
     const detected = connection.schemaChangedTables.length > 0;
+    const applied = connection.schemaApplied === true;
     list.push({
       key: schemaKey,
       kind: 'schema_change',
       observed: detected,
-      active: (detected || previous.has(schemaKey)) && !succeeded,
+      active: (detected || previous.has(schemaKey)) && !applied,
       startText: `:warning: Schema change on connection ${label}: columns changed in ${connection.schemaChangedTables.join(', ') || 'watched tables'}; refreshing the Airbyte schema before syncing.`,
-      clearText: `:white_check_mark: Schema change on connection ${label} applied: schema refreshed and the sync succeeded.`,
+      clearText: `:white_check_mark: Schema change on connection ${label} applied: the connection's schema was updated and the sync succeeded.`,
     });
+
+    if (connection.schemaReview) {
+      const review = connection.schemaReview;
+      list.push({
+        key: `schema_review:${connection.connectionId}`,
+        kind: 'schema_review',
+        active: review.active,
+        startText: `:rotating_light: Connection ${label} needs a schema review in Airbyte: ${review.reason ?? 'a schema change was not applied'}. Review and apply it at ${review.url ?? 'the connection\'s Schema page'}; until then the column change does not reach BigQuery.`,
+        clearText: `:white_check_mark: Schema review of connection ${label} done: the change is applied and syncs run.`,
+      });
+    }
   }
 
   const wal = summary.wal;
@@ -115,15 +131,25 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
       key: `slot_lost:${slot}`,
       kind: 'slot_lost',
       active: wal.assessment.slotLost,
-      startText: `:rotating_light: Replication slot ${slot} has wal_status=${wal.observation.walStatus}: the WAL it needs ${wal.observation.walStatus === 'lost' ? 'is gone' : 'is about to be removed (max_slot_wal_keep_size)'}. Reset the connection in Airbyte (full resync) to recover; incremental CDC cannot continue from this slot.`,
+      startText: `:rotating_light: Replication slot ${slot} is lost (wal_status=lost): the WAL it needs is gone and CDC cannot continue from it. Recreate it (\`prepare-source --recreate-lost-slot\`), then reset the connection in Airbyte (full resync).`,
       clearText: `:white_check_mark: Replication slot ${slot} is healthy again (wal_status=${wal.observation.walStatus ?? 'n/a'}).`,
+    });
+    const safe = wal.observation.safeWalBytes;
+    list.push({
+      key: `slot_at_risk:${slot}`,
+      kind: 'slot_at_risk',
+      active: wal.assessment.slotAtRisk,
+      startText: `:rotating_light: Replication slot ${slot} is about to be invalidated (wal_status=${wal.observation.walStatus}${safe === null || safe === undefined ? '' : `, safe_wal_size ${safe < 0 ? `${formatBytes(-safe)} past the limit` : formatBytes(safe)}`}, ${formatBytes(wal.observation.retainedBytes ?? 0)} retained): syncing now so Airbyte consumes it. If it becomes lost, the connection needs a full resync.`,
+      clearText: `:white_check_mark: Replication slot ${slot} is no longer at risk of invalidation.`,
     });
     {
       list.push({
         key: `wal_lag:${slot}`,
         kind: 'wal_lag',
+        // Retained WAL (restart_lsn) is judged by safe_wal_size (slot_at_risk): after a consumer
+        // catches up, restart_lsn trails a little behind by design.
         active: wal.assessment.lagOverThreshold,
-        startText: `:warning: Replication slot ${slot} holds back ${lag} of WAL (threshold ${formatBytes(wal.thresholdBytes)}, consumer ${wal.observation.active ? 'connected' : 'not connected'}). Syncing to let Airbyte consume it; if it keeps growing, check the connection, or the RDS disk fills.`,
+        startText: `:warning: Replication slot ${slot} holds back ${lag} of WAL not yet confirmed, ${formatBytes(wal.observation.retainedBytes ?? 0)} retained from restart_lsn (threshold ${formatBytes(wal.thresholdBytes)}, consumer ${wal.observation.active ? 'connected' : 'not connected'}). Syncing to let Airbyte consume it; if it keeps growing, check the connection and long-running transactions, or the RDS disk fills.`,
         clearText: `:white_check_mark: Replication slot ${slot} lag is back under ${formatBytes(wal.thresholdBytes)} (${lag}).`,
       });
     }
@@ -139,6 +165,17 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
       active: late.length > 0,
       startText: `:hourglass: Connection ${label} is staler than its freshness target of ${formatSeconds(objective.targetSeconds)}: ${shown} not synced yet. Check the status page for its job (long sync, failures, cost cap).`,
       clearText: `:white_check_mark: Connection ${label} is within its freshness target of ${formatSeconds(objective.targetSeconds)} again.`,
+    });
+  }
+
+  const publication = summary.wal?.publication;
+  if (publication) {
+    list.push({
+      key: `publication_drift:${publication.name}`,
+      kind: 'publication_drift',
+      active: publication.missingTables.length > 0,
+      startText: `:rotating_light: Watched tables are not in publication ${publication.name}: ${publication.missingTables.join(', ')} (dropped and recreated?). CDC does not see their changes; run \`prepare-source\` to add them back, then check the connection in Airbyte.`,
+      clearText: `:white_check_mark: Every watched table is in publication ${publication.name} again.`,
     });
   }
 

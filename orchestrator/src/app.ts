@@ -1,6 +1,7 @@
 // The commands behind the CLI. `main` returns the exit code instead of exiting, so tests can run
 // it in-process: 0 ok, 1 a sync failed / Airbyte or a database unreachable, 2 bad configuration.
 import { setMaxListeners } from 'events';
+import * as fs from 'fs';
 import { Client } from 'pg';
 import { AirbyteClient } from './airbyte-client';
 import { sleep } from './backoff';
@@ -13,7 +14,8 @@ import { startHttpServer, assessHealth } from './http-server';
 import { OrchestratorMetrics } from './metrics';
 import { Monitor } from './monitor';
 import { OperationsStore } from './operations-store';
-import { SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE, SourceNotReadyError, TableName, prepareSource, retireSource } from './source-preparation';
+import { watchedTablesFromStreams } from './decision';
 import { StatusModel, buildStatusModel } from './status-model';
 import { createWebhookSender } from './webhook';
 import type { AddressInfo } from 'net';
@@ -33,8 +35,8 @@ export interface MainOptions {
   readonly onHttpListening?: (address: AddressInfo) => void;
 }
 
-const USAGE = 'usage: orchestrator <migrate | once | run | status [--json] | prepare-source | retire-source --confirm>';
-const COMMANDS: Record<string, readonly string[]> = { migrate: [], once: [], run: [], status: ['--json'], 'prepare-source': [], 'retire-source': ['--confirm'] };
+const USAGE = 'usage: orchestrator <migrate | once | run | status [--json] | prepare-source [--recreate-lost-slot] | retire-source --confirm>';
+const COMMANDS: Record<string, readonly string[]> = { migrate: [], once: [], run: [], status: ['--json'], 'prepare-source': ['--recreate-lost-slot'], 'retire-source': ['--confirm'] };
 
 async function connect(url: string, applicationName: string, extraOptions?: string): Promise<Client> {
   const client = new Client({
@@ -112,7 +114,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
   let settings: Settings;
   try {
-    settings = loadSettings(env, options.readFile, { requireAirbyte: command !== 'retire-source' });
+    // With SOURCE_TABLES, prepare-source runs before any Airbyte connection exists (first deploy).
+    const sourceOnly = command === 'retire-source' || (command === 'prepare-source' && (env.SOURCE_TABLES ?? '').trim() !== '');
+    settings = loadSettings(env, options.readFile, { requireAirbyte: !sourceOnly, adminUrlAsSource: sourceOnly });
     if ((command === 'prepare-source' || command === 'retire-source') && (!settings.source.replicationSlot || !settings.source.publication)) {
       const variable = settings.source.replicationSlot ? 'PUBLICATION' : 'REPLICATION_SLOT';
       throw new ConfigurationError(variable, `is required for ${command} (or set CDC_ENVIRONMENT=<env> for airbyte_<env>_slot / airbyte_<env>_publication, or name them in ORCHESTRATOR_CONFIG)`);
@@ -130,6 +134,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     write: stderr,
     secrets: [
       settings.clientSecret,
+      ...(settings.source.replicationPassword ? [settings.source.replicationPassword] : []),
       ...secretsFromUrls([settings.sourceDatabaseUrl, settings.stateDatabaseUrl, settings.source.adminDatabaseUrl]),
       ...(settings.alertWebhookUrl ? [settings.alertWebhookUrl, new URL(settings.alertWebhookUrl).pathname].filter((part) => part.length > 1) : []),
     ],
@@ -142,7 +147,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     );
     return EXIT_BAD_CONFIGURATION;
   }
-  if (command === 'retire-source' || command === 'prepare-source') return sourceCommand(command, settings, logger, stdout);
+  if (command === 'retire-source' || command === 'prepare-source') {
+    return sourceCommand(command, settings, logger, stdout, { recreateLostSlot: rest.includes('--recreate-lost-slot'), readFile: options.readFile ?? ((p) => fs.readFileSync(p, 'utf8')) });
+  }
 
   const clients: Client[] = [];
   try {
@@ -202,7 +209,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     });
     let lastProgressAt: number | undefined;
     const runner = new CycleRunner({
-      walGuard: settings.source.replicationSlot ? { slotName: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes } : undefined,
+      walGuard: settings.source.replicationSlot
+        ? { slotName: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes, publication: settings.source.publication }
+        : undefined,
       onProgress: () => (lastProgressAt = Date.now()),
       source: sourceClient,
       store,
@@ -218,6 +227,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         connectionCacheMs: command === 'run' ? 300_000 : 0,
         cursorSweepMs: settings.cursorSweepMs,
         waitForCostCap: command === 'run',
+        stateSchema: settings.stateSchema,
+        airbyteUiUrl: settings.airbyteUiUrl,
+        createRetry: settings.retry,
       },
     });
 
@@ -317,20 +329,56 @@ async function loadModel(operations: OperationsStore, settings: Settings): Promi
 }
 
 /** prepare-source / retire-source, on SOURCE_ADMIN_DATABASE_URL (default SOURCE_DATABASE_URL). */
-async function sourceCommand(command: 'prepare-source' | 'retire-source', settings: Settings, logger: Logger, stdout: (text: string) => void): Promise<number> {
+async function sourceCommand(
+  command: 'prepare-source' | 'retire-source',
+  settings: Settings,
+  logger: Logger,
+  stdout: (text: string) => void,
+  flags: { recreateLostSlot: boolean; readFile: (path: string) => string },
+): Promise<number> {
   const slot = settings.source.replicationSlot as string;
   const publication = settings.source.publication as string;
+  // Exit 2 (a person must act): the log line and a JSON report on stdout carry the statements.
+  const notReady = (message: string, statements: readonly string[] = [], variable?: string): number => {
+    logger.error(`${command}: ${message}`, { ...(variable ? { variable } : {}), ...(statements.length > 0 ? { statements: [...statements] } : {}) });
+    stdout(`${JSON.stringify({ ok: false, error: message, statements })}\n`);
+    return EXIT_BAD_CONFIGURATION;
+  };
   let tables: TableName[] = [];
+  let seedSql: string | undefined;
   if (command === 'prepare-source') {
-    const airbyte = airbyteClientFor(settings, logger);
-    try {
-      for (const connection of settings.connections) {
-        const watched = connection.tables ?? (await airbyte.getConnection(connection.connectionId)).streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name }));
-        for (const table of watched) if (!tables.some((t) => t.schema === table.schema && t.table === table.table)) tables.push({ schema: table.schema, table: table.table });
+    const heartbeat = settings.source.heartbeatActionQuery;
+    if (heartbeat !== undefined && heartbeat.trim() === '') {
+      return notReady('the configuration document has an empty heartbeatActionQuery: with CDC, a quiet database then never advances the slot and WAL piles up; set airbyte.source.replication.heartbeatActionQuery (or leave it out for the default)', [], 'ORCHESTRATOR_CONFIG heartbeatActionQuery');
+    }
+    if (settings.source.seedSqlFile) {
+      try {
+        seedSql = flags.readFile(settings.source.seedSqlFile);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        return notReady(`cannot read SOURCE_SEED_SQL_FILE ${settings.source.seedSqlFile}${code ? ` (${code})` : ''}`, [], 'SOURCE_SEED_SQL_FILE');
       }
-    } catch (error) {
-      logger.error('cannot read the connections\' streams from Airbyte (the publication covers exactly them)', { error: (error as Error).message });
-      return EXIT_FAILED;
+    }
+    if (settings.source.tables) {
+      tables = [...settings.source.tables];
+    } else {
+      const airbyte = airbyteClientFor(settings, logger);
+      try {
+        for (const connection of settings.connections) {
+          // A stream without a namespace is an error naming the connection (never a silent "public").
+          const watched =
+            connection.tables ??
+            watchedTablesFromStreams(connection.name ? `${connection.name} (${connection.connectionId})` : connection.connectionId, (await airbyte.getConnection(connection.connectionId)).streams, {
+              cursorColumn: settings.cursorColumn,
+              stateSchema: settings.stateSchema,
+              heartbeat: { schema: HEARTBEAT_SCHEMA, table: HEARTBEAT_TABLE },
+            }).tables;
+          for (const table of watched) if (!tables.some((t) => t.schema === table.schema && t.table === table.table)) tables.push({ schema: table.schema, table: table.table });
+        }
+      } catch (error) {
+        logger.error('cannot read the connections\' streams from Airbyte (the publication covers exactly them; set SOURCE_TABLES to prepare without Airbyte)', { error: (error as Error).message });
+        return EXIT_FAILED;
+      }
     }
     tables = tables.sort((a, b) => `${a.schema}.${a.table}`.localeCompare(`${b.schema}.${b.table}`));
   }
@@ -341,30 +389,50 @@ async function sourceCommand(command: 'prepare-source' | 'retire-source', settin
     logger.error('cannot connect to the source database (SOURCE_ADMIN_DATABASE_URL, or SOURCE_DATABASE_URL by default)', { error: (error as Error).message });
     return EXIT_FAILED;
   }
+  const timeouts = { lockTimeoutMs: settings.source.lockTimeoutMs, statementTimeoutMs: settings.source.statementTimeoutMs };
   try {
     if (command === 'retire-source') {
-      const report = await retireSource(client, { slot, publication });
+      const report = await retireSource(client, { slot, publication, ...timeouts });
       logger.info('source retired', { slotDropped: report.slot.dropped, publicationDropped: report.publication.dropped });
       stdout(`${JSON.stringify(report)}\n`);
       return EXIT_OK;
     }
-    const report = await prepareSource(client, { slot, publication, airbyteUser: settings.source.airbyteUser, tables });
-    logger.info('source prepared', { slotCreated: report.slot.created, publication: report.publication, grants: report.grants });
+    const report = await prepareSource(client, {
+      slot,
+      publication,
+      airbyteUser: settings.source.airbyteUser,
+      tables,
+      replicationPassword: settings.source.replicationPassword,
+      seedSql,
+      recreateLostSlot: flags.recreateLostSlot,
+      stateSchema: stateSchemaHere(settings),
+      ...timeouts,
+    });
+    logger.info('source prepared', { loginCreated: report.login.created, slot: report.slot, publication: report.publication, grants: report.grants, actedAs: report.actedAs });
     for (const table of report.tablesWithoutPrimaryKey) {
-      logger.warn('table has no primary key: Airbyte CDC cannot stream its updates and deletes; run the statement (not done automatically)', table);
+      logger.warn('table left out of the publication (full refresh only): no primary key; its owner can run the fix to include it', { ...table });
     }
     stdout(`${JSON.stringify(report)}\n`);
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof SourceNotReadyError) {
-      logger.error(`${command}: ${error.message}`);
-      return EXIT_BAD_CONFIGURATION;
-    }
+    if (error instanceof SourceNotReadyError) return notReady(error.message, error.statements);
     logger.error(`${command} failed`, { error: (error as Error).message });
     return EXIT_FAILED;
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The state schema and its migrating login, when the state database is the database being prepared. */
+function stateSchemaHere(settings: Settings): { schema: string; login: string } | undefined {
+  const place = (url: string) => {
+    const parsed = new URL(url);
+    return { database: decodeURIComponent(parsed.pathname.replace(/^\//, '')), user: decodeURIComponent(parsed.username) };
+  };
+  const state = place(settings.stateDatabaseUrl);
+  const admin = place(settings.source.adminDatabaseUrl);
+  if (!state.user || !sharesServer(settings.stateDatabaseUrl, settings.source.adminDatabaseUrl) || state.database !== admin.database) return undefined;
+  return { schema: settings.stateSchema, login: state.user };
 }
 
 /** Whether two PostgreSQL URLs point at the same server (host and port): one WAL stream. */
@@ -384,6 +452,7 @@ function airbyteClientFor(settings: Settings, logger: Logger): AirbyteClient {
     clientId: settings.clientId,
     clientSecret: settings.clientSecret,
     requestTimeoutMs: settings.httpTimeoutMs,
+    discoverTimeoutMs: settings.discoverTimeoutMs,
     retry: settings.retry,
     logger,
   });

@@ -16,6 +16,8 @@ export interface OrchestratorConfigDocument {
   readonly freshnessTargetSeconds?: number;
   /** Cost cap: at least this many seconds between the starts of a connection's syncs. @default 0 */
   readonly minSyncIntervalSeconds?: number;
+  /** The Airbyte source's heartbeat_action_query (CDC); prepare-source refuses an empty one. */
+  readonly heartbeatActionQuery?: string;
 }
 
 export interface OrchestratorConnection {
@@ -134,7 +136,7 @@ function validateConnection(raw: unknown, at: string): OrchestratorConnection {
 /** Validates a parsed JSON value; throws ConfigDocumentError naming the first bad field. */
 export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument {
   if (!isRecord(raw)) throw new ConfigDocumentError('(document)', `expected a JSON object, got ${describe(raw)}`);
-  rejectUnknownKeys(raw, ['version', 'connections', 'cursorColumn', 'pollIntervalSeconds', 'replicationSlot', 'publication', 'freshnessTargetSeconds', 'minSyncIntervalSeconds'], '');
+  rejectUnknownKeys(raw, ['version', 'connections', 'cursorColumn', 'pollIntervalSeconds', 'replicationSlot', 'publication', 'heartbeatActionQuery', 'freshnessTargetSeconds', 'minSyncIntervalSeconds'], '');
   if (raw.version !== 1) throw new ConfigDocumentError('version', `expected 1, got ${describe(raw.version)}`);
   if (!Array.isArray(raw.connections)) throw new ConfigDocumentError('connections', `expected an array, got ${describe(raw.connections)}`);
   const connections = raw.connections.map((connection, index) => validateConnection(connection, `connections[${index}]`));
@@ -150,6 +152,7 @@ export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument
     pollIntervalSeconds?: number;
     replicationSlot?: string;
     publication?: string;
+    heartbeatActionQuery?: string;
     freshnessTargetSeconds?: number;
     minSyncIntervalSeconds?: number;
   } = { version: 1, connections };
@@ -158,6 +161,10 @@ export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument
   if (raw.cursorColumn !== undefined) document.cursorColumn = requireName(raw.cursorColumn, 'cursorColumn');
   if (raw.replicationSlot !== undefined) document.replicationSlot = requireName(raw.replicationSlot, 'replicationSlot');
   if (raw.publication !== undefined) document.publication = requireName(raw.publication, 'publication');
+  if (raw.heartbeatActionQuery !== undefined) {
+    if (typeof raw.heartbeatActionQuery !== 'string') throw new ConfigDocumentError('heartbeatActionQuery', `expected a string, got ${describe(raw.heartbeatActionQuery)}`);
+    document.heartbeatActionQuery = raw.heartbeatActionQuery;
+  }
   if (raw.pollIntervalSeconds !== undefined) {
     if (typeof raw.pollIntervalSeconds !== 'number' || !Number.isFinite(raw.pollIntervalSeconds) || raw.pollIntervalSeconds <= 0) {
       throw new ConfigDocumentError('pollIntervalSeconds', `expected a positive number of seconds, got ${describe(raw.pollIntervalSeconds)}`);

@@ -1,13 +1,30 @@
-// One orchestration cycle: adopt jobs left in flight, observe the source, decide, trigger or
-// attach, wait, record. The decision itself lives in decision.ts; this file only sequences I/O.
-import { AirbyteClient, AirbyteJob, AirbyteRequestError, AirbyteUnavailableError, isTerminalStatus } from './airbyte-client';
-import { sleep } from './backoff';
-import { ConnectionDecision, TriggerReason, classifyTrigger, decideConnection, describeChanges, inFlightOutcome } from './decision';
+// One orchestration cycle: adopt jobs left in flight, observe the source, decide, refresh the
+// schema (discover + postprocess), trigger or attach, follow, record. The decisions live in
+// decision.ts and the per-job steps in job-control.ts; this file only sequences I/O.
+import { AirbyteClient, AirbyteConnection, AirbyteDiscoverTimeoutError, AirbyteUnavailableError } from './airbyte-client';
+import { BackoffPolicy, sleep } from './backoff';
+import {
+  ConnectionDecision,
+  SchemaRefreshVerdict,
+  TriggerReason,
+  assessSchemaRefresh,
+  classifyTrigger,
+  decideConnection,
+  describeChanges,
+  inFlightOutcome,
+  schemaReviewResolved,
+  schemaUpdatesWarning,
+  shouldForceLagSync,
+  watchedTablesFromStreams,
+} from './decision';
+import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from './job-control';
 import { Logger } from './logger';
 import { ConnectionSettings } from './settings';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from './source-preparation';
 import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
 import { InFlightJob, JobOrigin, StateStore, SyncedChange, tableKey } from './state-store';
-import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot } from './wal-guard';
+import { connectionSchemaUrl } from './status-model';
+import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot, tablesMissingFromPublication } from './wal-guard';
 
 export interface CycleOptions {
   readonly cursorColumn: string;
@@ -23,6 +40,12 @@ export interface CycleOptions {
    * it allows the sync; false (`once`) leaves the change for a later run.
    */
   readonly waitForCostCap?: boolean;
+  /** The orchestrator's own state schema: never watched, even when selected as a stream. @default "airbyte_orchestrator" */
+  readonly stateSchema?: string;
+  /** Airbyte web UI base, for the "review the schema" link. */
+  readonly airbyteUiUrl?: string;
+  /** Attempts of a POST /jobs whose answer was lost and that made no job. @default 3 attempts, 0.5–5 s apart */
+  readonly createRetry?: BackoffPolicy & { readonly maxAttempts: number };
 }
 
 export interface JobSummary {
@@ -51,6 +74,10 @@ export interface ConnectionResult {
   readonly syncedChanges: SyncedChange[];
   /** A change waits for the cost cap (MIN_SYNC_INTERVAL_SECONDS) until then (`once` only). */
   deferredUntil?: string;
+  /** A column change reached the connection's catalog this cycle (or Airbyte had nothing left to apply and the sync succeeded). */
+  schemaApplied?: boolean;
+  /** A schema change waiting for a person in Airbyte (state at the end of the cycle); undefined = not known this cycle. */
+  schemaReview?: { readonly active: boolean; readonly reason?: string; readonly url?: string };
 }
 
 export interface WalGuardResult {
@@ -59,6 +86,8 @@ export interface WalGuardResult {
   readonly thresholdBytes: number;
   /** The slot could not be read (the cycle goes on without it). */
   readonly error?: string;
+  /** Watched tables missing from the publication (checked after the connections resolved their tables). */
+  readonly publication?: { readonly name: string; readonly missingTables: readonly string[] };
 }
 
 export interface CycleSummary {
@@ -81,35 +110,60 @@ export interface CycleDependencies {
   /** Aborting stops waiting (the job stays recorded in flight and is adopted next time). */
   readonly signal?: AbortSignal;
   /** The replication slot to watch, and the lag that forces a sync. */
-  readonly walGuard?: { readonly slotName: string; readonly thresholdBytes: number };
+  readonly walGuard?: { readonly slotName: string; readonly thresholdBytes: number; readonly publication?: string };
   /** Called while waiting on jobs, so liveness is visible during long syncs. */
   readonly onProgress?: () => void;
 }
 
-/** Thrown inside a connection's work when shutdown interrupts a wait; the job stays in flight. */
-class Interrupted extends Error {}
-
 interface ResolvedConnection {
   readonly settings: ConnectionSettings;
+  readonly label: string;
   readonly tables: readonly WatchedTable[];
   readonly sourceId?: string;
+  /** Airbyte's status of the connection, when it was read. */
+  readonly status?: string;
+  readonly workspaceId?: string;
+}
+
+interface RemoteConnection {
+  readonly at: number;
+  readonly remote: AirbyteConnection;
+  readonly tables: readonly WatchedTable[];
 }
 
 export class CycleRunner {
-  private readonly connectionCache = new Map<string, { at: number; sourceId: string; tables: WatchedTable[] }>();
+  private readonly connectionCache = new Map<string, RemoteConnection>();
   private readonly reportedUnindexed = new Set<string>();
   private readonly reportedNoCursor = new Set<string>();
+  private readonly reportedSkipped = new Set<string>();
+  /** Connections whose nonBreakingSchemaUpdatesBehavior was checked by this process (at start). */
+  private readonly checkedBehaviour = new Set<string>();
+  private readonly workspaces = new Map<string, string>();
 
   private readonly probe: SourceProbe;
+  readonly jobs: JobControl;
 
   constructor(private readonly deps: CycleDependencies) {
     this.probe = new SourceProbe(deps.source, { fullSweepMs: deps.options.cursorSweepMs ?? 300_000 });
+    this.jobs = new JobControl({
+      airbyte: deps.airbyte,
+      store: deps.store,
+      signal: deps.signal,
+      onProgress: deps.onProgress,
+      options: {
+        jobTimeoutMs: deps.options.jobTimeoutMs,
+        jobPollMinMs: deps.options.jobPollMinMs,
+        jobPollMaxMs: deps.options.jobPollMaxMs,
+        createRetry: deps.options.createRetry ?? { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5000 },
+      },
+    });
   }
 
   async runCycle(): Promise<CycleSummary> {
     const started = Date.now();
     const wal = await this.checkWal();
     const results = await Promise.all(this.deps.connections.map((connection) => this.runConnection(connection, wal?.assessment?.syncForLag ? wal : undefined)));
+    const publication = wal?.observation ? await this.checkPublication() : undefined;
     const airbyteUnavailable = results.some((result) => result.errors.some((error) => error.startsWith('airbyte unavailable')));
     const interrupted = Boolean(this.deps.signal?.aborted);
     return {
@@ -118,8 +172,26 @@ export class CycleRunner {
       interrupted,
       durationMs: Date.now() - started,
       connections: results,
-      ...(wal ? { wal } : {}),
+      ...(wal ? { wal: publication ? { ...wal, publication } : wal } : {}),
     };
+  }
+
+  /** The tables this cycle watched (as resolved) that fell out of the publication; failures only logged. */
+  async checkPublication(): Promise<WalGuardResult['publication']> {
+    const name = this.deps.walGuard?.publication;
+    if (!name) return undefined;
+    const watched = new Map<string, { schema: string; table: string }>();
+    for (const connection of this.deps.connections) {
+      for (const t of connection.tables ?? this.connectionCache.get(connection.connectionId)?.tables ?? []) watched.set(JSON.stringify([t.schema, t.table]), t);
+    }
+    try {
+      const missingTables = await tablesMissingFromPublication(this.deps.source, name, [...watched.values()]);
+      if (missingTables.length > 0) this.deps.logger.error('watched tables are not in the publication: CDC no longer sees their changes (run prepare-source)', { publication: name, tables: missingTables });
+      return { name, missingTables };
+    } catch (error) {
+      this.deps.logger.error('cannot read the publication members', { publication: name, error: (error as Error).message });
+      return undefined;
+    }
   }
 
   /** Marks the source WAL written so far as seen (our own state writes); failures only logged. */
@@ -141,9 +213,15 @@ export class CycleRunner {
       const log = this.deps.logger.child({ slot: guard.slotName });
       if (assessment.slotMissing) log.error('replication slot does not exist; CDC cannot read changes (run prepare-source, or check REPLICATION_SLOT)');
       else if (assessment.slotLost) {
-        log.error('replication slot lost WAL it needs (wal_status ' + observation.walStatus + '); reset the connection in Airbyte (full resync)', { walStatus: observation.walStatus });
+        log.error('replication slot is lost (wal_status lost): recreate it (prepare-source --recreate-lost-slot) and reset the connection in Airbyte (full resync)', { walStatus: observation.walStatus });
+      } else if (assessment.slotAtRisk) {
+        log.error('replication slot is about to be invalidated (wal_status ' + observation.walStatus + ', safe_wal_size ' + String(observation.safeWalBytes) + '); syncing now so Airbyte consumes it', {
+          walStatus: observation.walStatus,
+          safeWalBytes: observation.safeWalBytes,
+          retainedBytes: observation.retainedBytes,
+        });
       } else if (assessment.lagOverThreshold) {
-        log.warn('replication slot lag over WAL_LAG_ALERT_BYTES; syncing to let Airbyte consume it', {
+        log.warn('replication slot lag over WAL_LAG_ALERT_BYTES', {
           lagBytes: observation.lagBytes,
           lag: formatBytes(observation.lagBytes ?? 0),
           thresholdBytes: guard.thresholdBytes,
@@ -155,6 +233,11 @@ export class CycleRunner {
       this.deps.logger.error('cannot read the replication slot state', { slot: guard.slotName, error: (error as Error).message });
       return { thresholdBytes: guard.thresholdBytes, error: (error as Error).message };
     }
+  }
+
+  private reviewUrl(connectionId: string): string {
+    const base = this.deps.options.airbyteUiUrl ?? '';
+    return connectionSchemaUrl(base, this.workspaces.get(connectionId), connectionId);
   }
 
   /**
@@ -174,21 +257,29 @@ export class CycleRunner {
       schemaChangedTables: [],
       tablesWatched: 0,
       syncedChanges: [],
+      schemaApplied: false,
     };
-    const log = this.deps.logger.child({ connectionId: connection.connectionId, ...(connection.name ? { connection: connection.name } : {}) });
+    const connectionId = connection.connectionId;
+    const log = this.deps.logger.child({ connectionId, ...(connection.name ? { connection: connection.name } : {}) });
     try {
-      const inFlight = await this.deps.store.inFlight(connection.connectionId);
+      const inFlight = await this.deps.store.inFlight(connectionId);
       if (inFlight) {
-        log.info('adopting job left in flight', { jobId: inFlight.jobId, origin: inFlight.origin });
-        const job = await this.waitForJob(inFlight, log);
-        await this.recordJobEnd(connection.connectionId, inFlight, job, result, 'adopted', log);
+        const outcome = await this.jobs.adopt(connectionId, inFlight, log);
+        await this.recordOutcome(connectionId, inFlight, outcome, result, 'adopted', log);
       }
 
-      const resolved = await this.resolve(connection);
+      const review = await this.deps.store.schemaReview(connectionId);
+      // A connection disabled for a schema review is asked for its status every cycle: the review
+      // happens in Airbyte's UI, and syncing resumes once it is active again.
+      const resolved = await this.resolve(connection, review?.kind === 'inactive', log);
       result.tablesWatched = resolved.tables.length;
       let decision = await this.observe(resolved, result, log);
+      if (resolved.status !== undefined && resolved.status !== 'active') {
+        const why = review ? `it needs a schema review (${review.reason}): ${this.reviewUrl(connectionId)}` : 'enable it in Airbyte';
+        throw new ConnectionInactiveError(connectionId, `status ${resolved.status}; ${why}`);
+      }
       // The slot holds back too much WAL: sync even without table changes, so Airbyte consumes it.
-      let forceForLag = Boolean(walLag);
+      let forceForLag = walLag ? await this.lagSyncNeeded(connectionId, walLag, log) : false;
       // A change that lands while a job runs gets one follow-up job right after it; anything
       // later is the connection's next run (the daemon starts it at once after a sync), so this
       // loop stays bounded.
@@ -215,11 +306,23 @@ export class CycleRunner {
         result.outcome = 'error';
         result.errors.push(`airbyte unavailable: ${error.message}`);
         log.error('airbyte unavailable', { error: error.message });
+      } else if (error instanceof ConnectionInactiveError) {
+        result.outcome = 'error';
+        const message = `connection ${connection.name ? `${connection.name} (${connectionId})` : connectionId} is inactive in Airbyte: ${error.serverMessage}`;
+        result.errors.push(message);
+        // Not retried within the cycle: a disabled connection stays disabled until a person acts.
+        log.error(message, { connectionId });
       } else {
         result.outcome = 'error';
         result.errors.push((error as Error).message);
         log.error('connection cycle failed', { error: (error as Error).message });
       }
+    }
+    try {
+      const review = await this.deps.store.schemaReview(connectionId);
+      result.schemaReview = review ? { active: true, reason: review.reason, url: this.reviewUrl(connectionId) } : { active: false };
+    } catch {
+      // The state database failed: the alert keeps its previous state.
     }
     if (result.errors.length > 0 && result.outcome !== 'error' && result.outcome !== 'failed') result.outcome = 'error';
     return result;
@@ -248,17 +351,64 @@ export class CycleRunner {
     return 'waited';
   }
 
-  private async resolve(connection: ConnectionSettings): Promise<ResolvedConnection> {
-    if (connection.tables) return { settings: connection, tables: connection.tables };
-    const cached = this.connectionCache.get(connection.connectionId);
+  /** The WAL-lag rule (decision.ts) with what it needs: this connection's last job and the WAL written since. */
+  private async lagSyncNeeded(connectionId: string, walLag: WalGuardResult, log: Logger): Promise<boolean> {
+    const lastJob = await this.deps.store.lastJob(connectionId);
+    let walSinceLastJobBytes: number | null = null;
+    if (lastJob?.triggerReason === 'wal_lag' && lastJob.walLsnAtTrigger) {
+      const rows = await this.deps.source.query<{ bytes: string | null }>('SELECT (pg_current_wal_lsn() - $1::pg_lsn)::text AS bytes', [lastJob.walLsnAtTrigger]);
+      walSinceLastJobBytes = rows.rows[0]?.bytes == null ? null : Number(rows.rows[0].bytes);
+    }
+    const force = shouldForceLagSync({ syncForLag: true, slotAtRisk: Boolean(walLag.assessment?.slotAtRisk), thresholdBytes: walLag.thresholdBytes, lastJob, walSinceLastJobBytes });
+    if (!force) log.info('slot lag still includes the last WAL-lag sync (confirmed only when the next sync starts); not forcing another', { walSinceLastJobBytes });
+    return force;
+  }
+
+  private async resolve(connection: ConnectionSettings, needStatus: boolean, log: Logger): Promise<ResolvedConnection> {
+    const connectionId = connection.connectionId;
+    const label = connection.name ? `${connection.name} (${connectionId})` : connectionId;
+    if (connection.tables && !needStatus && this.checkedBehaviour.has(connectionId)) return { settings: connection, label, tables: connection.tables };
+    const cached = this.connectionCache.get(connectionId);
     const ttl = this.deps.options.connectionCacheMs ?? 300_000;
-    if (cached && Date.now() - cached.at < ttl) return { settings: connection, tables: cached.tables, sourceId: cached.sourceId };
-    const remote = await this.deps.airbyte.getConnection(connection.connectionId);
-    const tables = remote.streams.map((stream) => ({ schema: stream.namespace || 'public', table: stream.name, cursorColumn: this.deps.options.cursorColumn }));
-    if (tables.length === 0) throw new Error(`connection ${connection.connectionId} has no selected streams; nothing to watch`);
-    this.connectionCache.set(connection.connectionId, { at: Date.now(), sourceId: remote.sourceId, tables });
-    if (remote.workspaceId) await this.deps.store.recordWorkspace(connection.connectionId, remote.workspaceId);
-    return { settings: connection, tables, sourceId: remote.sourceId };
+    let entry: RemoteConnection;
+    if (cached && !needStatus && Date.now() - cached.at < ttl) entry = cached;
+    else {
+      const remote = await this.deps.airbyte.getConnection(connectionId);
+      await this.noteConnection(remote, label, log);
+      const tables = connection.tables ?? this.tablesOf(remote, label, log);
+      entry = { at: Date.now(), remote, tables };
+      this.connectionCache.set(connectionId, entry);
+    }
+    return { settings: connection, label, tables: entry.tables, sourceId: entry.remote.sourceId, status: entry.remote.status || undefined, workspaceId: entry.remote.workspaceId };
+  }
+
+  private tablesOf(remote: AirbyteConnection, label: string, log: Logger): WatchedTable[] {
+    const { tables, skipped } = watchedTablesFromStreams(label, remote.streams, {
+      cursorColumn: this.deps.options.cursorColumn,
+      stateSchema: this.deps.options.stateSchema ?? 'airbyte_orchestrator',
+      heartbeat: { schema: HEARTBEAT_SCHEMA, table: HEARTBEAT_TABLE },
+    });
+    for (const table of skipped) {
+      const key = `${remote.connectionId}:${tableKey(table.schema, table.table)}`;
+      if (this.reportedSkipped.has(key)) continue;
+      this.reportedSkipped.add(key);
+      log.info('selected stream not watched', { schema: table.schema, table: table.table, why: table.why });
+    }
+    if (tables.length === 0) throw new Error(`connection ${label} has no selected streams to watch`);
+    return tables;
+  }
+
+  /** Records what Airbyte says about the connection; flags, once per process, a behaviour that keeps column changes out of BigQuery. */
+  private async noteConnection(remote: AirbyteConnection, label: string, log: Logger): Promise<void> {
+    if (remote.workspaceId) {
+      this.workspaces.set(remote.connectionId, remote.workspaceId);
+      await this.deps.store.recordWorkspace(remote.connectionId, remote.workspaceId);
+    }
+    if (remote.nonBreakingSchemaUpdatesBehavior) await this.deps.store.recordSchemaUpdatesBehavior(remote.connectionId, remote.nonBreakingSchemaUpdatesBehavior);
+    if (this.checkedBehaviour.has(remote.connectionId)) return;
+    this.checkedBehaviour.add(remote.connectionId);
+    const warning = schemaUpdatesWarning(remote.nonBreakingSchemaUpdatesBehavior);
+    if (warning) log.warn(`connection ${label}: ${warning}`, { nonBreakingSchemaUpdatesBehavior: remote.nonBreakingSchemaUpdatesBehavior, fix: 'set non_breaking_schema_updates_behavior = "propagate_columns" on the airbyte_connection' });
   }
 
   private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger, changedSince?: Date): Promise<ConnectionDecision> {
@@ -299,7 +449,63 @@ export class CycleRunner {
     return decision;
   }
 
-  /** Triggers (or attaches to) one job, waits for it and records it. */
+  /**
+   * Column change: discover (its own timeout, never repeated) then postprocess_discovered_catalog,
+   * which applies what the connection's nonBreakingSchemaUpdatesBehavior allows. Returns undefined
+   * when the refresh did not complete (the next cycle tries again).
+   */
+  private async refreshSchema(resolved: ResolvedConnection, result: ConnectionResult, log: Logger): Promise<SchemaRefreshVerdict | undefined> {
+    const connectionId = resolved.settings.connectionId;
+    let sourceId = resolved.sourceId;
+    if (!sourceId) {
+      const remote = await this.deps.airbyte.getConnection(connectionId);
+      await this.noteConnection(remote, resolved.label, log);
+      sourceId = remote.sourceId;
+    }
+    log.info('columns changed; discovering the source schema before syncing', { sourceId });
+    let discovered;
+    try {
+      discovered = await this.deps.airbyte.discoverSchema(sourceId, connectionId);
+    } catch (error) {
+      if (!(error instanceof AirbyteDiscoverTimeoutError)) throw error;
+      result.outcome = 'failed';
+      result.errors.push(`schema refresh: ${error.message}`);
+      log.warn('schema discover did not finish in time; sync postponed to the next cycle (Airbyte is slow here, not unreachable; raise DISCOVER_TIMEOUT_SECONDS if it keeps happening)', { timeoutMs: error.timeoutMs });
+      return undefined;
+    }
+    if (!discovered.succeeded || !discovered.catalogId) {
+      result.outcome = 'failed';
+      result.errors.push('schema refresh (discover_schema) did not succeed; sync postponed to the next cycle');
+      log.error('schema refresh failed; not syncing this cycle', { sourceId });
+      return undefined;
+    }
+    result.schemaRefreshed = true;
+    const disabled = discovered.breakingChange || (discovered.connectionStatus !== undefined && discovered.connectionStatus !== 'active');
+    const applied = disabled ? undefined : await this.deps.airbyte.postprocessDiscoveredCatalog(connectionId, discovered.catalogId);
+    const verdict = assessSchemaRefresh({
+      breakingChange: discovered.breakingChange,
+      connectionStatus: discovered.connectionStatus,
+      diffTransforms: discovered.catalogDiff?.transforms.length,
+      appliedTransforms: applied?.appliedDiff?.transforms.length,
+    });
+    if (verdict.applied) {
+      await this.deps.store.setSchemaReview(connectionId, undefined);
+      result.schemaApplied = true;
+      log.info('schema change applied to the connection (appliedDiff)', { transforms: applied?.appliedDiff?.transforms.length });
+    }
+    if (verdict.review) {
+      await this.deps.store.setSchemaReview(connectionId, verdict.review);
+      const url = this.reviewUrl(connectionId);
+      log.error(`connection ${resolved.label} needs a schema review in Airbyte: ${verdict.review.reason}`, { url, breakingChange: discovered.breakingChange, connectionStatus: discovered.connectionStatus });
+      if (!verdict.sync) {
+        result.outcome = 'error';
+        result.errors.push(`connection ${resolved.label} needs a schema review in Airbyte (${verdict.review.reason}): ${url}`);
+      }
+    }
+    return verdict;
+  }
+
+  /** Schema refresh when needed, then one job (triggered or attached), followed and recorded. */
   private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger, walLag?: WalGuardResult): Promise<{ followUp: boolean; startedAt?: Date }> {
     const connectionId = resolved.settings.connectionId;
     const lagText = walLag?.observation ? `wal_lag: slot ${walLag.observation.slotName} lags ${formatBytes(walLag.observation.lagBytes ?? 0)} (threshold ${formatBytes(walLag.thresholdBytes)})` : '';
@@ -312,109 +518,96 @@ export class CycleRunner {
     }
     log.info('change detected', { reason, tables: decision.changes.length });
 
-    let schemaRefreshed = false;
+    let schema: SchemaRefreshVerdict | undefined;
     if (decision.refreshSchema) {
-      const sourceId = resolved.sourceId ?? (await this.deps.airbyte.getConnection(connectionId)).sourceId;
-      log.info('columns changed; refreshing the source schema before syncing', { sourceId });
-      const discovered = await this.deps.airbyte.discoverSchema(sourceId, connectionId);
-      if (!discovered.succeeded) {
-        result.outcome = 'failed';
-        result.errors.push('schema refresh (discover_schema) did not succeed; sync postponed to the next cycle');
-        log.error('schema refresh failed; not syncing this cycle', { sourceId });
-        return { followUp: false };
-      }
-      schemaRefreshed = true;
-      result.schemaRefreshed = true;
+      schema = await this.refreshSchema(resolved, result, log);
+      if (!schema?.sync) return { followUp: false };
     }
 
-    const created = await this.deps.airbyte.createSyncJob(connectionId);
-    let inFlight: InFlightJob;
-    if (created.kind === 'created') {
-      inFlight = { jobId: Number(created.job.jobId), origin: 'triggered', since: new Date() };
-      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, triggerReason, schemaRefreshed, watermarks: decision.watermarks });
-      log.info('sync job started', { jobId: inFlight.jobId, reason, triggerReason });
+    const walLsnAtTrigger = triggerReason === 'wal_lag' ? await this.currentWalLsn(log) : null;
+    const outcome = await this.jobs.trigger(connectionId, log);
+    if (outcome.kind === 'ended-meanwhile') {
+      // It ended between our POST and the lookup: the next observation decides again.
+      log.info('a sync was running but has already ended; re-checking', { message: outcome.message });
+      return { followUp: true };
+    }
+    const inFlight: InFlightJob = { jobId: outcome.jobId, origin: outcome.kind, since: new Date() };
+    if (outcome.kind === 'triggered') {
+      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, triggerReason, schemaRefreshed: result.schemaRefreshed, watermarks: decision.watermarks, walLsnAtTrigger });
+      log.info('sync job started', { jobId: inFlight.jobId, reason, triggerReason, foundAfterLostAnswer: outcome.foundAfterLostAnswer });
     } else {
-      const running = await this.deps.airbyte.findRunningJob(connectionId);
-      if (!running) {
-        // It ended between our POST and the lookup: the next observation decides again.
-        log.info('a sync was running but has already ended; re-checking', { message: created.message });
-        return { followUp: true };
-      }
-      inFlight = { jobId: Number(running.jobId), origin: 'attached', since: new Date() };
       // What an attached job covers is unknown, so it records no watermarks: the follow-up does.
-      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'attached', reason: `attached (sync already running); ${reason}`, schemaRefreshed, watermarks: [] });
+      await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'attached', reason: `attached (sync already running); ${reason}`, schemaRefreshed: result.schemaRefreshed, watermarks: [] });
       log.info('sync already running; attached to it', { jobId: inFlight.jobId });
     }
 
-    const job = await this.waitForJob(inFlight, log);
-    const succeeded = await this.recordJobEnd(connectionId, inFlight, job, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
-    return { followUp: succeeded || inFlight.origin === 'attached', startedAt: inFlight.since };
+    const followed = await this.jobs.follow(connectionId, inFlight, log);
+    const succeeded = await this.recordOutcome(connectionId, inFlight, followed, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
+    if (succeeded && inFlight.origin === 'triggered') await this.afterSuccessfulSync(connectionId, schema, result, log);
+    return { followUp: succeeded || inFlight.origin === 'attached' || followed.kind === 'lost', startedAt: inFlight.since };
   }
 
-  private async recordJobEnd(
+  /** A pending schema review ends only when the change was applied (decision.ts schemaReviewResolved). */
+  private async afterSuccessfulSync(connectionId: string, schema: SchemaRefreshVerdict | undefined, result: ConnectionResult, log: Logger): Promise<void> {
+    if (schema?.nothingToApply) result.schemaApplied = true;
+    const review = await this.deps.store.schemaReview(connectionId);
+    if (!review) return;
+    if (schemaReviewResolved(review.kind, { applied: schema?.applied ?? false, nothingToApply: schema?.nothingToApply ?? false, syncSucceeded: true })) {
+      await this.deps.store.setSchemaReview(connectionId, undefined);
+      result.schemaApplied = true;
+      log.info('schema review done: the connection syncs again with its reviewed schema', { reviewKind: review.kind });
+    }
+  }
+
+  private async currentWalLsn(log: Logger): Promise<string | null> {
+    try {
+      const rows = await this.deps.source.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      return rows.rows[0]?.lsn ?? null;
+    } catch (error) {
+      log.warn('cannot read the source WAL position for the WAL-lag job', { error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /** Records how a followed job ended; returns whether it succeeded. */
+  private async recordOutcome(
     connectionId: string,
     inFlight: InFlightJob,
-    job: AirbyteJob,
+    outcome: FollowOutcome,
     result: ConnectionResult,
     origin: JobSummary['origin'],
     log: Logger,
     reason?: TriggerReason,
   ): Promise<boolean> {
-    const outcome = inFlightOutcome(job.status);
-    const error = outcome === 'record-failure' ? `Airbyte reported ${job.status}` : null;
-    const synced = await this.deps.store.finishJob(connectionId, inFlight.jobId, { status: job.status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
+    const durationMs = Math.max(0, Date.now() - inFlight.since.getTime());
+    if (outcome.kind === 'lost') {
+      // Released: its watermarks stay pending-free, so the changes it was for are synced again.
+      await this.jobs.record(connectionId, inFlight.jobId, { status: 'lost', error: outcome.reason });
+      result.jobs.push({ jobId: inFlight.jobId, origin, status: 'lost', ...(reason ? { reason } : {}), durationMs });
+      log.warn('job released: Airbyte no longer knows it; the connection syncs again', { jobId: inFlight.jobId, reason: outcome.reason });
+      return false;
+    }
+    const job = outcome.job;
+    const note = outcome.kind === 'timed-out' ? outcome.note : null;
+    const status = job.status;
+    const final = inFlightOutcome(status);
+    const error = final === 'record-success' ? null : [final === 'record-failure' ? `Airbyte reported ${status}` : `Airbyte reports ${status}`, note].filter(Boolean).join('; ');
+    const synced = await this.jobs.record(connectionId, inFlight.jobId, { status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
     result.syncedChanges.push(...synced);
-    result.jobs.push({ jobId: inFlight.jobId, origin, status: job.status, ...(reason ? { reason } : {}), durationMs: Math.max(0, Date.now() - inFlight.since.getTime()) });
-    if (outcome === 'record-success') {
+    result.jobs.push({ jobId: inFlight.jobId, origin, status, ...(reason ? { reason } : {}), durationMs });
+    if (final === 'record-success') {
       if (result.outcome === 'unchanged') result.outcome = 'synced';
-      log.info('sync job succeeded', { jobId: inFlight.jobId, origin, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced });
+      log.info('sync job succeeded', { jobId: inFlight.jobId, origin, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, ...(note ? { note } : {}) });
       return true;
     }
     // An attached job that failed is someone else's; ours (triggered) failing fails the cycle.
     if (inFlight.origin === 'triggered') {
       result.outcome = 'failed';
-      result.errors.push(`job ${inFlight.jobId} ${job.status}`);
-      log.error('sync job did not succeed; watermarks unchanged, retrying next cycle', { jobId: inFlight.jobId, status: job.status });
+      result.errors.push(`job ${inFlight.jobId} ${status}${note ? ` (${note})` : ''}`);
+      log.error('sync job did not succeed; watermarks unchanged, retrying next cycle', { jobId: inFlight.jobId, status, ...(note ? { note } : {}) });
     } else {
-      log.warn('attached job did not succeed', { jobId: inFlight.jobId, status: job.status });
+      log.warn('attached job did not succeed', { jobId: inFlight.jobId, status, ...(note ? { note } : {}) });
     }
     return false;
-  }
-
-  /** Polls with growing intervals until the job ends; cancels it when it outlives the timeout. */
-  private async waitForJob(inFlight: InFlightJob, log: Logger): Promise<AirbyteJob> {
-    const { jobTimeoutMs, jobPollMinMs, jobPollMaxMs } = this.deps.options;
-    const deadline = inFlight.since.getTime() + jobTimeoutMs;
-    let delay = jobPollMinMs;
-    let lastStatus = '';
-    for (;;) {
-      if (this.deps.signal?.aborted) throw new Interrupted();
-      this.deps.onProgress?.();
-      let job: AirbyteJob;
-      try {
-        job = await this.deps.airbyte.getJob(inFlight.jobId);
-      } catch (error) {
-        if (error instanceof AirbyteRequestError && error.status === 404) {
-          log.warn('job in flight no longer exists in Airbyte; treating it as failed', { jobId: inFlight.jobId });
-          return { jobId: inFlight.jobId, status: 'failed', jobType: 'sync', connectionId: '' };
-        }
-        throw error;
-      }
-      if (job.status !== lastStatus) {
-        log.debug('job status', { jobId: inFlight.jobId, status: job.status });
-        lastStatus = job.status;
-      }
-      if (isTerminalStatus(job.status)) return job;
-      if (Date.now() >= deadline) {
-        log.error('job exceeded JOB_TIMEOUT_SECONDS; cancelling it', { jobId: inFlight.jobId, timeoutSeconds: jobTimeoutMs / 1000 });
-        const cancelled = await this.deps.airbyte.cancelJob(inFlight.jobId);
-        if (cancelled) return { ...cancelled, status: 'cancelled' };
-        // 409 on cancel: it ended on its own just now; report how.
-        const final = await this.deps.airbyte.getJob(inFlight.jobId);
-        return isTerminalStatus(final.status) ? final : { ...final, status: 'cancelled' };
-      }
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), this.deps.signal);
-      delay = Math.min(jobPollMaxMs, Math.round(delay * 1.5));
-    }
   }
 }

@@ -135,3 +135,160 @@ export function classifyTrigger(input: TriggerInput): TriggerReason {
   if (input.changes.every((change) => change.reasons.every((reason) => reason === 'never-synced'))) return 'initial';
   return 'new_rows';
 }
+
+// ---- Airbyte-facing rules (issue: the orchestrator against Airbyte 2.2 as it really behaves) ----
+
+/** The connection's last job as recorded here, for the WAL-lag rule. */
+export interface LastJobRecord {
+  readonly triggerReason: string | null;
+  readonly status: string | null;
+}
+
+export interface LagSyncInput {
+  /** The WAL guard asks for a sync (slot lag over the threshold, slot not lost). */
+  readonly syncForLag: boolean;
+  /** The slot is about to be invalidated (wal-guard.ts slotAtRisk): sync whatever the last job was. */
+  readonly slotAtRisk?: boolean;
+  readonly thresholdBytes: number;
+  /** The connection's newest job in the history (any origin). */
+  readonly lastJob?: LastJobRecord;
+  /** WAL written on the source since that job was triggered, when it was a wal_lag job (bytes). */
+  readonly walSinceLastJobBytes?: number | null;
+}
+
+/**
+ * Whether the WAL guard forces a sync of this connection. With CDC the slot's confirmed position
+ * moves only when the *next* sync starts, so right after a WAL-lag sync succeeded the measured lag
+ * still includes everything that sync read: forcing again on that number would chain syncs for
+ * nothing. Until another sync has started, only WAL written after the finished sync was triggered
+ * counts, and it must itself exceed the threshold.
+ */
+export function shouldForceLagSync(input: LagSyncInput): boolean {
+  if (!input.syncForLag) return false;
+  if (input.slotAtRisk) return true;
+  const awaitingNextStart = input.lastJob?.triggerReason === 'wal_lag' && input.lastJob.status === 'succeeded';
+  if (!awaitingNextStart) return true;
+  return input.walSinceLastJobBytes !== undefined && input.walSinceLastJobBytes !== null && input.walSinceLastJobBytes > input.thresholdBytes;
+}
+
+export type SchemaReviewKind = 'inactive' | 'not_applied';
+
+/** What discover_schema and postprocess_discovered_catalog answered. */
+export interface SchemaRefreshAnswer {
+  readonly breakingChange: boolean;
+  /** The connection's status after the server's diff. */
+  readonly connectionStatus?: string;
+  /** Transforms in the discovered diff (undefined when the server sent none). */
+  readonly diffTransforms?: number;
+  /** Transforms in postprocess's appliedDiff; undefined when appliedDiff was absent (nothing applied). */
+  readonly appliedTransforms?: number;
+}
+
+export interface SchemaRefreshVerdict {
+  /** Go on with POST /jobs. */
+  readonly sync: boolean;
+  /** The change reached the connection's catalog (non-empty appliedDiff). */
+  readonly applied: boolean;
+  /** Airbyte saw nothing to apply. */
+  readonly nothingToApply: boolean;
+  /** A person must act in Airbyte's UI. */
+  readonly review?: { readonly kind: SchemaReviewKind; readonly reason: string };
+}
+
+/**
+ * After discover + postprocess: a breaking change or a disabled connection stops syncing until a
+ * person reviews it; a change Airbyte did not propagate (nonBreakingSchemaUpdatesBehavior ignore)
+ * lets rows flow but needs a review for the columns.
+ */
+export function assessSchemaRefresh(answer: SchemaRefreshAnswer): SchemaRefreshVerdict {
+  const applied = (answer.appliedTransforms ?? 0) > 0;
+  if (answer.breakingChange) return { sync: false, applied: false, nothingToApply: false, review: { kind: 'inactive', reason: 'Airbyte found a breaking schema change and disabled the connection' } };
+  if (answer.connectionStatus !== undefined && answer.connectionStatus !== 'active') {
+    return { sync: false, applied: false, nothingToApply: false, review: { kind: 'inactive', reason: `the schema change left the connection ${answer.connectionStatus} in Airbyte` } };
+  }
+  if (applied) return { sync: true, applied: true, nothingToApply: false };
+  const nothingToApply = answer.diffTransforms === 0 || (answer.diffTransforms === undefined && answer.appliedTransforms === 0);
+  if (nothingToApply) return { sync: true, applied: false, nothingToApply: true };
+  return { sync: true, applied: false, nothingToApply: false, review: { kind: 'not_applied', reason: 'Airbyte did not propagate the new columns (nonBreakingSchemaUpdatesBehavior)' } };
+}
+
+/**
+ * Whether a pending schema review ends with this cycle: the change was applied, or Airbyte has
+ * nothing left to apply and a sync succeeded, or (disabled connection) a sync succeeded after a
+ * person re-enabled it.
+ */
+export function schemaReviewResolved(pending: SchemaReviewKind, cycle: { readonly applied: boolean; readonly nothingToApply: boolean; readonly syncSucceeded: boolean }): boolean {
+  if (cycle.applied) return true;
+  if (cycle.nothingToApply && cycle.syncSucceeded) return true;
+  return pending === 'inactive' && cycle.syncSucceeded;
+}
+
+/** nonBreakingSchemaUpdatesBehavior values under which new columns never reach the destination on their own. */
+export function schemaUpdatesWarning(behaviour: string | null | undefined): string | null {
+  if (behaviour === 'ignore') return 'nonBreakingSchemaUpdatesBehavior is "ignore": column changes will not reach BigQuery on their own (each needs a review in Airbyte)';
+  if (behaviour === 'disable_connection') return 'nonBreakingSchemaUpdatesBehavior is "disable_connection": any column change disables the connection until reviewed in Airbyte';
+  return null;
+}
+
+/** A job as listed by GET /jobs (only what the rule needs). */
+export interface ListedJob {
+  readonly jobId: number;
+  readonly connectionId: string;
+  readonly jobType?: string;
+  readonly startTime?: string;
+}
+
+/**
+ * After a POST /jobs whose answer was lost: the connection's newest sync created after the request
+ * began is the one it made. The server keeps whole seconds, so one second of slack.
+ */
+export function jobCreatedByRequest<J extends ListedJob>(jobs: readonly J[], connectionId: string, requestStartedAtMs: number, slackMs = 1000): J | undefined {
+  return jobs
+    .filter((job) => job.connectionId === connectionId && (job.jobType ?? 'sync') === 'sync' && typeof job.startTime === 'string')
+    .filter((job) => Date.parse(job.startTime as string) >= requestStartedAtMs - slackMs)
+    .sort((a, b) => Date.parse(b.startTime as string) - Date.parse(a.startTime as string) || b.jobId - a.jobId)[0];
+}
+
+/**
+ * Whether a job the server returns for a recorded id is the job that was recorded: the same
+ * connection, and not created after it was recorded (after a reinstall, ids name new jobs). The
+ * slack is generous: a reinstall takes minutes, while a clock skew between the hosts must never
+ * make our own fresh job look foreign.
+ */
+export function isSameJob(job: ListedJob, recorded: { readonly connectionId: string; readonly since: Date }, slackMs = 60_000): boolean {
+  if (job.connectionId !== recorded.connectionId) return false;
+  if (typeof job.startTime !== 'string' || Number.isNaN(Date.parse(job.startTime))) return true;
+  return Date.parse(job.startTime) <= recorded.since.getTime() + slackMs;
+}
+
+export interface StreamSelection {
+  readonly name: string;
+  readonly namespace?: string | null;
+}
+
+/**
+ * The tables a connection watches, from its selected streams. A stream without a namespace is an
+ * error naming the connection (never a silent "public"); the orchestrator's own state schema and
+ * the heartbeat table are never watched, even when selected.
+ */
+export function watchedTablesFromStreams(
+  connectionLabel: string,
+  streams: readonly StreamSelection[],
+  options: { readonly cursorColumn: string; readonly stateSchema: string; readonly heartbeat: { readonly schema: string; readonly table: string } },
+): { tables: WatchedTable[]; skipped: Array<{ schema: string; table: string; why: string }> } {
+  const missing = streams.filter((stream) => typeof stream.namespace !== 'string' || stream.namespace === '').map((stream) => stream.name);
+  if (missing.length > 0) {
+    throw new Error(
+      `connection ${connectionLabel}: selected stream(s) ${missing.map((name) => `"${name}"`).join(', ')} have no namespace in Airbyte; the schema is unknown (set namespace on the connection's streams; the orchestrator never assumes "public")`,
+    );
+  }
+  const tables: WatchedTable[] = [];
+  const skipped: Array<{ schema: string; table: string; why: string }> = [];
+  for (const stream of streams) {
+    const schema = stream.namespace as string;
+    if (schema === options.stateSchema) skipped.push({ schema, table: stream.name, why: 'the orchestrator\'s own state schema' });
+    else if (schema === options.heartbeat.schema && stream.name === options.heartbeat.table) skipped.push({ schema, table: stream.name, why: 'the CDC heartbeat table' });
+    else tables.push({ schema, table: stream.name, cursorColumn: options.cursorColumn });
+  }
+  return { tables, skipped };
+}

@@ -2,6 +2,7 @@
 // cycle's summary; gauges that describe the present (staleness, tables, slot lag) are set from the
 // status model right before a scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ALERT_KINDS } from './alerts';
 import { CycleSummary } from './cycle';
 import { StatusModel } from './status-model';
 
@@ -86,7 +87,7 @@ export class OrchestratorMetrics {
     }
     for (const slot of model.slots) if (slot.lagBytes !== null) this.slotLag.set({ slot: slot.slotName }, slot.lagBytes);
     this.alertsActive.reset();
-    for (const kind of ['job_failed', 'schema_change', 'wal_lag', 'slot_lost', 'slot_missing', 'airbyte_unreachable', 'freshness']) {
+    for (const kind of ALERT_KINDS) {
       this.alertsActive.set({ kind }, model.activeAlerts.filter((alert) => alert.kind === kind).length);
     }
   }

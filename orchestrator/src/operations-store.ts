@@ -51,12 +51,14 @@ export interface OperationsSnapshot {
   /** Newest first, up to `jobsPerConnection` per connection. */
   readonly jobs: readonly JobRow[];
   readonly workspaces: ReadonlyMap<string, string>;
+  /** What Airbyte said about each connection (absent for connections never read). */
+  readonly connectionInfo?: ReadonlyMap<string, { readonly schemaUpdatesBehavior: string | null; readonly schemaReview: string | null }>;
   readonly slots: readonly StoredSlotState[];
   readonly alerts: readonly AlertRow[];
   /** Episodes that ended within the last 24 h (or began before and ended after its start). */
-  readonly episodes: readonly SyncedEpisodeRow[];
+  readonly episodes?: readonly SyncedEpisodeRow[];
   /** When each connection was first seen working (its first job): the 24 h share starts no earlier. */
-  readonly firstJobAt: ReadonlyMap<string, Date>;
+  readonly firstJobAt?: ReadonlyMap<string, Date>;
 }
 
 export class OperationsStore extends SchemaTables {
@@ -146,12 +148,13 @@ export class OperationsStore extends SchemaTables {
       error: string | null;
     }>(
       `SELECT job_id::text, connection_id, origin, trigger_reason, reason, requested_at, ended_at, status, error FROM (
-         SELECT h.*, row_number() OVER (PARTITION BY connection_id ORDER BY requested_at DESC, job_id DESC) AS n FROM ${this.table('job_history')} h
-       ) ranked WHERE n <= $1 ORDER BY connection_id, requested_at DESC, job_id DESC`,
+         SELECT h.*, row_number() OVER (PARTITION BY connection_id ORDER BY requested_at DESC, history_id DESC) AS n FROM ${this.table('job_history')} h
+       ) ranked WHERE n <= $1 ORDER BY connection_id, requested_at DESC, history_id DESC`,
       [jobsPerConnection],
     );
-    const workspaces = await this.db.query<{ connection_id: string; workspace_id: string }>(
-      `SELECT connection_id, workspace_id FROM ${this.table('connection_state')} WHERE workspace_id IS NOT NULL`,
+    const workspaces = await this.db.query<{ connection_id: string; workspace_id: string | null; schema_updates_behavior: string | null; schema_review_reason: string | null }>(
+      `SELECT connection_id, workspace_id, schema_updates_behavior, schema_review_reason FROM ${this.table('connection_state')}
+       WHERE workspace_id IS NOT NULL OR schema_updates_behavior IS NOT NULL OR schema_review_kind IS NOT NULL`,
     );
     const slots = await this.db.query<{
       slot_name: string;
@@ -198,7 +201,10 @@ export class OperationsStore extends SchemaTables {
         status: row.status,
         error: row.error,
       })),
-      workspaces: new Map(workspaces.rows.map((row) => [row.connection_id, row.workspace_id])),
+      workspaces: new Map(workspaces.rows.filter((row) => row.workspace_id !== null).map((row) => [row.connection_id, row.workspace_id as string])),
+      connectionInfo: new Map(
+        workspaces.rows.map((row) => [row.connection_id, { schemaUpdatesBehavior: row.schema_updates_behavior, schemaReview: row.schema_review_reason }]),
+      ),
       slots: slots.rows.map((row) => ({
         slotName: row.slot_name,
         observedAt: row.observed_at,

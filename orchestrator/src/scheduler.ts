@@ -8,7 +8,7 @@ import { ConnectionResult, CycleRunner, CycleSummary } from './cycle';
 import { ConnectionSettings } from './settings';
 
 export interface SchedulerDependencies {
-  readonly runner: Pick<CycleRunner, 'checkWal' | 'runConnection'>;
+  readonly runner: Pick<CycleRunner, 'checkWal' | 'runConnection' | 'checkPublication'>;
   readonly connections: readonly ConnectionSettings[];
   readonly signal?: AbortSignal;
   /** How long a tick waits for work that ends quickly (nothing to sync), to report it in the same tick. @default 50 */
@@ -40,7 +40,9 @@ export class Scheduler {
     // Work with nothing to sync ends within milliseconds: give it a moment so this tick reports
     // it, instead of the next one.
     await Promise.race([Promise.all(this.busy.values()), sleep(this.deps.graceMs ?? 50, this.deps.signal)]);
-    return this.summary(started, wal);
+    // The watched tables as last resolved must still be in the publication (WAL guard, like `once`).
+    const publication = wal?.observation ? await this.deps.runner.checkPublication() : undefined;
+    return this.summary(started, wal && publication ? { ...wal, publication } : wal);
   }
 
   /** Waits for every connection's work (after an abort, that is quick: waits are interrupted). */

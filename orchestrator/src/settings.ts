@@ -46,6 +46,8 @@ export interface Settings {
   readonly jobPollMinMs: number;
   readonly jobPollMaxMs: number;
   readonly httpTimeoutMs: number;
+  /** discover_schema's own timeout (it runs a connector synchronously). */
+  readonly discoverTimeoutMs: number;
   readonly retry: RetrySettings;
   readonly lockWaitLogMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -62,6 +64,16 @@ export interface Settings {
 }
 
 export interface SourcePreparationSettings {
+  /** SOURCE_TABLES: the watched tables for prepare-source, so it needs no Airbyte (first deploy). */
+  readonly tables?: ReadonlyArray<{ readonly schema: string; readonly table: string }>;
+  /** SOURCE_REPLICATION_PASSWORD: creates the replication login when missing. Never logged. */
+  readonly replicationPassword?: string;
+  /** SOURCE_SEED_SQL_FILE: SQL run as the admin before the checks (ephemeral environments). */
+  readonly seedSqlFile?: string;
+  /** The config document's heartbeatActionQuery (what the Airbyte source runs), when it has one. */
+  readonly heartbeatActionQuery?: string;
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
   /** Logical replication slot; undefined = no CDC slot (WAL guard off, prepare-source refuses). */
   readonly replicationSlot?: string;
   readonly publication?: string;
@@ -74,6 +86,8 @@ export interface SourcePreparationSettings {
 export interface LoadOptions {
   /** false for commands that never talk to Airbyte (retire-source): no credentials or connections required. */
   readonly requireAirbyte?: boolean;
+  /** prepare-source with SOURCE_TABLES: SOURCE_DATABASE_URL may be omitted (SOURCE_ADMIN_DATABASE_URL stands in). */
+  readonly adminUrlAsSource?: boolean;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -187,7 +201,11 @@ function readDocument(env: Environment, readFile: (path: string) => string): Orc
 export function loadSettings(env: Environment, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'), loadOptions: LoadOptions = {}): Settings {
   const requireAirbyte = loadOptions.requireAirbyte ?? true;
   const document = readDocument(env, readFile);
-  const sourceDatabaseUrl = postgresUrl('SOURCE_DATABASE_URL', required(env, 'SOURCE_DATABASE_URL', 'the source PostgreSQL URL'));
+  const sourceRaw =
+    loadOptions.adminUrlAsSource && optional(env, 'SOURCE_DATABASE_URL') === undefined && optional(env, 'SOURCE_ADMIN_DATABASE_URL') !== undefined
+      ? (optional(env, 'SOURCE_ADMIN_DATABASE_URL') as string)
+      : required(env, 'SOURCE_DATABASE_URL', 'the source PostgreSQL URL');
+  const sourceDatabaseUrl = postgresUrl('SOURCE_DATABASE_URL', sourceRaw);
   const stateRaw = optional(env, 'STATE_DATABASE_URL');
   const stateDatabaseUrl = stateRaw === undefined ? sourceDatabaseUrl : postgresUrl('STATE_DATABASE_URL', stateRaw);
   const stateSchema = identifier('STATE_SCHEMA', optional(env, 'STATE_SCHEMA') ?? 'airbyte_orchestrator');
@@ -246,11 +264,14 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
     connections,
     cursorColumn,
     pollIntervalMs,
-    jobTimeoutMs: positiveSeconds(env, 'JOB_TIMEOUT_SECONDS', 3600),
+    // Room for a CDC initial snapshot: the Postgres source's initial_load_timeout_hours defaults to 8 h.
+    jobTimeoutMs: positiveSeconds(env, 'JOB_TIMEOUT_SECONDS', 9 * 3600),
     cursorSweepMs: positiveSeconds(env, 'CURSOR_SWEEP_SECONDS', 300),
     jobPollMinMs,
     jobPollMaxMs,
     httpTimeoutMs: positiveSeconds(env, 'HTTP_TIMEOUT_SECONDS', 30, 3600),
+    // Below abctl's 600 s ingress timeout, so the orchestrator gives up before the proxy does.
+    discoverTimeoutMs: positiveSeconds(env, 'DISCOVER_TIMEOUT_SECONDS', 540, 3600),
     retry: { maxAttempts: positiveInteger(env, 'HTTP_MAX_ATTEMPTS', 6, 100), baseDelayMs, maxDelayMs },
     lockWaitLogMs: 30_000,
     logLevel: logLevel as Settings['logLevel'],
@@ -294,7 +315,35 @@ function sourcePreparation(env: Environment, document: OrchestratorConfigDocumen
     airbyteUser = decodeURIComponent(new URL(sourceDatabaseUrl).username) || 'airbyte';
   }
   identifier('AIRBYTE_DATABASE_USER', airbyteUser);
-  return { replicationSlot, publication, airbyteUser, adminDatabaseUrl };
+  return {
+    replicationSlot,
+    publication,
+    airbyteUser,
+    adminDatabaseUrl,
+    tables: sourceTables(env),
+    replicationPassword: env.SOURCE_REPLICATION_PASSWORD === undefined || env.SOURCE_REPLICATION_PASSWORD === '' ? undefined : env.SOURCE_REPLICATION_PASSWORD,
+    seedSqlFile: optional(env, 'SOURCE_SEED_SQL_FILE'),
+    heartbeatActionQuery: document?.heartbeatActionQuery,
+    lockTimeoutMs: positiveSeconds(env, 'SOURCE_LOCK_TIMEOUT_SECONDS', 5, 3600),
+    statementTimeoutMs: positiveSeconds(env, 'SOURCE_STATEMENT_TIMEOUT_SECONDS', 120, 24 * 3600),
+  };
+}
+
+/** SOURCE_TABLES=schema.table,schema.table (names as stored, no quoting). */
+function sourceTables(env: Environment): Array<{ schema: string; table: string }> | undefined {
+  const raw = optional(env, 'SOURCE_TABLES');
+  if (raw === undefined) return undefined;
+  const tables: Array<{ schema: string; table: string }> = [];
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    const dot = part.indexOf('.');
+    const schema = dot > 0 ? part.slice(0, dot) : '';
+    const table = dot > 0 ? part.slice(dot + 1) : '';
+    if (!schema || !table || schema.length > 63 || table.length > 63 || part.includes('\0')) {
+      throw new ConfigurationError('SOURCE_TABLES', `expected comma-separated schema.table names (e.g. public.orders,public.customers), got "${part}"`);
+    }
+    if (!tables.some((t) => t.schema === schema && t.table === table)) tables.push({ schema, table });
+  }
+  return tables;
 }
 
 function byteCount(env: Environment, name: string, fallback: number): number {

@@ -1,7 +1,7 @@
 // Persistent state in the state database: migrations, the single-orchestrator lock, watermarks,
 // the job in flight and the job history. Every multi-row change is one transaction.
 import { SchemaTables } from './schema-tables';
-import { ObservedWatermark, SyncedWatermark, TableChange, TriggerReason } from './decision';
+import { LastJobRecord, ObservedWatermark, SchemaReviewKind, SyncedWatermark, TableChange, TriggerReason } from './decision';
 import { MIGRATIONS } from './migrations';
 
 export type JobOrigin = 'triggered' | 'attached';
@@ -40,6 +40,12 @@ export interface StatusRow {
   readonly lastJob: { readonly jobId: number; readonly status: string | null; readonly origin: string; readonly requestedAt: string; readonly endedAt: string | null } | null;
 }
 
+export interface SchemaReview {
+  readonly kind: SchemaReviewKind;
+  readonly reason: string;
+  readonly since: Date;
+}
+
 export class StateNotMigratedError extends Error {
   constructor(schema: string) {
     super(`state schema "${schema}" is not migrated; run \`migrate\` first`);
@@ -69,7 +75,10 @@ export class StateStore extends SchemaTables {
     return this.transaction(async (tx) => {
       // Serialises concurrent `migrate` runs even without the orchestrator lock.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || \':migrate\'))', [LOCK_NAMESPACE, this.schema]);
-      await tx.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
+      // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database even when the schema exists;
+      // when prepare-source made it first (granting USAGE, CREATE), this login may lack that.
+      const present = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (present.rows.length === 0) await tx.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
       await tx.query(
         `CREATE TABLE IF NOT EXISTS ${this.table('schema_migrations')} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
@@ -144,14 +153,22 @@ export class StateStore extends SchemaTables {
     triggerReason?: TriggerReason;
     schemaRefreshed: boolean;
     watermarks: readonly ObservedWatermark[];
+    /** Source WAL position when a wal_lag job was triggered. */
+    walLsnAtTrigger?: string | null;
   }): Promise<void> {
     await this.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO ${this.table('job_history')} (job_id, connection_id, origin, reason, schema_refreshed, trigger_reason)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (job_id) DO UPDATE SET reason = EXCLUDED.reason`,
-        [input.jobId, input.connectionId, input.origin, input.reason, input.schemaRefreshed, input.triggerReason ?? null],
+      // Job ids repeat after Airbyte is reinstalled: only a row not yet ended is the same job.
+      const updated = await tx.query(
+        `UPDATE ${this.table('job_history')} SET reason = $3 WHERE connection_id = $1 AND job_id = $2 AND ended_at IS NULL RETURNING history_id`,
+        [input.connectionId, input.jobId, input.reason],
       );
+      if (updated.rows.length === 0) {
+        await tx.query(
+          `INSERT INTO ${this.table('job_history')} (job_id, connection_id, origin, reason, schema_refreshed, trigger_reason, wal_lsn_at_trigger)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [input.jobId, input.connectionId, input.origin, input.reason, input.schemaRefreshed, input.triggerReason ?? null, input.walLsnAtTrigger ?? null],
+        );
+      }
       await tx.query(
         `INSERT INTO ${this.table('connection_state')} (connection_id, in_flight_job_id, in_flight_origin, in_flight_since, updated_at)
          VALUES ($1, $2, $3, now(), now())
@@ -196,8 +213,9 @@ export class StateStore extends SchemaTables {
     return this.transaction(async (tx) => {
       let synced: SyncedChange[] = [];
       await tx.query(
-        `UPDATE ${this.table('job_history')} SET ended_at = now(), status = $2, rows_synced = $3, bytes_synced = $4, error = $5 WHERE job_id = $1`,
-        [jobId, result.status, result.rowsSynced ?? null, result.bytesSynced ?? null, result.error ?? null],
+        `UPDATE ${this.table('job_history')} SET ended_at = now(), status = $2, rows_synced = $3, bytes_synced = $4, error = $5
+         WHERE job_id = $1 AND connection_id = $6 AND ended_at IS NULL`,
+        [jobId, result.status, result.rowsSynced ?? null, result.bytesSynced ?? null, result.error ?? null, connectionId],
       );
       if (succeeded) {
         const episodes = await tx.query<{ schema_name: string; table_name: string; unsynced_since: Date; seconds: number }>(
@@ -279,11 +297,51 @@ export class StateStore extends SchemaTables {
   /** Did the last job we triggered for this connection fail or get cancelled? */
   async lastTriggeredJobFailed(connectionId: string): Promise<boolean> {
     const result = await this.db.query<{ status: string | null }>(
-      `SELECT status FROM ${this.table('job_history')} WHERE connection_id = $1 AND origin = 'triggered' ORDER BY requested_at DESC, job_id DESC LIMIT 1`,
+      `SELECT status FROM ${this.table('job_history')} WHERE connection_id = $1 AND origin = 'triggered' ORDER BY requested_at DESC, history_id DESC LIMIT 1`,
       [connectionId],
     );
     const status = result.rows[0]?.status;
     return status === 'failed' || status === 'cancelled';
+  }
+
+  /** The connection's newest job in the history, with the WAL position of a wal_lag trigger. */
+  async lastJob(connectionId: string): Promise<(LastJobRecord & { readonly walLsnAtTrigger: string | null }) | undefined> {
+    const result = await this.db.query<{ trigger_reason: string | null; status: string | null; wal_lsn_at_trigger: string | null }>(
+      `SELECT trigger_reason, status, wal_lsn_at_trigger FROM ${this.table('job_history')} WHERE connection_id = $1 ORDER BY requested_at DESC, history_id DESC LIMIT 1`,
+      [connectionId],
+    );
+    const row = result.rows[0];
+    return row ? { triggerReason: row.trigger_reason, status: row.status, walLsnAtTrigger: row.wal_lsn_at_trigger } : undefined;
+  }
+
+  async schemaReview(connectionId: string): Promise<SchemaReview | undefined> {
+    const result = await this.db.query<{ schema_review_kind: SchemaReviewKind | null; schema_review_reason: string | null; schema_review_since: Date | null }>(
+      `SELECT schema_review_kind, schema_review_reason, schema_review_since FROM ${this.table('connection_state')} WHERE connection_id = $1`,
+      [connectionId],
+    );
+    const row = result.rows[0];
+    if (!row?.schema_review_kind) return undefined;
+    return { kind: row.schema_review_kind, reason: row.schema_review_reason ?? '', since: row.schema_review_since ?? new Date() };
+  }
+
+  /** Records (or clears, with undefined) a schema change waiting for a person in Airbyte. */
+  async setSchemaReview(connectionId: string, review: { kind: SchemaReviewKind; reason: string } | undefined): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.table('connection_state')} AS c (connection_id, schema_review_kind, schema_review_reason, schema_review_since, updated_at)
+       VALUES ($1, $2, $3, CASE WHEN $2::text IS NULL THEN NULL ELSE now() END, now())
+       ON CONFLICT (connection_id) DO UPDATE SET schema_review_kind = $2, schema_review_reason = $3,
+         schema_review_since = CASE WHEN $2::text IS NULL THEN NULL ELSE COALESCE(c.schema_review_since, now()) END, updated_at = now()`,
+      [connectionId, review?.kind ?? null, review?.reason ?? null],
+    );
+  }
+
+  async recordSchemaUpdatesBehavior(connectionId: string, behaviour: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO ${this.table('connection_state')} (connection_id, schema_updates_behavior, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (connection_id) DO UPDATE SET schema_updates_behavior = $2
+       WHERE ${this.table('connection_state')}.schema_updates_behavior IS DISTINCT FROM $2`,
+      [connectionId, behaviour],
+    );
   }
 
   async recordTableError(connectionId: string, schema: string, table: string, message: string): Promise<void> {
@@ -303,7 +361,7 @@ export class StateStore extends SchemaTables {
        FROM ${this.table('sync_state')} s
        LEFT JOIN LATERAL (
          SELECT job_id, status, origin, requested_at, ended_at FROM ${this.table('job_history')} h
-         WHERE h.connection_id = s.connection_id ORDER BY requested_at DESC, job_id DESC LIMIT 1
+         WHERE h.connection_id = s.connection_id ORDER BY requested_at DESC, history_id DESC LIMIT 1
        ) j ON true
        ORDER BY s.connection_id, s.schema_name, s.table_name`,
     );

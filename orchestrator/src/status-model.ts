@@ -1,6 +1,7 @@
 // The one data model behind the status page, `status --json` and the per-table metrics gauges.
 // Pure: built from a state-database snapshot and the configured connections.
 import { StalenessEpisode, shareWithinTarget, stalenessSeries, worstStalenessAt } from './freshness';
+import { schemaUpdatesWarning } from './decision';
 import { OperationsSnapshot } from './operations-store';
 import { DEFAULT_FRESHNESS_TARGET_SECONDS } from './settings';
 
@@ -51,6 +52,12 @@ export interface ConnectionStatus {
   readonly recentJobs: readonly JobStatus[];
   readonly tables: readonly TableStatus[];
   readonly freshness: FreshnessStatus;
+  /** Airbyte's nonBreakingSchemaUpdatesBehavior for the connection (null until read). */
+  readonly schemaUpdatesBehavior: string | null;
+  /** Set when that behaviour keeps column changes from reaching BigQuery on their own. */
+  readonly schemaUpdatesWarning: string | null;
+  /** A schema change waiting for a review in Airbyte (the reason), with the link to review it. */
+  readonly schemaReview: { readonly reason: string; readonly url: string } | null;
 }
 
 export interface SlotStatus {
@@ -94,14 +101,14 @@ const DEFAULT_TARGET_MS = DEFAULT_FRESHNESS_TARGET_SECONDS * 1000;
 function freshnessOf(snapshot: OperationsSnapshot, connectionId: string, targetMs: number): FreshnessStatus {
   const now = snapshot.now.getTime();
   const episodes: StalenessEpisode[] = [
-    ...snapshot.episodes
+    ...(snapshot.episodes ?? [])
       .filter((row) => row.connectionId === connectionId)
       .map((row) => ({ table: `${row.schema}.${row.table}`, from: row.unsyncedSince.getTime(), to: row.syncedAt.getTime() })),
     ...snapshot.tables
       .filter((row) => row.connectionId === connectionId && row.unsyncedSince)
       .map((row) => ({ table: `${row.schema}.${row.table}`, from: (row.unsyncedSince as Date).getTime() })),
   ];
-  const first = snapshot.firstJobAt.get(connectionId);
+  const first = snapshot.firstJobAt?.get(connectionId);
   const windowStart = first ? Math.max(now - DAY_MS, first.getTime()) : undefined;
   const worst = Math.round(worstStalenessAt(episodes, now) * 10) / 10;
   return {
@@ -112,6 +119,13 @@ function freshnessOf(snapshot: OperationsSnapshot, connectionId: string, targetM
     windowStart: windowStart === undefined ? null : new Date(windowStart).toISOString(),
     chart: windowStart === undefined ? [] : stalenessSeries(episodes, windowStart, now).map((point) => ({ at: new Date(point.at).toISOString(), seconds: point.seconds })),
   };
+}
+
+/** The connection's schema page in the Airbyte UI (where a schema change is reviewed). */
+export function connectionSchemaUrl(uiBase: string, workspaceId: string | undefined, connectionId: string): string {
+  const base = uiBase.replace(/\/+$/, '');
+  if (!workspaceId) return `${base}/ (connection ${connectionId})`;
+  return `${base}/workspaces/${encodeURIComponent(workspaceId)}/connections/${encodeURIComponent(connectionId)}/replication`;
 }
 
 export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusModelOptions): StatusModel {
@@ -139,8 +153,13 @@ export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusMo
         };
       });
     const configured = options.connections.find((c) => c.connectionId === connectionId);
+    const info = snapshot.connectionInfo?.get(connectionId);
+    const behaviour = info?.schemaUpdatesBehavior ?? null;
     return {
       connectionId,
+      schemaUpdatesBehavior: behaviour,
+      schemaUpdatesWarning: schemaUpdatesWarning(behaviour),
+      schemaReview: info?.schemaReview ? { reason: info.schemaReview, url: connectionSchemaUrl(options.airbyteUiUrl, snapshot.workspaces.get(connectionId), connectionId) } : null,
       freshness: freshnessOf(snapshot, connectionId, configured?.freshnessTargetMs ?? options.defaultFreshnessTargetMs ?? DEFAULT_TARGET_MS),
       name: configured?.name ?? null,
       jobHistoryUrl: historyUrl,

@@ -84,7 +84,9 @@ function connectionSection(connection: ConnectionStatus, now: number): string {
     })
     .join('');
   return `<section class="connection" data-connection-id="${escapeHtml(connection.connectionId)}">
-<h2>${title}</h2>
+<h2>${title}</h2>${connection.schemaReview ? `
+<p class="bad" data-schema-review>Needs a schema review in Airbyte: ${escapeHtml(connection.schemaReview.reason)} · <a href="${escapeHtml(connection.schemaReview.url)}">review the schema</a></p>` : ''}${connection.schemaUpdatesWarning ? `
+<p class="warn" data-schema-updates="${escapeHtml(connection.schemaUpdatesBehavior ?? '')}">${escapeHtml(connection.schemaUpdatesWarning)}</p>` : ''}
 <p>Last job: ${jobBadge(connection.lastJob)}${connection.lastJob?.endedAt ? ` · ended ${ago(connection.lastJob.endedAt, now)}` : ''}${history}</p>
 ${freshnessLine(connection.freshness)}
 <p class="spark-row">Job durations: ${sparkline(connection.recentJobs)}</p>

@@ -6,12 +6,21 @@ echo "$name $*" >>"$STUB_LOG"
 case $name in
   cdktf)
     echo "cdktf-env EPHEMERAL_ENV=${EPHEMERAL_ENV:-} ENVIRONMENTS=${ENVIRONMENTS:-}" >>"$STUB_LOG"
+    # What terraform plan would add to its arguments (Terraform reads TF_CLI_ARGS_<command>).
+    [ -z "${TF_CLI_ARGS_plan:-}" ] || echo "cdktf-env TF_CLI_ARGS_plan=$TF_CLI_ARGS_plan" >>"$STUB_LOG"
     if [ "$1" = synth ]; then
       while [ $# -gt 0 ]; do [ "$1" = --output ] && out=$2; shift; done
       mkdir -p "$out" && cp -R "$STUB_SYNTH_DIR/." "$out/"
       exit 0
     fi
     [ -n "${STUB_CDKTF_FAIL:-}" ] && [ "$2" = "$STUB_CDKTF_FAIL" ] && { echo "Error: $1 of $2 failed" >&2; exit 1; }
+    # Terraform leaves the state object behind after a destroy, with no resources in it.
+    if [ "$1" = destroy ] && [ -n "${STUB_STATE_DIR:-}" ]; then
+      key=$(node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(j.terraform?.backend?.s3?.key ?? "")' "$STUB_SYNTH_DIR/stacks/$2/cdk.tf.json")
+      if [ -n "$key" ] && [ -f "$STUB_STATE_DIR/$key" ]; then
+        node -e 'const fs = require("fs"); const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); s.resources = []; s.serial += 1; fs.writeFileSync(process.argv[1], JSON.stringify(s));' "$STUB_STATE_DIR/$key"
+      fi
+    fi
     echo "$1 $2: ok"
     ;;
   terraform)
@@ -22,10 +31,37 @@ case $name in
       "sts get-caller-identity")
         if [ -n "${STUB_AWS_NO_CREDENTIALS:-}" ]; then echo "Unable to locate credentials. You can configure credentials by running \"aws configure\"." >&2; exit 255; fi
         echo "${STUB_AWS_ACCOUNT:-123456789012}" ;;
-      "ec2 describe-instances") echo "i-0123456789abcdef0" ;;
+      # An empty query result prints an empty line with --output text.
+      "ec2 describe-instances") if [ -n "${STUB_NO_HOST:-}" ]; then echo ""; else echo "i-0123456789abcdef0"; fi ;;
       # The tunnel is "up" from here on: the curl stub answers only through it.
       "ssm start-session") touch "$STUB_LOG.tunnel-up"; exec sleep 30 ;;
-      "s3api list-objects-v2") printf '%s\n' "${STUB_S3_PREFIXES:-None}" ;;
+      # The bucket is the directory $STUB_STATE_DIR, one file per object key. As the AWS CLI v2
+      # prints them: text output joins the query's values with tabs, "None" for an empty list;
+      # a missing key is a NoSuchKey service error (exit 254); `s3 rm` prints "delete: s3://...".
+      "s3api list-objects-v2")
+        shift 2; prefix="" delimiter=""
+        while [ $# -gt 0 ]; do case $1 in --prefix) prefix=$2; shift 2 ;; --delimiter) delimiter=$2; shift 2 ;; *) shift ;; esac; done
+        found=()
+        if [ -d "$STUB_STATE_DIR/$prefix" ]; then
+          if [ -n "$delimiter" ]; then
+            for d in "$STUB_STATE_DIR/$prefix"*/; do [ -d "$d" ] && found+=("$prefix$(basename "$d")/"); done
+          else
+            while IFS= read -r f; do found+=("${f#"$STUB_STATE_DIR"/}"); done < <(find "$STUB_STATE_DIR/$prefix" -type f | sort)
+          fi
+        fi
+        if [ ${#found[@]} -eq 0 ]; then echo None; else (IFS=$'\t'; echo "${found[*]}"); fi ;;
+      "s3api get-object")
+        shift 2; key="" out=""
+        while [ $# -gt 0 ]; do case $1 in --bucket) shift 2 ;; --key) key=$2; shift 2 ;; *) out=$1; shift ;; esac; done
+        if [ -n "${STUB_S3_DENIED:-}" ]; then echo "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied" >&2; exit 254; fi
+        [ -f "$STUB_STATE_DIR/$key" ] || { echo "An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist." >&2; exit 254; }
+        cp "$STUB_STATE_DIR/$key" "$out"; echo '{"ServerSideEncryption": "aws:kms"}' ;;
+      "s3 rm")
+        target=${3#s3://}; bucket=${target%%/*}; prefix=${target#*/}
+        while IFS= read -r f; do
+          rm "$f"; echo "delete: s3://$bucket/${f#"$STUB_STATE_DIR"/}"
+        done < <(find "$STUB_STATE_DIR/$prefix" -type f 2>/dev/null | sort)
+        find "$STUB_STATE_DIR" -mindepth 1 -type d -empty -delete 2>/dev/null ;;
       "resourcegroupstaggingapi get-resources") printf '%s\n' "${STUB_TAGGED:-}" ;;
     esac
     ;;

@@ -1,4 +1,4 @@
--- 003: freshness. One row per table per change that a successful sync carried: from the first
+-- 004: freshness. One row per table per change that a successful sync carried: from the first
 -- sighting of the unsynced change (sync_state.unsynced_since) to the end of that sync. The status
 -- page's share of the last 24 h within the objective and its staleness chart are drawn from here;
 -- rows older than two days are pruned as new ones arrive.
