@@ -1,5 +1,7 @@
 // The issue's behaviour scenarios, each against a real PostgreSQL (wal_level=logical) and the
 // Airbyte double, running the orchestrator's `main` in-process.
+import type { AddressInfo } from 'net';
+import { main } from '../../orchestrator/src/app';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, RunResult, createWatchedTables, orchestratorEnv, query, runOrchestrator, waitFor, write } from '../support/orchestrator-fixtures';
@@ -275,7 +277,15 @@ test('run: two connections, one with a long job; the other\'s change reaches POS
     ],
   });
   const controller = new AbortController();
-  const daemon = runOrchestrator(['run'], { ...env, AIRBYTE_CONNECTION_ID: '', ORCHESTRATOR_CONFIG: '/config.json', POLL_INTERVAL_SECONDS: String(pollSeconds) }, controller.signal, () => config);
+  let address: AddressInfo | undefined;
+  const daemon = main(['run'], {
+    env: { ...env, AIRBYTE_CONNECTION_ID: '', ORCHESTRATOR_CONFIG: '/config.json', POLL_INTERVAL_SECONDS: String(pollSeconds) },
+    signal: controller.signal,
+    readFile: () => config,
+    stdout: () => undefined,
+    stderr: () => undefined,
+    onHttpListening: (a) => (address = a),
+  });
   const posts = (connectionId: string) => double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 200 && (r.body as { connectionId: string }).connectionId === connectionId);
   try {
     // Both initial syncs done.
@@ -301,12 +311,17 @@ test('run: two connections, one with a long job; the other\'s change reaches POS
       return rows[0]?.status === 'succeeded' || undefined;
     });
     expect(double.jobStatus(longJob)).toBe('running');
+    // The daemon stays healthy while the long job runs (far longer than 3 poll intervals by now).
+    await new Promise((resolve) => setTimeout(resolve, 3 * pollSeconds * 1000 + 500));
+    expect(double.jobStatus(longJob)).toBe('running');
+    const health = await fetch(`http://127.0.0.1:${(await waitFor('the http endpoint', () => address)).port}/healthz`);
+    expect(health.status).toBe(200);
     // Never a second job for the busy connection while its job runs.
     expect(posts(CONNECTION_ID)).toHaveLength(2);
     expect(double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 409)).toHaveLength(0);
   } finally {
     controller.abort();
-    expect((await daemon).code).toBe(0);
+    expect(await daemon).toBe(0);
   }
 });
 
