@@ -1,35 +1,21 @@
-import { App, TerraformStack } from 'cdktf';
 import { loadEnvironments } from './config';
 import { selectBootstrapTargets } from './config/bootstrap';
-import { applyPolicyPack } from './constructs/policy';
 import { defineEnvironmentStacks } from './stacks';
 import { BootstrapStack } from './stacks/bootstrap-stack';
-import { describeUserError } from './stacks/synth-errors';
+import { runApp } from './stacks/run-app';
 
 /**
- * The cdktf app: every selected environment's three stacks, checked by the security policy
- * pack. User mistakes (bad config, bad selection, policy findings) end with one readable
- * message and exit code 1, never a stack trace.
+ * The cdktf app: every selected environment's three stacks, checked by the security policy pack.
+ * Progress goes to stdout; a user mistake (bad config, bad selection, bad props, policy findings)
+ * ends with one message on stderr and exit code 1, never a stack trace (stacks/run-app.ts).
  */
-function main(): void {
-  try {
-    const environments = loadEnvironments(process.env);
-    const app = new App({ stackTraces: false });
+process.exitCode = runApp(() => {
+  const environments = loadEnvironments(process.env);
+  // Opt-in: the bootstrap stacks are deployed once by hand (BOOTSTRAP=1|all|<target>), so the
+  // everyday synth, CI plans and `'<env>-*'` selections never include them.
+  const bootstrapTargets = selectBootstrapTargets(process.env.BOOTSTRAP);
+  return (app) => {
     for (const env of environments) defineEnvironmentStacks(app, env);
-    // Opt-in: the bootstrap stacks are deployed once by hand (BOOTSTRAP=1|all|<target>), so the
-    // everyday synth, CI plans and `'<env>-*'` selections never include them.
-    for (const target of selectBootstrapTargets(process.env.BOOTSTRAP)) new BootstrapStack(app, target);
-    // Security rules run on every synth: an error finding fails it (constructs/policy/RULES.md).
-    applyPolicyPack(app);
-    app.synth();
-    const stackNames = app.node.children.filter(TerraformStack.isStack).map((stack) => stack.node.id);
-    process.stderr.write(`synthesized ${stackNames.length} stacks: ${stackNames.join(', ')}\n`);
-  } catch (error) {
-    const message = describeUserError(error);
-    if (message === undefined) throw error;
-    process.stderr.write(`error: ${message}\n`);
-    process.exit(1);
-  }
-}
-
-main();
+    for (const target of bootstrapTargets) new BootstrapStack(app, target);
+  };
+});

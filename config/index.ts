@@ -1,3 +1,4 @@
+import { UserError } from '../constructs/user-error';
 import { dev } from './environments/dev';
 import { prod } from './environments/prod';
 import { EnvironmentConfig } from './types';
@@ -14,12 +15,7 @@ export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod]
 const EPHEMERAL_NAME = /^(pr-\d{1,6}|test-[a-z0-9]{1,14})$/;
 
 /** Thrown for a bad selection variable (EPHEMERAL_ENV, ENVIRONMENTS). */
-export class EnvironmentSelectionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvironmentSelectionError';
-  }
-}
+export class EnvironmentSelectionError extends UserError {}
 
 /**
  * An ephemeral (pull-request) environment: dev's shape under another name, with
@@ -41,6 +37,11 @@ export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev
     database: base.database.mode === 'create' ? { ...base.database, backupRetentionDays: 1, multiAz: false } : base.database,
     airbyte: {
       ...base.airbyte,
+      // Its own raw-table dataset: a teardown then removes only this environment's raw tables.
+      destination: {
+        ...base.airbyte.destination,
+        rawDataDataset: `${base.airbyte.destination?.rawDataDataset ?? 'airbyte_internal'}_${suffix}`,
+      },
       source: {
         ...base.airbyte.source,
         replication:

@@ -31,12 +31,26 @@ export interface EnvironmentConfig {
 export interface AlarmSettings {
   /** Existing SNS topic for alarm notifications. @default a KMS-encrypted topic `cdc-<env>-alerts` is created */
   readonly snsTopicArn?: string;
+  /**
+   * Who receives the alarms: subscriptions added to the topic. An e-mail address must confirm
+   * the subscription from the message AWS sends it; an https endpoint must answer SNS's
+   * SubscriptionConfirmation. A created topic without any subscription delivers nothing, and
+   * synth warns about it (policy rule CDC-SNS-1).
+   * @default []
+   */
+  readonly subscriptions?: readonly AlarmSubscription[];
   /** OldestReplicationSlotLag threshold in MiB. @default 5120 */
   readonly slotLagMiB?: number;
   /** TransactionLogsDiskUsage threshold in MiB. @default 5120 */
   readonly transactionLogsMiB?: number;
   /** FreeStorageSpace threshold in MiB (alarm below it). @default 10240 */
   readonly freeStorageMiB?: number;
+}
+
+export interface AlarmSubscription {
+  /** `email` (an address) or `https` (a URL that confirms SNS subscriptions). */
+  readonly protocol: 'email' | 'https';
+  readonly endpoint: string;
 }
 
 export interface AwsSettings {
@@ -119,6 +133,36 @@ export interface AirbyteHostSettings {
   readonly rootVolumeGiB?: number;
   /** Pinned abctl release tag. @default "v0.30.4" */
   readonly abctlVersion?: string;
+  /**
+   * Airbyte Helm chart version abctl installs (`--chart-version`); chart 2.2.0 is Airbyte 2.2.0.
+   * Without a pin abctl installs the newest chart at boot, so two hosts of one environment could
+   * run different Airbyte versions. Upgrading is a change of this value (README, "Upgrading").
+   * @default "2.2.0"
+   */
+  readonly airbyteChartVersion?: string;
+  /**
+   * Size of the separate encrypted gp3 volume mounted at /root/.airbyte, where abctl keeps
+   * Airbyte's database and state. It outlives the instance, so replacing the host keeps
+   * connections, job history and CDC positions.
+   * @default 50
+   */
+  readonly dataVolumeGiB?: number;
+  /**
+   * Keep the data volume from being destroyed (`prevent_destroy`): a plan that would delete
+   * Airbyte's state fails instead. To tear a persistent environment down, set it to false first.
+   * @default true (ephemeral: false)
+   */
+  readonly retainDataVolume?: boolean;
+  /**
+   * Existing Secrets Manager secret with Docker Hub credentials, JSON `{"username": "...",
+   * "password": "<access token>"}`, encrypted with the environment key or the AWS-managed key.
+   * The host logs in with it and abctl gets it as an image pull secret, so its ~17 image pulls do
+   * not hit Docker Hub's anonymous limit (10 pulls per hour per address, shared by the NAT).
+   * Name it `cdc-<env>/…`: the host role's permissions boundary (bootstrap stack) admits only the
+   * environment's own secrets.
+   * @default none (anonymous pulls)
+   */
+  readonly dockerHubSecretArn?: string;
 }
 
 export type DatabaseSettings = CreatedDatabaseSettings | ExistingDatabaseSettings;
@@ -130,12 +174,28 @@ interface CommonDatabaseSettings {
   readonly replicationUsername?: string;
   /** CDC-related server parameters written to the custom parameter group. */
   readonly cdc?: CdcParameterSettings;
+  /**
+   * SQL file (path from the repository root, e.g. `config/seed/dev.sql`) that source preparation
+   * runs as the admin login before its checks, **only in ephemeral environments**, whose new
+   * database is empty: it creates the watched tables. It must be idempotent (`CREATE TABLE IF
+   * NOT EXISTS ...`). Ignored for dev/prod, whose tables belong to the application.
+   * @default none
+   */
+  readonly seedSqlFile?: string;
 }
 
 export interface CreatedDatabaseSettings extends CommonDatabaseSettings {
   readonly mode: 'create';
-  /** PostgreSQL major.minor version, e.g. "16.4" (≥ 13: max_slot_wal_keep_size). @default "16.4" */
+  /**
+   * PostgreSQL version (≥ 13: max_slot_wal_keep_size). A major version ("16") lets RDS apply
+   * minor upgrades automatically and Terraform follows them. A "major.minor" value ("16.4") pins
+   * that minor version and turns automatic minor upgrades off (otherwise the next plan would try
+   * to downgrade the instance AWS upgraded); upgrade by changing the value.
+   * @default "16"
+   */
   readonly engineVersion?: string;
+  /** Days CloudWatch keeps the instance's exported logs (postgresql, upgrade). @default 30 */
+  readonly logRetentionDays?: number;
   /** @default "db.t4g.medium" */
   readonly instanceClass?: string;
   /** @default 50 */
@@ -160,6 +220,13 @@ export interface ExistingDatabaseSettings extends CommonDatabaseSettings {
   readonly parameterGroupFamily: string;
   /** Security group of the existing instance; when given, 5432 from the host is allowed on it. */
   readonly securityGroupId?: string;
+  /**
+   * Secret holding an admin login of the instance (JSON with `username` and `password`, like the
+   * RDS-managed master secret), which `scripts/stack.sh deploy` uses on the host to prepare the
+   * source. The host role may read it.
+   * @default none: the deploy stops before the Airbyte stack; prepare the source by hand and rerun with --skip-prepare-source
+   */
+  readonly adminSecretArn?: string;
 }
 
 export interface CdcParameterSettings {

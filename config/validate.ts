@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { UserError } from '../constructs/user-error';
 import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import {
@@ -10,7 +13,7 @@ import {
 } from './types';
 
 /** Thrown when an environment's config is invalid; the message lists every problem found. */
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends UserError {
   constructor(
     readonly environment: string,
     readonly problems: readonly string[],
@@ -19,7 +22,6 @@ export class ConfigValidationError extends Error {
       `environment "${environment}" has ${problems.length} invalid setting${problems.length === 1 ? '' : 's'}:\n` +
         problems.map((p) => `  - ${p}`).join('\n'),
     );
-    this.name = 'ConfigValidationError';
   }
 }
 
@@ -46,11 +48,16 @@ export interface ResolvedEnvironment {
     readonly memoryGiB: number;
     readonly rootVolumeGiB: number;
     readonly abctlVersion: string;
+    readonly airbyteChartVersion: string;
+    readonly dataVolumeGiB: number;
+    readonly retainDataVolume: boolean;
+    readonly dockerHubSecretArn?: string;
     readonly airbytePort: number;
   };
   readonly database: ResolvedDatabase;
   readonly alarms: {
     readonly snsTopicArn?: string;
+    readonly subscriptions: readonly { readonly protocol: 'email' | 'https'; readonly endpoint: string }[];
     readonly slotLagMiB: number;
     readonly transactionLogsMiB: number;
     readonly freeStorageMiB: number;
@@ -95,6 +102,7 @@ export type ResolvedDatabase =
       readonly backupRetentionDays: number;
       readonly multiAz: boolean;
       readonly port: number;
+      readonly logRetentionDays: number;
     })
   | (ResolvedDatabaseCommon & {
       readonly mode: 'existing';
@@ -103,11 +111,14 @@ export type ResolvedDatabase =
       readonly port: number;
       readonly parameterGroupFamily: string;
       readonly securityGroupId?: string;
+      readonly adminSecretArn?: string;
     });
 
 interface ResolvedDatabaseCommon {
   readonly databaseName: string;
   readonly replicationUsername: string;
+  /** Absolute path of the seed SQL file, set only for ephemeral environments that name one. */
+  readonly seedSqlFile?: string;
   readonly cdc: {
     readonly maxReplicationSlots: number;
     readonly maxWalSenders: number;
@@ -127,6 +138,11 @@ export interface ResolvedStream {
 }
 
 const ENV_NAME = /^[a-z][a-z0-9-]{1,19}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+/** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+/** Both ts-jest (config/) and the esbuild bundle (dist/) sit one level below the repository root. */
+const REPO_ROOT = path.resolve(__dirname, '..');
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const SYNC_MODES: readonly StreamSyncMode[] = [
   'full_refresh_overwrite',
@@ -257,6 +273,13 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   p.integer('host.rootVolumeGiB', rootVolumeGiB, 50, 16384);
   const abctlVersion = hostIn.abctlVersion ?? 'v0.30.4';
   p.matches('host.abctlVersion', abctlVersion, /^v\d+\.\d+\.\d+$/, 'a pinned abctl release tag like v0.30.4');
+  const airbyteChartVersion = hostIn.airbyteChartVersion ?? '2.2.0';
+  p.matches('host.airbyteChartVersion', airbyteChartVersion, /^\d+\.\d+\.\d+$/, 'an Airbyte Helm chart version like 2.2.0');
+  const dataVolumeGiB = hostIn.dataVolumeGiB ?? 50;
+  p.integer('host.dataVolumeGiB', dataVolumeGiB, 20, 16384);
+  if (hostIn.dockerHubSecretArn !== undefined) {
+    p.matches('host.dockerHubSecretArn', hostIn.dockerHubSecretArn, SECRET_ARN, 'a Secrets Manager secret ARN');
+  }
 
   // Database
   const dbIn = config.database;
@@ -279,12 +302,23 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   if (replicationUsername.startsWith('rds')) p.add('database.replicationUsername', 'may not start with "rds" (reserved by RDS)');
   p.matches('database.databaseName', dbIn?.databaseName, IDENTIFIER, 'a lowercase Postgres identifier (letters, digits, _)');
   let database: ResolvedDatabase;
-  if (dbIn?.mode === 'create') {
-    const engineVersion = dbIn.engineVersion ?? '16.4';
-    const major = Number(engineVersion.split('.')[0]);
-    if (!/^\d+\.\d+$/.test(engineVersion) || major < 13) {
-      p.add('database.engineVersion', `${JSON.stringify(engineVersion)} is not allowed; expected "<major>.<minor>" with major ≥ 13 (max_slot_wal_keep_size)`);
+  let seedSqlFile: string | undefined;
+  if (dbIn?.seedSqlFile !== undefined) {
+    const absolute = path.resolve(REPO_ROOT, dbIn.seedSqlFile);
+    if (!/\.sql$/.test(dbIn.seedSqlFile) || !fs.existsSync(absolute)) {
+      p.add('database.seedSqlFile', `${JSON.stringify(dbIn.seedSqlFile)} is not a .sql file under the repository root (looked for ${absolute})`);
+    } else if (ephemeral) {
+      seedSqlFile = absolute;
     }
+  }
+  if (dbIn?.mode === 'create') {
+    const engineVersion = dbIn.engineVersion ?? '16';
+    const major = Number(engineVersion.split('.')[0]);
+    if (!/^\d+(\.\d+)?$/.test(engineVersion) || major < 13) {
+      p.add('database.engineVersion', `${JSON.stringify(engineVersion)} is not allowed; expected a major version like "16" (or "<major>.<minor>" to pin a minor version) with major ≥ 13 (max_slot_wal_keep_size)`);
+    }
+    const logRetentionDays = dbIn.logRetentionDays ?? 30;
+    p.oneOf('database.logRetentionDays', logRetentionDays, LOG_RETENTION_DAYS);
     const instanceClass = dbIn.instanceClass ?? 'db.t4g.medium';
     p.matches('database.instanceClass', instanceClass, /^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class like db.t4g.medium');
     const allocated = dbIn.allocatedStorageGiB ?? 50;
@@ -297,6 +331,7 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
       mode: 'create', engineVersion, parameterGroupFamily: parameterGroupFamilyFor(engineVersion), instanceClass,
       allocatedStorageGiB: allocated, maxAllocatedStorageGiB: maxAllocated, backupRetentionDays,
       multiAz: dbIn.multiAz ?? false, port: 5432, databaseName: dbIn.databaseName, replicationUsername, cdc,
+      logRetentionDays, seedSqlFile,
     };
   } else if (dbIn?.mode === 'existing') {
     p.matches('database.instanceIdentifier', dbIn.instanceIdentifier, /^[a-z][a-z0-9-]{0,62}$/, 'an RDS instance identifier');
@@ -307,10 +342,13 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     if (dbIn.securityGroupId !== undefined) {
       p.matches('database.securityGroupId', dbIn.securityGroupId, /^sg-[0-9a-f]{8,17}$/, 'a security group id');
     }
+    if (dbIn.adminSecretArn !== undefined) {
+      p.matches('database.adminSecretArn', dbIn.adminSecretArn, SECRET_ARN, 'a Secrets Manager secret ARN');
+    }
     database = {
       mode: 'existing', instanceIdentifier: dbIn.instanceIdentifier, address: dbIn.address, port,
       parameterGroupFamily: dbIn.parameterGroupFamily, securityGroupId: dbIn.securityGroupId,
-      databaseName: dbIn.databaseName, replicationUsername, cdc,
+      adminSecretArn: dbIn.adminSecretArn, databaseName: dbIn.databaseName, replicationUsername, cdc, seedSqlFile,
     };
   } else {
     p.add('database.mode', `${JSON.stringify((dbIn as { mode?: unknown } | undefined)?.mode)} is not allowed; expected "create" or "existing"`);
@@ -321,6 +359,7 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   const alarmsIn = config.alarms ?? {};
   const alarms = {
     snsTopicArn: alarmsIn.snsTopicArn,
+    subscriptions: alarmsIn.subscriptions ?? [],
     slotLagMiB: alarmsIn.slotLagMiB ?? 5120,
     transactionLogsMiB: alarmsIn.transactionLogsMiB ?? 5120,
     freeStorageMiB: alarmsIn.freeStorageMiB ?? 10240,
@@ -328,6 +367,16 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   if (alarms.snsTopicArn !== undefined) {
     p.matches('alarms.snsTopicArn', alarms.snsTopicArn, /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN');
   }
+  alarms.subscriptions.forEach((subscription, i) => {
+    const field = `alarms.subscriptions[${i}]`;
+    if (subscription.protocol === 'email') {
+      p.matches(`${field}.endpoint`, subscription.endpoint, /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
+    } else if (subscription.protocol === 'https') {
+      p.matches(`${field}.endpoint`, subscription.endpoint, /^https:\/\/\S+$/, 'an https:// URL');
+    } else {
+      p.oneOf(`${field}.protocol`, (subscription as { protocol: unknown }).protocol, ['email', 'https']);
+    }
+  });
   p.integer('alarms.slotLagMiB', alarms.slotLagMiB, 1, 1048576);
   p.integer('alarms.transactionLogsMiB', alarms.transactionLogsMiB, 1, 1048576);
   p.integer('alarms.freeStorageMiB', alarms.freeStorageMiB, 1, 1048576);
@@ -467,7 +516,8 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     backend,
     network,
     host: {
-      instanceType, vcpu: size.vcpu, memoryGiB: size.memoryGiB, rootVolumeGiB, abctlVersion, airbytePort: 8000,
+      instanceType, vcpu: size.vcpu, memoryGiB: size.memoryGiB, rootVolumeGiB, abctlVersion, airbyteChartVersion,
+      dataVolumeGiB, retainDataVolume: hostIn.retainDataVolume ?? !ephemeral, dockerHubSecretArn: hostIn.dockerHubSecretArn, airbytePort: 8000,
     },
     database,
     alarms,

@@ -1,5 +1,6 @@
 import { InvalidPropsError } from './errors';
 import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsSsmParameter } from '@cdktf/provider-aws/lib/data-aws-ssm-parameter';
@@ -9,6 +10,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 
 /** Exactly what the host may touch; every entry is a full ARN (no wildcards). */
@@ -41,10 +43,22 @@ export interface AirbyteHostProps {
   readonly userData: string;
   /**
    * Replace the instance when the user-data changes, so a new boot script always runs on a
-   * fresh host (`terraform plan` shows "forces replacement").
+   * fresh host (`terraform plan` shows "forces replacement"). Keep the user-data free of what
+   * changes often (the orchestrator bundle): with a data volume, a replacement keeps Airbyte's
+   * state but still costs a reinstall of Airbyte.
    * @default true
    */
   readonly userDataReplaceOnChange?: boolean;
+  /**
+   * EBS volume (same availability zone) attached as `dataVolumeDeviceName`; the user-data mounts
+   * it. Detaching stops the instance first, so the file system is unmounted cleanly.
+   * @default no data volume
+   */
+  readonly dataVolumeId?: string;
+  /** @default "/dev/sdf" */
+  readonly dataVolumeDeviceName?: string;
+  /** Resources the instance must wait for, e.g. its subnet's NAT route. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
   /** @default {} */
   readonly grants?: AirbyteHostGrants;
   /**
@@ -171,8 +185,17 @@ export class AirbyteHost extends Construct {
       // A newer AMI must not silently replace a running Airbyte host; roll it deliberately
       // (terraform apply -replace=...), see README "Upgrading the host".
       lifecycle: { ignoreChanges: ['ami'] },
+      dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });
     this.instanceId = this.instance.id;
+    if (props.dataVolumeId !== undefined) {
+      new VolumeAttachment(this, 'data-volume', {
+        deviceName: props.dataVolumeDeviceName ?? '/dev/sdf',
+        instanceId: this.instance.id,
+        volumeId: props.dataVolumeId,
+        stopInstanceBeforeDetaching: true,
+      });
+    }
   }
 
   /** Allows the host to open connections to a security group on one TCP port (e.g. the database). */

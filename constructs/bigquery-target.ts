@@ -28,6 +28,12 @@ export interface BigQueryTargetProps {
   readonly serviceAccountId: string;
   /** Let destroy delete the dataset/bucket with their contents (ephemeral environments). @default false */
   readonly deleteContentsOnDestroy?: boolean;
+  /**
+   * Dataset for Airbyte's raw tables (the destination's `raw_data_dataset`), created here in the
+   * same location with dataEditor for the service account. The connector would otherwise create
+   * it on the first sync, which needs project-level bigquery.datasets.create.
+   */
+  readonly rawDatasetId: string;
   /** Add a GCS staging bucket and an HMAC key for Airbyte's "GCS Staging" loading. @default no staging */
   readonly gcsStaging?: GcsStagingProps;
   /** @default {} */
@@ -41,6 +47,7 @@ export interface BigQueryTargetProps {
  */
 export class BigQueryTarget extends Construct {
   readonly datasetId: string;
+  readonly rawDatasetId: string;
   readonly serviceAccountEmail: string;
   /** Base64 JSON key of the service account (sensitive). */
   readonly serviceAccountKeyBase64: string;
@@ -66,6 +73,18 @@ export class BigQueryTarget extends Construct {
       labels: props.labels,
     });
     this.datasetId = dataset.datasetId;
+    if (!/^[A-Za-z0-9_]{1,1024}$/.test(props.rawDatasetId) || props.rawDatasetId === props.datasetId) {
+      throw new InvalidPropsError(`${where}: rawDatasetId ${JSON.stringify(props.rawDatasetId)} must be a dataset id (letters, digits, _) other than datasetId`);
+    }
+    const rawDataset = new BigqueryDataset(this, 'raw-dataset', {
+      project: props.projectId,
+      datasetId: props.rawDatasetId,
+      location: props.location,
+      description: "Airbyte's raw tables (raw_data_dataset) for the replicated dataset",
+      deleteContentsOnDestroy: deleteContents,
+      labels: props.labels,
+    });
+    this.rawDatasetId = rawDataset.datasetId;
 
     const account = new ServiceAccount(this, 'service-account', {
       project: props.projectId,
@@ -77,6 +96,12 @@ export class BigQueryTarget extends Construct {
     new BigqueryDatasetIamMember(this, 'dataset-editor', {
       project: props.projectId,
       datasetId: dataset.datasetId,
+      role: 'roles/bigquery.dataEditor',
+      member,
+    });
+    new BigqueryDatasetIamMember(this, 'raw-dataset-editor', {
+      project: props.projectId,
+      datasetId: rawDataset.datasetId,
       role: 'roles/bigquery.dataEditor',
       member,
     });

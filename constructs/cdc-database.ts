@@ -1,6 +1,7 @@
 import { InvalidPropsError } from './errors';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
@@ -9,6 +10,10 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
+import { Id as RandomId } from '@cdktf/provider-random/lib/id';
+
+/** Log types the instance exports to CloudWatch Logs. */
+const EXPORTED_LOG_TYPES = ['postgresql', 'upgrade'] as const;
 
 /** Server settings for logical replication (CDC). */
 export interface CdcParameters {
@@ -27,8 +32,14 @@ export interface CreatedInstanceProps {
   readonly vpcId: string;
   /** Private subnets in ≥ 2 AZs. */
   readonly subnetIds: string[];
-  /** e.g. "16.4". */
+  /**
+   * A major version ("16"): RDS applies minor upgrades itself and Terraform accepts them. A
+   * "major.minor" value ("16.4") pins the minor version and turns `auto_minor_version_upgrade`
+   * off, since the provider would otherwise plan a downgrade after AWS upgrades the instance.
+   */
   readonly engineVersion: string;
+  /** Days CloudWatch keeps the exported logs (postgresql, upgrade). @default 30 */
+  readonly logRetentionDays?: number;
   /** @default "db.t4g.medium" */
   readonly instanceClass?: string;
   /** @default 50 */
@@ -151,8 +162,24 @@ export class CdcDatabase extends Construct {
         tags: props.tags,
       });
       const skipFinalSnapshot = created.skipFinalSnapshot ?? false;
+      const identifier = `${props.namePrefix}-source`;
+      // RDS creates /aws/rds/instance/<id>/<type> on first export and never deletes it; created
+      // here first, the groups get a retention and go away with the environment.
+      const logGroups = EXPORTED_LOG_TYPES.map(
+        (type) =>
+          new CloudwatchLogGroup(this, `log-${type}`, {
+            name: `/aws/rds/instance/${identifier}/${type}`,
+            retentionInDays: created.logRetentionDays ?? 30,
+            kmsKeyId: props.kmsKeyArn,
+            tags: props.tags,
+          }),
+      );
+      // A fixed name would collide with the snapshot of an earlier incarnation of the same
+      // environment on its second teardown; the suffix lives and dies with this instance's state.
+      const snapshotSuffix = skipFinalSnapshot ? undefined : new RandomId(this, 'final-snapshot-suffix', { byteLength: 4 });
+      const pinnedMinor = created.engineVersion.includes('.');
       this.instance = new DbInstance(this, 'instance', {
-        identifier: `${props.namePrefix}-source`,
+        identifier,
         engine: 'postgres',
         port: 5432,
         engineVersion: created.engineVersion,
@@ -174,16 +201,17 @@ export class CdcDatabase extends Construct {
         backupRetentionPeriod: created.backupRetentionDays ?? 7,
         deletionProtection: created.deletionProtection ?? true,
         skipFinalSnapshot,
-        finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${props.namePrefix}-source-final`,
+        finalSnapshotIdentifier: snapshotSuffix ? `${identifier}-final-${snapshotSuffix.hex}` : undefined,
         copyTagsToSnapshot: true,
         deleteAutomatedBackups: skipFinalSnapshot,
         iamDatabaseAuthenticationEnabled: true,
-        autoMinorVersionUpgrade: true,
+        autoMinorVersionUpgrade: !pinnedMinor,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: props.kmsKeyArn,
-        enabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+        enabledCloudwatchLogsExports: [...EXPORTED_LOG_TYPES],
         caCertIdentifier: 'rds-ca-rsa2048-g1',
         tags: props.tags,
+        dependsOn: logGroups,
       });
       this.address = this.instance.address;
       this.port = 5432;

@@ -1,4 +1,5 @@
 import { Token } from 'cdktf';
+import { UserError } from './user-error';
 
 /**
  * Typed builders for the `configuration` JSON of the generic `airbyte_source` /
@@ -9,10 +10,9 @@ import { Token } from 'cdktf';
  */
 
 /** Thrown when a connector configuration is invalid; names the field and what is allowed. */
-export class ConnectorConfigurationError extends Error {
+export class ConnectorConfigurationError extends UserError {
   constructor(connector: string, field: string, message: string) {
     super(`${connector} configuration: ${field}: ${message}`);
-    this.name = 'ConnectorConfigurationError';
   }
 }
 

@@ -1,6 +1,6 @@
 import { InvalidPropsError } from './errors';
 import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
+import { Fn, ITerraformDependable } from 'cdktf';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
@@ -19,6 +19,12 @@ export interface NetworkPlacement {
   readonly hostSubnetId: string;
   /** Private subnets (≥ 2 AZs) for the database subnet group. */
   readonly databaseSubnetIds: string[];
+  /**
+   * What must exist before the host subnet reaches the internet (NAT route, route table
+   * association); a host that boots earlier finds no network for its first package install.
+   * Empty for a network that exists already.
+   */
+  readonly hostInternetAccess: ITerraformDependable[];
 }
 
 export interface CdcNetworkProps {
@@ -39,6 +45,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
   readonly vpcId: string;
   readonly hostSubnetId: string;
   readonly databaseSubnetIds: string[];
+  readonly hostInternetAccess: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: CdcNetworkProps) {
     super(scope, id);
@@ -77,19 +84,21 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
     const natIp = new Eip(this, 'nat-ip', { domain: 'vpc', tags: name('nat') });
     const nat = new NatGateway(this, 'nat', { allocationId: natIp.id, subnetId: publicSubnet.id, tags: name('nat'), dependsOn: [igw] });
     const privateRoutes = new RouteTable(this, 'private-routes', { vpcId: vpc.id, tags: name('private') });
-    new Route(this, 'private-default', { routeTableId: privateRoutes.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id });
+    const natRoute = new Route(this, 'private-default', { routeTableId: privateRoutes.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id });
+    const hostAssociations: RouteTableAssociation[] = [];
 
     const hostSubnets: Subnet[] = [];
     const databaseSubnets: Subnet[] = [];
     for (let i = 0; i < azCount; i++) {
       const host = new Subnet(this, `host-${i}`, { vpcId: vpc.id, cidrBlock: block(1 + i), availabilityZone: az(i), tags: name(`host-${i}`) });
-      new RouteTableAssociation(this, `host-${i}-assoc`, { subnetId: host.id, routeTableId: privateRoutes.id });
+      hostAssociations.push(new RouteTableAssociation(this, `host-${i}-assoc`, { subnetId: host.id, routeTableId: privateRoutes.id }));
       hostSubnets.push(host);
       // Database subnets get no route to the internet at all.
       const db = new Subnet(this, `db-${i}`, { vpcId: vpc.id, cidrBlock: block(4 + i), availabilityZone: az(i), tags: name(`db-${i}`) });
       databaseSubnets.push(db);
     }
     this.hostSubnetId = hostSubnets[0].id;
+    this.hostInternetAccess = [natRoute, hostAssociations[0]];
     this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
   }
 }

@@ -18,15 +18,17 @@ export interface OrchestratorBundleProps {
 }
 
 /**
- * Ships the orchestrator bundle as a TerraformAsset into the private asset bucket. The object
- * key carries the content hash, so a new bundle is a new object (and a changed user-data),
- * and the host verifies the sha256 it is given before running anything.
+ * Ships one file of the orchestrator release (the bundle, a host tool, a seed) as a
+ * TerraformAsset into the private asset bucket. The object key carries the content hash, so a
+ * new file is a new object, and the host verifies the sha256 it is given before using it.
  */
 export class OrchestratorBundle extends Construct {
   /** sha256 (hex) of the bundle file. */
   readonly sha256: string;
   readonly objectKey: string;
   readonly objectArn: string;
+  /** The uploaded object, for resources that must wait for it. */
+  readonly object: S3Object;
 
   constructor(scope: Construct, id: string, props: OrchestratorBundleProps) {
     super(scope, id);
@@ -39,7 +41,7 @@ export class OrchestratorBundle extends Construct {
     this.sha256 = crypto.createHash('sha256').update(content).digest('hex');
     const asset = new TerraformAsset(this, 'asset', { path: props.bundlePath, type: AssetType.FILE });
     this.objectKey = `orchestrator/${this.sha256.slice(0, 16)}/${path.basename(props.bundlePath)}`;
-    new S3Object(this, 'object', {
+    this.object = new S3Object(this, 'object', {
       bucket: props.bucketName,
       key: this.objectKey,
       source: asset.path,

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { InvalidPropsError } from './errors';
 
 const GIB = 1024 ** 3;
@@ -12,8 +13,13 @@ export interface WalRetentionAlarmsProps {
   readonly snsTopicArn?: string;
   /** Name of the topic created when `snsTopicArn` is unset. */
   readonly topicName: string;
-  /** KMS key for the created topic. */
+  /**
+   * KMS key for the created topic. Its key policy must let cloudwatch.amazonaws.com use it
+   * (EnvironmentKey `allowCloudWatchAlarms`), or CloudWatch cannot publish to the topic.
+   */
   readonly kmsKeyArn: string;
+  /** Subscriptions added to the topic (created or given). @default [] */
+  readonly subscriptions?: ReadonlyArray<{ readonly protocol: 'email' | 'https'; readonly endpoint: string }>;
   /** Alarm when the oldest replication slot lags more than this many bytes. @default 5 GiB */
   readonly slotLagBytes?: number;
   /** Alarm when WAL on disk exceeds this many bytes. @default 5 GiB */
@@ -48,6 +54,16 @@ export class WalRetentionAlarms extends Construct {
     this.topicArn =
       props.snsTopicArn ??
       new SnsTopic(this, 'topic', { name: props.topicName, kmsMasterKeyId: props.kmsKeyArn, tags: props.tags }).arn;
+    (props.subscriptions ?? []).forEach((subscription, i) => {
+      if (!['email', 'https'].includes(subscription.protocol)) {
+        throw new InvalidPropsError(`WalRetentionAlarms ${this.node.path}: subscriptions[${i}].protocol must be "email" or "https", got ${JSON.stringify(subscription.protocol)}`);
+      }
+      new SnsTopicSubscription(this, `subscription-${i}`, {
+        topicArn: this.topicArn,
+        protocol: subscription.protocol,
+        endpoint: subscription.endpoint,
+      });
+    });
 
     const alarm = (metric: string, comparison: string, threshold: number, description: string) => {
       const alarmName = `${props.dbInstanceIdentifier}-${metric}`;

@@ -5,15 +5,18 @@
 //                         runs it with plain `node` and no node_modules
 //   dist/<name>.js        benchmark entry points under scripts/*.ts
 //
-// usage: node scripts/build.js [--orchestrator-only] [--quiet]
+// An output is rebuilt only when its inputs changed since it was built (see inputsFingerprint), so
+// `npm run synth` and `cdktf synth` pay nothing for the build when nothing changed.
+// Progress goes to stdout, errors to stderr (the cdktf CLI shows each stderr line as [ERROR]).
+//
+// usage: node scripts/build.js [--orchestrator-only] [--quiet] [--force]
 'use strict';
+const crypto = require('crypto');
 const path = require('path');
 const fs = require('fs');
-const esbuild = require('esbuild');
 
 const root = path.join(__dirname, '..');
-const args = new Set(process.argv.slice(2));
-const quiet = args.has('--quiet');
+const STAMP_FILE = path.join(root, 'dist', '.build-inputs.json');
 
 const common = {
   bundle: true,
@@ -51,22 +54,112 @@ const benchEntries = ['scripts/bench-orchestrator.ts', 'scripts/bench-freshness.
     packages: 'external',
   }));
 
-async function main() {
-  // The app imports .gen/providers/airbyte: regenerate it if it is missing or stale (a no-op
-  // costing a few ms otherwise), so synth works even when install scripts were skipped.
-  if (!args.has('--orchestrator-only')) require('./generate-bindings').ensureBindings();
-  const builds = args.has('--orchestrator-only') ? [orchestratorBundle] : [orchestratorBundle, ...appBuilds, ...benchEntries];
-  const started = Date.now();
+/**
+ * Every file a build can depend on: the source folders the type checker compiles (tsconfig.json
+ * "include", so the list is written once; it holds __tests__ too, because the benchmark bundles
+ * import test support code), every file in them (not only .ts: the orchestrator's sql, the host's
+ * user-data template, this script), the generated bindings, and the manifests that decide what
+ * node_modules holds. Exported for the build test.
+ */
+function inputFiles() {
+  const tsconfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
+  const tops = new Set(tsconfig.include.map((pattern) => pattern.split('/')[0]));
+  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'cdktf.json', path.join('node_modules', '.package-lock.json')]) tops.add(file);
+  const files = [];
+  const walk = (relative) => {
+    const absolute = path.join(root, relative);
+    let stat;
+    try {
+      stat = fs.statSync(absolute);
+    } catch {
+      return; // an optional input (e.g. no node_modules/.package-lock.json) is simply absent
+    }
+    if (stat.isDirectory()) {
+      if (path.basename(relative) === 'node_modules') return;
+      for (const entry of fs.readdirSync(absolute).sort()) walk(path.join(relative, entry));
+    } else if (stat.isFile()) {
+      files.push({ file: relative, size: stat.size, mtimeMs: stat.mtimeMs });
+    }
+  };
+  for (const top of [...tops].sort()) walk(top);
+  return files;
+}
+
+/**
+ * One value for the state of every input. Path, size and modification time rather than "outputs
+ * newer than inputs": it also notices a deleted or added file and a file put back with an older
+ * time (git checkout of an older version, a restored backup), and costs a few hundred stats, not a read.
+ */
+function inputsFingerprint() {
+  const hash = crypto.createHash('sha256');
+  for (const { file, size, mtimeMs } of inputFiles()) hash.update(`${file}\0${size}\0${mtimeMs}\n`);
+  return hash.digest('hex');
+}
+
+function readStamp() {
   try {
-    await Promise.all(builds.map((options) => esbuild.build(options)));
-  } catch (error) {
-    // esbuild has already printed the located error messages.
-    process.exit(1);
-  }
-  fs.chmodSync(path.join(root, 'dist', 'orchestrator.js'), 0o755);
-  if (!quiet) {
-    console.error(`build: ${builds.map((b) => b.outfile).join(', ')} in ${Date.now() - started} ms`);
+    return JSON.parse(fs.readFileSync(STAMP_FILE, 'utf8'));
+  } catch {
+    return {};
   }
 }
 
-main();
+function staleBuilds(wanted, fingerprint, force) {
+  if (force) return wanted;
+  const stamp = readStamp();
+  return wanted.filter((b) => stamp[b.outfile] !== fingerprint || !fs.existsSync(path.join(root, b.outfile)));
+}
+
+/**
+ * Builds the outputs whose inputs changed since they were built (all of them with `force`).
+ * Resolves to the outfiles built, empty when everything was up to date; rejects when esbuild
+ * fails (it has printed the located messages already).
+ */
+async function build({ orchestratorOnly = false, force = false } = {}) {
+  const wanted = orchestratorOnly ? [orchestratorBundle] : [orchestratorBundle, ...appBuilds, ...benchEntries];
+  // Taken before building, so a file edited while esbuild runs makes the next run build again.
+  let fingerprint = inputsFingerprint();
+  if (staleBuilds(wanted, fingerprint, force).length === 0) return [];
+  // The app imports .gen/providers/airbyte: regenerate it if it is missing or stale, so synth works
+  // even when install scripts were skipped. Not needed on the up-to-date path above: what the
+  // bindings are made from (cdktf.json, scripts/provider-schemas, the installed cdktf-cli) and .gen
+  // itself are inputs, so stale bindings always mean a changed fingerprint.
+  if (!orchestratorOnly && require('./generate-bindings').ensureBindings()) fingerprint = inputsFingerprint();
+  const builds = staleBuilds(wanted, fingerprint, force);
+  // Loaded only when there is something to build: requiring esbuild costs more than the check.
+  const esbuild = require('esbuild');
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  fs.chmodSync(path.join(root, 'dist', 'orchestrator.js'), 0o755);
+  const next = readStamp();
+  for (const b of builds) next[b.outfile] = fingerprint;
+  // Written aside and renamed: test files build in parallel, and a reader must never see half a file.
+  const temporary = `${STAMP_FILE}.${process.pid}`;
+  fs.writeFileSync(temporary, JSON.stringify(next, null, 2) + '\n');
+  fs.renameSync(temporary, STAMP_FILE);
+  return builds.map((b) => b.outfile);
+}
+
+/** Prints a build failure: esbuild's own messages are out already (error.errors); anything else is ours. */
+function reportBuildError(error) {
+  if (!Array.isArray(error && error.errors)) console.error(error);
+}
+
+async function main() {
+  const args = new Set(process.argv.slice(2));
+  const orchestratorOnly = args.has('--orchestrator-only');
+  const started = Date.now();
+  let built;
+  try {
+    built = await build({ orchestratorOnly, force: args.has('--force') });
+  } catch (error) {
+    reportBuildError(error);
+    process.exit(1);
+  }
+  if (args.has('--quiet')) return;
+  if (built.length > 0) console.log(`build: ${built.join(', ')} in ${Date.now() - started} ms`);
+  else console.log(`build: up to date (${orchestratorOnly ? orchestratorBundle.outfile : [orchestratorBundle, ...appBuilds, ...benchEntries].map((b) => b.outfile).join(', ')})`);
+}
+
+module.exports = { build, inputFiles, inputsFingerprint, reportBuildError };
+
+if (require.main === module) main();

@@ -58,7 +58,8 @@ function ensureBindings({ force = false } = {}) {
     process.exit(1);
   }
   fs.writeFileSync(stampFile, digest + '\n');
-  console.error('generate-bindings: .gen/providers/airbyte generated from scripts/provider-schemas/ (offline)');
+  // Progress, so stdout: the cdktf CLI shows every stderr line of the app command as [ERROR].
+  console.log('generate-bindings: .gen/providers/airbyte generated from scripts/provider-schemas/ (offline)');
   return true;
 }
 

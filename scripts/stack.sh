@@ -8,8 +8,10 @@ usage() {
 Usage: scripts/stack.sh <command> [options] <environment>
 
 Commands:
-  deploy <env>    synth, deploy <env>-aws and <env>-gcp, wait until Airbyte answers on the
-                  environment's host (through scripts/tunnel.sh), deploy <env>-airbyte
+  deploy <env>    synth and preflight (tools, credentials, GCP key policy); deploy <env>-aws
+                  and <env>-gcp; wait until Airbyte answers on the environment's host (through
+                  scripts/tunnel.sh); prepare the source database on the host (SSM Run
+                  Command: cdc-prepare-source); deploy <env>-airbyte; restart the orchestrator
   diff <env>      synth and plan the three stacks; <env>-airbyte only when Airbyte answers
                   (on a first deploy the host does not exist yet, and that plan is skipped)
   destroy <env>   retire-source (drops the replication slot when the source database is not
@@ -31,6 +33,9 @@ Options:
                             (default: deploy 2400, diff and destroy 300)
       --tunnel-port PORT    local end of the tunnel (default 8000, where the Airbyte stack's
                             provider looks for the API)
+      --skip-prepare-source deploy: do not prepare the source (it was prepared by hand)
+      --recreate-lost-slot  deploy: let source preparation drop and recreate a replication
+                            slot whose WAL is lost (Airbyte then resyncs)
       --skip-retire-source  destroy: do not run `npm run orchestrator -- retire-source --confirm`
       --skip-airbyte        destroy: leave <env>-airbyte alone (its workspace, source and
                             connection live on the host, which destroying <env>-aws removes);
@@ -59,6 +64,7 @@ cd "$root"
 EPHEMERAL_NAME='^(pr-[0-9]{1,6}|test-[a-z0-9]{1,14})$'
 command_name="" env_name="" health_timeout="" tunnel_port=8000
 skip_retire=false skip_airbyte=false confirm_persistent=false plan_lock=true plan_refresh=true
+skip_prepare=false recreate_lost_slot=false
 [ $# -gt 0 ] || { usage >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -66,6 +72,8 @@ while [ $# -gt 0 ]; do
     --health-timeout) need_value "$@"; health_timeout=$2; shift 2 ;;
     --tunnel-port) need_value "$@"; tunnel_port=$2; shift 2 ;;
     --skip-retire-source) skip_retire=true; shift ;;
+    --skip-prepare-source) skip_prepare=true; shift ;;
+    --recreate-lost-slot) recreate_lost_slot=true; shift ;;
     --skip-airbyte) skip_airbyte=true; shift ;;
     --confirm-persistent) confirm_persistent=true; shift ;;
     --lock=false) plan_lock=false; shift ;;
@@ -133,6 +141,9 @@ if [ "$command_name" = affected ]; then
   affected "$env_name"
   exit 0
 fi
+# (after `affected`, which runs on a bare checkout of this file)
+# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
+source "$root/scripts/lib/airbyte-host.sh"
 
 # ---- prerequisites ----------------------------------------------------------------------------
 cdktf_cmd=()
@@ -280,6 +291,78 @@ wait_for_airbyte() {
   done
 }
 
+# ---- GCP organisation policy ------------------------------------------------------------------
+# The GCP stack creates a service-account key (and, with GCS staging, an HMAC key) for Airbyte.
+# Organisations with these constraints refuse both, half-way through an apply: say so first.
+KEY_CONSTRAINTS=(iam.disableServiceAccountKeyCreation iam.managed.disableServiceAccountKeyCreation)
+check_gcp_key_policy() {
+  local project constraint out
+  project=$(stack_query "$env_name-gcp" '(j.provider?.google ?? [])[0]?.project')
+  if ! command -v gcloud >/dev/null; then
+    log "warning: without the gcloud CLI the organisation policy ${KEY_CONSTRAINTS[0]} of project $project is not checked"
+    return 0
+  fi
+  for constraint in "${KEY_CONSTRAINTS[@]}"; do
+    if ! out=$(gcloud org-policies describe "$constraint" --effective --project "$project" --format=json 2>&1); then
+      log "warning: could not read the organisation policy $constraint of project $project ($(head -n 1 <<<"$out")); not checked"
+      continue
+    fi
+    if grep -Eq '"enforce": *true' <<<"$out"; then
+      die "the GCP organisation policy $constraint is enforced on project $project: it refuses the service-account key (and HMAC key) that $env_name-gcp creates for Airbyte's BigQuery destination. Nothing was applied. Ask an organisation policy administrator for an exception on project $project (README, \"GCP organisations that forbid service-account keys\"), then rerun"
+    fi
+  done
+}
+
+# ---- commands on the host (SSM Run Command) ---------------------------------------------------
+aws_args=()
+json_field() { node -e 'const v = JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]]; if (v !== undefined && v !== null) process.stdout.write(String(v));' "$1"; }
+
+# Runs a shell command on the environment's host as root, prints its output, and returns its exit
+# status (1 when it did not run to the end). The command text carries no secret: the host reads
+# its own secrets.
+on_host() {
+  local what=$1 command=$2 instance id out status rc deadline=$((SECONDS + 3600))
+  instance=$(find_airbyte_host "$env_name") || exit 1
+  log "$what on $instance (SSM Run Command)"
+  id=$(aws ${aws_args[@]+"${aws_args[@]}"} ssm send-command --instance-ids "$instance" --document-name AWS-RunShellScript \
+    --comment "$what ($env_name)" --parameters "{\"commands\":[\"$command\"],\"executionTimeout\":[\"3600\"]}" \
+    --query Command.CommandId --output text) || die "could not send '$what' to $instance (check ssm:SendCommand for the deploy role)"
+  while :; do
+    # Right after send-command the invocation may not exist yet (InvocationDoesNotExist).
+    if out=$(aws ${aws_args[@]+"${aws_args[@]}"} ssm get-command-invocation --command-id "$id" --instance-id "$instance" --output json 2>/dev/null); then
+      status=$(json_field Status <<<"$out")
+      case $status in Pending|InProgress|Delayed) ;; *) break ;; esac
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "'$what' on $instance did not finish within 3600s (command $id)"
+    sleep "$health_interval"
+  done
+  json_field StandardOutputContent <<<"$out"
+  json_field StandardErrorContent <<<"$out" >&2
+  rc=$(json_field ResponseCode <<<"$out")
+  log "$what: $status (exit ${rc:-?})"
+  [ "$status" = Success ] && return 0
+  [[ $rc =~ ^[0-9]+$ ]] && [ "$rc" -gt 0 ] && return "$rc"
+  return 1
+}
+
+# Login, grants, publication, slot and heartbeat on the source, before <env>-airbyte: creating the
+# connection makes Airbyte discover the source right away, as that login.
+prepare_source() {
+  if $skip_prepare; then
+    log "source preparation skipped (--skip-prepare-source)"
+    return 0
+  fi
+  local args="" rc=0
+  if $recreate_lost_slot; then args=" --recreate-lost-slot"; fi
+  # The boot writes cdc-prepare-source right after Airbyte answers: give it a moment.
+  on_host "prepare the source" "for i in \$(seq 1 60); do [ -x /usr/local/bin/cdc-prepare-source ] && break; sleep 5; done; /usr/local/bin/cdc-prepare-source$args" || rc=$?
+  case $rc in
+    0) ;;
+    2) log "the source needs a person (see the messages above): $env_name-airbyte was not deployed. Fix it, then rerun 'scripts/stack.sh deploy $env_name'"; exit 2 ;;
+    *) die "preparing the source failed (exit $rc): $env_name-airbyte was not deployed. See the messages above, then rerun 'scripts/stack.sh deploy $env_name'" ;;
+  esac
+}
+
 # ---- commands ---------------------------------------------------------------------------------
 # Tools, credentials, one synth, then the checks that read the synthesized stacks.
 preflight() {
@@ -298,12 +381,18 @@ prepare() {
 
 deploy() {
   prepare
+  check_gcp_key_policy
+  aws_args=(--region "$(stack_query "$env_name-aws" '(j.provider?.aws ?? [])[0]?.region')")
   run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
   run_cdktf deploy "$env_name-gcp" || die "deploying $env_name-gcp failed ($env_name-aws is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
   wait_for_airbyte "${health_timeout:-2400}" \
     || die "Airbyte on the $env_name host did not answer within ${health_timeout:-2400}s ($env_name-aws and $env_name-gcp are applied). Follow the host's boot with scripts/boot-log.sh $env_name, then rerun 'scripts/stack.sh deploy $env_name'"
+  prepare_source
   run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
   stop_tunnel
+  # The unit installs the release and reads its configuration when it starts.
+  on_host "restart the orchestrator" "systemctl restart cdc-orchestrator" \
+    || die "restarting cdc-orchestrator on the $env_name host failed; the stacks are deployed. Check 'journalctl -u cdc-orchestrator' on the host"
   log "deployed $env_name-aws, $env_name-gcp, $env_name-airbyte"
 }
 

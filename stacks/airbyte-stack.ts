@@ -8,10 +8,37 @@ import { ResolvedEnvironment } from '../config';
 import { AirbytePipeline } from '../constructs/airbyte-pipeline';
 import type { OrchestratorConfigDocument } from '../orchestrator/src/config-document';
 import { PostgresSourceInput } from '../constructs/connector-configuration';
+import { InvalidPropsError } from '../constructs/errors';
 import { AwsStack } from './aws-stack';
 import { configureBackend } from './backend';
 import { GcpStack } from './gcp-stack';
 import { stackName } from './naming';
+
+/** SSM's limit for a String parameter value in the Advanced tier (Intelligent-Tiering's ceiling). */
+export const SSM_PARAMETER_MAX_BYTES = 8192;
+
+/** The public API's token endpoint under a server URL such as http://localhost:8000/api/public/v1. */
+export function airbyteTokenUrl(serverUrl: string): string {
+  return `${serverUrl.replace(/\/+$/, '')}/applications/token`;
+}
+
+/**
+ * Fails synth when the orchestrator's document cannot fit its SSM parameter. Terraform fills in
+ * the connection id (a UUID) at apply time, so a UUID stands in for it when measuring.
+ */
+function checkParameterSize(environment: string, document: OrchestratorConfigDocument): void {
+  const uuid = '00000000-0000-0000-0000-000000000000';
+  const measured = { ...document, connections: document.connections.map((c) => ({ ...c, connectionId: uuid })) };
+  const bytes = Buffer.byteLength(JSON.stringify(measured), 'utf8');
+  if (bytes > SSM_PARAMETER_MAX_BYTES) {
+    const tables = document.connections.reduce((n, c) => n + (c.tables?.length ?? 0), 0);
+    throw new InvalidPropsError(
+      `environment "${environment}": the orchestrator configuration for ${tables} tables (airbyte.streams) is ${bytes} bytes, ` +
+        `above the ${SSM_PARAMETER_MAX_BYTES}-byte limit of an SSM parameter (about ${Math.floor((tables * SSM_PARAMETER_MAX_BYTES) / bytes)} tables of these names fit); ` +
+        'watch fewer tables in this environment',
+    );
+  }
+}
 
 /**
  * `<env>-airbyte`: the Airbyte workspace, Postgres source, BigQuery destination and connection,
@@ -44,6 +71,9 @@ export class AirbyteStack extends TerraformStack {
     const apiCredentialsJson = Fn.jsondecode(apiCredentials.secretString);
     new AirbyteProvider(this, 'airbyte', {
       serverUrl: env.airbyte.serverUrl,
+      // Provider 1.2.0 resolves its default token path "/v1/applications/token" against the server
+      // URL, which drops "/api/public" (404 on a self-hosted server): give it the absolute URL.
+      tokenUrl: airbyteTokenUrl(env.airbyte.serverUrl),
       clientId: Fn.lookup(apiCredentialsJson, 'client_id', ''),
       clientSecret: Fn.lookup(apiCredentialsJson, 'client_secret', ''),
     });
@@ -141,10 +171,14 @@ export class AirbyteStack extends TerraformStack {
         },
       ],
     };
+    checkParameterSize(env.name, this.orchestratorConfig);
     new SsmParameter(this, 'orchestrator-config', {
       name: aws.orchestratorConfigParameterName,
       description: 'Connections and tables the orchestrator watches (written by the Airbyte stack)',
       type: 'String',
+      // Standard parameters hold 4 KB (about 90 tables); Intelligent-Tiering moves to Advanced
+      // (8 KB) only when the value needs it.
+      tier: 'Intelligent-Tiering',
       value: Fn.jsonencode(this.orchestratorConfig),
     });
 

@@ -1,15 +1,18 @@
 import { Construct } from 'constructs';
 import * as path from 'path';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { ResolvedEnvironment } from '../config';
+import { AirbyteDataVolume } from '../constructs/airbyte-data-volume';
 import { AirbyteHost } from '../constructs/airbyte-host';
+import { HOST_TOOLS, hostFilePath } from '../constructs/airbyte-host/user-data';
 import { CdcDatabase } from '../constructs/cdc-database';
 import { EnvironmentKey } from '../constructs/environment-key';
 import { CdcNetwork, NetworkPlacement } from '../constructs/network';
@@ -19,7 +22,10 @@ import { PrivateBucket } from '../constructs/private-bucket';
 import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
-import { awsNamePrefix, deployGithubEnvironment, orchestratorConfigParameterName, roleBoundaryPolicyName, stackName } from './naming';
+import {
+  awsNamePrefix, deployGithubEnvironment, hostReleaseParameterName, orchestratorConfigParameterName, roleBoundaryPolicyName,
+  sourcePreparationParameterName, stackName,
+} from './naming';
 
 export interface AwsStackOptions {
   /** The single-file orchestrator bundle to ship. @default <repo>/dist/orchestrator.js */
@@ -63,11 +69,18 @@ export class AwsStack extends TerraformStack {
     const partition = new DataAwsPartition(this, 'partition');
     const caller = new DataAwsCallerIdentity(this, 'caller');
 
-    const key = new EnvironmentKey(this, 'key', { alias: prefix, deletionWindowInDays: env.ephemeral ? 7 : 30 });
+    const key = new EnvironmentKey(this, 'key', {
+      alias: prefix,
+      deletionWindowInDays: env.ephemeral ? 7 : 30,
+      // The alarm topic and the RDS log groups are encrypted with this key.
+      allowCloudWatchAlarms: true,
+      allowCloudWatchLogs: true,
+    });
     this.kmsKeyArn = key.keyArn;
     const secretRecoveryWindowInDays = env.ephemeral ? 0 : 7;
 
-    let network: NetworkPlacement;
+    let network: Omit<NetworkPlacement, 'hostInternetAccess'>;
+    let hostInternetAccess: ITerraformDependable[] = [];
     let vpcCidr: string;
     if (env.network.mode === 'create') {
       network = new CdcNetwork(this, 'network', {
@@ -75,6 +88,7 @@ export class AwsStack extends TerraformStack {
         availabilityZoneCount: env.network.availabilityZoneCount,
         namePrefix: prefix,
       });
+      hostInternetAccess = (network as CdcNetwork).hostInternetAccess;
       vpcCidr = env.network.vpcCidr;
     } else {
       network = {
@@ -106,6 +120,7 @@ export class AwsStack extends TerraformStack {
               maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
               backupRetentionDays: db.backupRetentionDays,
               multiAz: db.multiAz,
+              logRetentionDays: db.logRetentionDays,
               deletionProtection: !env.ephemeral,
               skipFinalSnapshot: env.ephemeral,
             }
@@ -128,6 +143,7 @@ export class AwsStack extends TerraformStack {
     this.alarms = new WalRetentionAlarms(this, 'wal-alarms', {
       dbInstanceIdentifier: db.mode === 'create' ? `${prefix}-source` : db.instanceIdentifier,
       snsTopicArn: env.alarms.snsTopicArn,
+      subscriptions: env.alarms.subscriptions,
       topicName: `${prefix}-alerts`,
       kmsKeyArn: key.keyArn,
       slotLagBytes: env.alarms.slotLagMiB * MIB,
@@ -155,11 +171,50 @@ export class AwsStack extends TerraformStack {
       kmsKeyArn: key.keyArn,
       forceDestroy: env.ephemeral,
     });
-    const bundle = new OrchestratorBundle(this, 'orchestrator-bundle', {
-      bundlePath: options.orchestratorBundlePath ?? DEFAULT_ORCHESTRATOR_BUNDLE,
-      bucketName: assets.bucketName,
-      bucketArn: assets.bucketArn,
+    const ship = (id: string, file: string) =>
+      new OrchestratorBundle(this, id, { bundlePath: file, bucketName: assets.bucketName, bucketArn: assets.bucketArn, kmsKeyArn: key.keyArn });
+    // The release: the bundle and the host tools. The host installs what the parameter lists, so a
+    // new bundle reaches a running host with a restart of its unit, never a replacement.
+    const release = [
+      { name: 'orchestrator.js', file: ship('orchestrator-bundle', options.orchestratorBundlePath ?? DEFAULT_ORCHESTRATOR_BUNDLE) },
+      ...HOST_TOOLS.map((name) => ({ name, file: ship(`host-tool-${name.replace(/\.js$/, '')}`, hostFilePath(name)) })),
+    ];
+    const releaseParameter = new SsmParameter(this, 'host-release', {
+      name: hostReleaseParameterName(env.name),
+      description: 'Orchestrator release for the Airbyte host: <sha256> <file> s3://<bucket>/<key> per line',
+      type: 'String',
+      value: release.map(({ name, file }) => `${file.sha256} ${name} s3://${assets.bucketName}/${file.objectKey}`).join('\n'),
+      dependsOn: release.map(({ file }) => file.object),
+    });
+
+    // What the deploy's "prepare the source" step does on the host, known before any Airbyte
+    // connection exists: the configured streams, the logins' secrets and, for an ephemeral
+    // environment, its seed.
+    const seed = db.seedSqlFile ? ship('source-seed', db.seedSqlFile) : undefined;
+    const adminSecretArn = this.database.masterUserSecretArn ?? (db.mode === 'existing' ? db.adminSecretArn : undefined);
+    const cdc = env.airbyte.source.replication.method === 'cdc' ? env.airbyte.source.replication : undefined;
+    const preparationParameter = new SsmParameter(this, 'source-preparation', {
+      name: sourcePreparationParameterName(env.name),
+      description: 'What scripts/stack.sh deploy prepares on the source database (read by cdc-prepare-source on the host)',
+      type: 'String',
+      value: Fn.jsonencode({
+        environment: env.name,
+        tables: env.airbyte.streams.map((s) => `${s.namespace}.${s.name}`).join(','),
+        replicationSlot: cdc?.replicationSlot ?? '',
+        publication: cdc?.publication ?? '',
+        databaseSecretArn: this.database.credentialsSecretArn,
+        adminSecretArn: adminSecretArn ?? '',
+        seed: seed ? `${seed.sha256} s3://${assets.bucketName}/${seed.objectKey}` : '',
+      }),
+      dependsOn: seed ? [seed.object] : undefined,
+    });
+    const dataVolume = new AirbyteDataVolume(this, 'airbyte-data', {
+      namePrefix: prefix,
+      subnetId: network.hostSubnetId,
+      sizeGiB: env.host.dataVolumeGiB,
       kmsKeyArn: key.keyArn,
+      retain: env.host.retainDataVolume,
+      tags,
     });
 
     this.orchestratorConfigParameterName = orchestratorConfigParameterName(env.name);
@@ -183,15 +238,23 @@ export class AwsStack extends TerraformStack {
         databaseSecretArn: this.database.credentialsSecretArn,
         alertWebhookSecretArn: alertWebhook.arn,
         orchestratorConfigParameter: this.orchestratorConfigParameterName,
-        assetBucket: assets.bucketName,
-        assetKey: bundle.objectKey,
-        assetSha256: bundle.sha256,
+        releaseParameter: releaseParameter.name,
+        preparationParameter: preparationParameter.name,
+        dataVolumeId: dataVolume.volumeId,
       }),
+      dataVolumeId: dataVolume.volumeId,
+      // The first boot installs packages through the NAT and reads the release.
+      dependsOn: [...hostInternetAccess, releaseParameter, preparationParameter],
       grants: {
-        readSecretArns: [this.database.credentialsSecretArn, alertWebhook.arn],
+        readSecretArns: [
+          this.database.credentialsSecretArn,
+          alertWebhook.arn,
+          ...(adminSecretArn ? [adminSecretArn] : []),
+          ...(env.host.dockerHubSecretArn ? [env.host.dockerHubSecretArn] : []),
+        ],
         writeSecretArns: [airbyteCredentials.arn],
-        readParameterArns: [configParameterArn],
-        readObjectArns: [bundle.objectArn],
+        readParameterArns: [configParameterArn, releaseParameter.arn, preparationParameter.arn],
+        readObjectArns: [...release.map(({ file }) => file.objectArn), ...(seed ? [seed.objectArn] : [])],
         kmsKeyArns: [key.keyArn],
       },
     });
@@ -214,6 +277,10 @@ export class AwsStack extends TerraformStack {
     new TerraformOutput(this, 'airbyte_host_instance_id', {
       value: this.host.instanceId,
       description: 'EC2 instance to open the SSM tunnel to (scripts/tunnel.sh)',
+    });
+    new TerraformOutput(this, 'airbyte_data_volume_id', {
+      value: dataVolume.volumeId,
+      description: "EBS volume holding Airbyte's state (/root/.airbyte); it outlives the host",
     });
     new TerraformOutput(this, 'source_db_address', { value: this.database.address });
     new TerraformOutput(this, 'source_db_parameter_group', {

@@ -256,7 +256,7 @@ export class BootstrapStack extends TerraformStack {
         { sid: 'StateLockFiles', effect: 'Allow', actions: ['s3:PutObject', 's3:DeleteObject'], resources: planned.map((p) => `${this.stateBucket.arn}/${aws.stateKeyPrefix}/${p}/*.tflock`) },
         stateKeyUse,
         // The data sources of <env>-aws and <env>-gcp (stacks/deploy-actions.ts, `plan`).
-        { sid: 'DataSourceDescribe', effect: 'Allow', actions: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeVpcs'], resources: ['*'] },
+        { sid: 'DataSourceDescribe', effect: 'Allow', actions: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets'], resources: ['*'] },
         { sid: 'PublicAmiParameters', effect: 'Allow', actions: ['ssm:GetParameter'], resources: [arns.publicParameters()] },
       ],
     });
@@ -377,6 +377,7 @@ class AccountArns {
   ssmDocument(name: string) { return this.arn('ssm', `document/${name}`, true, false); }
   sns(resource: string) { return this.arn('sns', resource); }
   cloudwatch(resource: string) { return this.arn('cloudwatch', resource); }
+  logs(resource: string) { return this.arn('logs', resource); }
 }
 
 /** Names of an environment's resources all start with `cdc-<env>` (stacks/naming.ts awsNamePrefix). */
@@ -395,6 +396,22 @@ function tunnelStatements(arns: AccountArns, patterns: string[]): DataAwsIamPoli
     { sid: 'TunnelDocument', effect: 'Allow', actions: ['ssm:StartSession'], resources: [arns.ssmDocument('AWS-StartPortForwardingSession')] },
     // `&{...}` is the policy document's escape for IAM variables (`${...}` would be Terraform's).
     { sid: 'OwnSessions', effect: 'Allow', actions: ['ssm:TerminateSession', 'ssm:ResumeSession'], resources: [arns.ssm('session/&{aws:userid}-*')] },
+  ];
+}
+
+/** scripts/stack.sh deploy runs cdc-prepare-source and a unit restart on the environment's host. */
+function hostCommandStatements(arns: AccountArns, patterns: string[]): DataAwsIamPolicyDocumentStatement[] {
+  return [
+    {
+      sid: 'CommandsOnEnvironmentHost',
+      effect: 'Allow',
+      actions: ['ssm:SendCommand'],
+      resources: [arns.ec2('instance/*')],
+      condition: [{ test: 'StringLike', variable: 'ssm:resourceTag/Environment', values: patterns }],
+    },
+    { sid: 'ShellCommandDocument', effect: 'Allow', actions: ['ssm:SendCommand'], resources: [arns.ssmDocument('AWS-RunShellScript')] },
+    // The command's result; GetCommandInvocation has no resource-level permission.
+    { sid: 'CommandResults', effect: 'Allow', actions: ['ssm:GetCommandInvocation'], resources: ['*'] },
   ];
 }
 
@@ -613,7 +630,20 @@ function deployStatements(
       actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource', 'cloudwatch:TagResource', 'cloudwatch:UntagResource'],
       resources: [arns.cloudwatch('alarm:*')],
     },
+    // RDS exports its logs into /aws/rds/instance/<identifier>/<type>; the stack creates those
+    // groups first (retention, environment key) so a teardown removes them.
+    {
+      sid: 'DatabaseLogGroups',
+      effect: 'Allow',
+      actions: [
+        'logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy',
+        'logs:AssociateKmsKey', 'logs:DisassociateKmsKey', 'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource',
+      ],
+      resources: named(patterns, (prefix) => [arns.logs(`log-group:/aws/rds/instance/${prefix}-*`)]),
+    },
+    { sid: 'DescribeLogGroups', effect: 'Allow', actions: ['logs:DescribeLogGroups'], resources: [arns.logs('log-group:*')] },
     ...tunnelStatements(arns, patterns),
+    ...hostCommandStatements(arns, patterns),
   ];
   return { read, network, data, iam, named: environmentResources };
 }

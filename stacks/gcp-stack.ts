@@ -35,11 +35,13 @@ export class GcpStack extends TerraformStack {
       projectId: env.gcp.projectId,
       datasetId: env.gcp.datasetId,
       location: env.gcp.datasetLocation,
+      rawDatasetId: env.airbyte.destination.rawDataDataset,
       serviceAccountId: env.gcp.serviceAccountId,
       deleteContentsOnDestroy: env.ephemeral,
       gcsStaging: env.gcp.loadingMethod === 'gcs-staging' ? { location: env.gcp.datasetLocation } : undefined,
     });
     new TerraformOutput(this, 'service_account_email', { value: this.target.serviceAccountEmail });
     new TerraformOutput(this, 'dataset_id', { value: this.target.datasetId });
+    new TerraformOutput(this, 'raw_dataset_id', { value: this.target.rawDatasetId });
   }
 }

@@ -8,9 +8,9 @@ export type HostUserDataInputs = { readonly env: ResolvedEnvironment } & Pick<
   | 'databaseSecretArn'
   | 'alertWebhookSecretArn'
   | 'orchestratorConfigParameter'
-  | 'assetBucket'
-  | 'assetKey'
-  | 'assetSha256'
+  | 'releaseParameter'
+  | 'preparationParameter'
+  | 'dataVolumeId'
 >;
 
 /** abctl's low-resource mode is for hosts under Airbyte's recommended 4 vCPU / 16 GiB. */
@@ -20,8 +20,9 @@ export function needsLowResourceMode(env: ResolvedEnvironment): boolean {
 
 /**
  * The host's boot script for this environment, escaped for Terraform JSON (values that are
- * Terraform references still resolve). Any change to it (a new bundle hash, a new abctl pin)
- * replaces the host, because the instance sets `user_data_replace_on_change`.
+ * Terraform references still resolve). A change to it (a new abctl or chart pin, a new boot
+ * script) replaces the host, because the instance sets `user_data_replace_on_change`; Airbyte's
+ * state survives on the data volume. The orchestrator bundle is not part of it.
  */
 export function buildHostUserData(inputs: HostUserDataInputs): string {
   const { env, ...locations } = inputs;
@@ -29,6 +30,8 @@ export function buildHostUserData(inputs: HostUserDataInputs): string {
     region: env.aws.region,
     environment: env.name,
     abctlVersion: env.host.abctlVersion,
+    airbyteChartVersion: env.host.airbyteChartVersion,
+    dockerHubSecretArn: env.host.dockerHubSecretArn,
     airbytePort: env.host.airbytePort,
     lowResourceMode: needsLowResourceMode(env),
     ...locations,

@@ -14,6 +14,16 @@ export function orchestratorConfigParameterName(environment: string): string {
   return `/${environment}/cdc/orchestrator-config`;
 }
 
+/** SSM parameter the AWS stack writes: the orchestrator release files with their sha256 (host-release). */
+export function hostReleaseParameterName(environment: string): string {
+  return `/${environment}/cdc/host-release`;
+}
+
+/** SSM parameter the AWS stack writes: what cdc-prepare-source prepares on the host. */
+export function sourcePreparationParameterName(environment: string): string {
+  return `/${environment}/cdc/source-preparation`;
+}
+
 /** Prefix for AWS resource names of an environment. */
 export function awsNamePrefix(environment: string): string {
   return `cdc-${environment}`;

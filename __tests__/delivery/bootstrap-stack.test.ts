@@ -321,6 +321,25 @@ describe('bootstrap stack: what deploy and plan roles may do', () => {
     }
   });
 
+  test('commands on the host (stack.sh deploy: cdc-prepare-source, unit restart): only the environment\'s tagged instances, only AWS-RunShellScript', () => {
+    const statements = deploy('dev');
+    expect(bySid(statements, 'CommandsOnEnvironmentHost')).toMatchObject({
+      actions: ['ssm:SendCommand'],
+      resources: ['arn:aws:ec2:eu-west-1:123456789012:instance/*'],
+      condition: [{ test: 'StringLike', variable: 'ssm:resourceTag/Environment', values: ['dev'] }],
+    });
+    expect(bySid(statements, 'ShellCommandDocument').resources).toEqual(['arn:aws:ssm:eu-west-1::document/AWS-RunShellScript']);
+    expect(grantsOf(statements, 'ssm:SendCommand').map((st) => st.sid).sort()).toEqual(['CommandsOnEnvironmentHost', 'ShellCommandDocument']);
+    expect(bySid(statements, 'CommandResults').actions).toEqual(['ssm:GetCommandInvocation']);
+  });
+
+  test('the RDS log groups: only the environment\'s instances\' groups', () => {
+    const statement = bySid(deploy('dev'), 'DatabaseLogGroups');
+    expect(statement.resources).toEqual(['arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/cdc-dev-*']);
+    expect(statement.actions).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey']));
+    expect(grantsOf(deploy('dev'), 'logs:DeleteLogGroup').map((st) => st.sid)).toEqual(['DatabaseLogGroups']);
+  });
+
   test('roles are created only with the bootstrap permissions boundary, which the environments use', () => {
     for (const env of ['dev', 'ephemeral']) {
       const statements = deploy(env);

@@ -8,7 +8,7 @@ const script = path.join(root, 'scripts', 'stack.sh');
 const STUBBED = ['cdktf', 'terraform', 'aws', 'gcloud', 'curl', 'npm', 'gh', 'session-manager-plugin'];
 
 /** The system tools the scripts use; linked alone so a real gcloud/terraform/aws here cannot leak in. */
-const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch', 'find'];
+const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch', 'find', 'wc'];
 
 let work: string;
 let synthDir: string;
@@ -179,6 +179,85 @@ describe('scripts/stack.sh deploy', () => {
     expect(r.stderr).toContain('these AWS credentials are for account 999999999999, but dev may only be deployed to: 111111111111');
     expect(stackActions(r.calls)).toEqual([]);
   });
+});
+
+describe('scripts/stack.sh deploy: the source is prepared on the host before the Airbyte stack', () => {
+  const sendCommands = (calls: string[]) => calls.filter((c) => /^aws .*ssm send-command /.test(c));
+
+  test('order: aws, gcp, Airbyte answers, cdc-prepare-source through SSM Run Command, airbyte, orchestrator restart', () => {
+    const r = run(['deploy', 'pr-7']);
+    expect(r.status).toBe(0);
+    const index = (pattern: RegExp) => r.calls.findIndex((c) => pattern.test(c));
+    const prepare = index(/ssm send-command .*cdc-prepare-source/);
+    expect(index(/^cdktf deploy pr-7-gcp/)).toBeLessThan(index(/^curl /));
+    expect(index(/^curl /)).toBeLessThan(prepare);
+    expect(prepare).toBeLessThan(index(/^cdktf deploy pr-7-airbyte/));
+    expect(index(/^cdktf deploy pr-7-airbyte/)).toBeLessThan(index(/ssm send-command .*systemctl restart cdc-orchestrator/));
+    const [prepareCall] = sendCommands(r.calls);
+    // The host found by its tags, in the environment's region; the command names no secret.
+    expect(r.calls).toContain('aws --region eu-west-1 ec2 describe-instances --filters Name=tag:Environment,Values=pr-7 Name=tag:Role,Values=airbyte-host Name=instance-state-name,Values=running --query Reservations[].Instances[].InstanceId --output text');
+    expect(prepareCall).toContain('aws --region eu-west-1 ssm send-command --instance-ids i-0123456789abcdef0 --document-name AWS-RunShellScript');
+    expect(prepareCall).toMatch(/"commands":\["[^"]*\/usr\/local\/bin\/cdc-prepare-source"\]/);
+    expect(prepareCall).not.toMatch(/password|SOURCE_ADMIN_DATABASE_URL|secret/i);
+    // Polled until it ended (the stub answers InProgress first), its output shown.
+    expect(r.calls.filter((c) => c.includes('ssm get-command-invocation --command-id 0b5e6f7a-0000-4000-8000-000000000001')).length).toBeGreaterThanOrEqual(2);
+    expect(r.stdout).toContain('{"ready": true}');
+    expect(r.stderr).toContain('prepare the source: Success (exit 0)');
+  });
+
+  test('exit 2 from prepare-source (a person must act) stops before the Airbyte stack with the tool\'s message and exit code', () => {
+    const r = run(['deploy', 'pr-7'], {
+      env: { STUB_PREPARE_EXIT: '2', STUB_PREPARE_STDOUT: '{\\"ready\\": false, \\"missingTables\\": [\\"public.orders\\"]}', STUB_PREPARE_STDERR: 'watched tables missing: public.orders' },
+    });
+    expect(r.status).toBe(2);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-7-aws', 'deploy pr-7-gcp']);
+    expect(r.stdout).toContain('"missingTables": ["public.orders"]');
+    expect(r.stderr).toContain('watched tables missing: public.orders');
+    expect(r.stderr).toContain('the source needs a person (see the messages above): pr-7-airbyte was not deployed');
+    expect(sendCommands(r.calls).some((c) => c.includes('systemctl restart'))).toBe(false);
+  });
+
+  test('a failed preparation (exit 1) stops before the Airbyte stack', () => {
+    const r = run(['deploy', 'pr-7'], { env: { STUB_PREPARE_EXIT: '1', STUB_PREPARE_STDERR: 'cannot connect to the source database' } });
+    expect(r.status).toBe(1);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-7-aws', 'deploy pr-7-gcp']);
+    expect(r.stderr).toContain('preparing the source failed (exit 1): pr-7-airbyte was not deployed');
+  });
+
+  test('--skip-prepare-source skips it; --recreate-lost-slot passes the flag to prepare-source', () => {
+    const skipped = run(['deploy', 'pr-7', '--skip-prepare-source']);
+    expect(skipped.status).toBe(0);
+    expect(sendCommands(skipped.calls).some((c) => c.includes('cdc-prepare-source'))).toBe(false);
+    expect(stackActions(skipped.calls)).toEqual(['deploy pr-7-aws', 'deploy pr-7-gcp', 'deploy pr-7-airbyte']);
+    const recreate = run(['deploy', 'pr-7', '--recreate-lost-slot']);
+    expect(recreate.status).toBe(0);
+    expect(sendCommands(recreate.calls)[0]).toContain('/usr/local/bin/cdc-prepare-source --recreate-lost-slot"]');
+  });
+});
+
+describe('scripts/stack.sh deploy: GCP organisations that forbid service-account keys', () => {
+  test.each(['iam.disableServiceAccountKeyCreation', 'iam.managed.disableServiceAccountKeyCreation'])('%s enforced: stops by name before applying anything', (constraint) => {
+    const r = run(['deploy', 'pr-7'], { env: { STUB_GCLOUD_ENFORCED: constraint } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`the GCP organisation policy ${constraint} is enforced on project example-data-dev`);
+    expect(r.stderr).toContain('Nothing was applied. Ask an organisation policy administrator for an exception on project example-data-dev');
+    expect(stackActions(r.calls)).toEqual([]);
+    expect(r.calls).toContain(`gcloud org-policies describe ${constraint} --effective --project example-data-dev --format=json`);
+  });
+
+  test('not enforced, or not readable: the deploy goes on (unreadable is said)', () => {
+    expect(run(['deploy', 'pr-7']).status).toBe(0);
+    const denied = run(['deploy', 'pr-7'], { env: { STUB_GCLOUD_ORG_DENIED: '1' } });
+    expect(denied.status).toBe(0);
+    expect(denied.stderr).toContain('warning: could not read the organisation policy iam.disableServiceAccountKeyCreation of project example-data-dev');
+  });
+});
+
+test('stack.sh is shellcheck-clean', () => {
+  const result = spawnSync('shellcheck', ['--severity=style', '--external-sources', script], { encoding: 'utf8' });
+  if (result.error) throw new Error(`shellcheck could not run (${result.error.message}); install it: apt-get install -y shellcheck`);
+  expect(`${result.stdout}${result.stderr}`).toBe('');
+  expect(result.status).toBe(0);
 });
 
 describe('scripts/stack.sh diff', () => {

@@ -24,18 +24,36 @@ export function testProps(overrides: Partial<HostUserDataProps> = {}): HostUserD
     databaseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/cdc/replication-user-GhIjKl',
     alertWebhookSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/cdc/alert-webhook-MnOpQr',
     orchestratorConfigParameter: '/dev/orchestrator/config',
-    assetBucket: 'cdc-dev-assets',
-    assetKey: 'orchestrator/orchestrator.js',
-    assetSha256: sha256(BUNDLE),
+    releaseParameter: '/dev/cdc/host-release',
+    preparationParameter: '/dev/cdc/source-preparation',
+    airbyteChartVersion: '2.2.0',
+    dataVolumeId: DATA_VOLUME_ID,
     ...overrides,
   };
 }
 
-/** A sandbox whose Kubernetes secret holds the test credentials, serving BUNDLE. */
+export const DATA_VOLUME_ID = 'vol-0a1b2c3d4e5f60789';
+const HOST_DIR = path.join(__dirname, '../../constructs/airbyte-host');
+
+/** The release the AWS stack publishes: the bundle and the host tools (the real files). */
+export function releaseFiles(bundle: string = BUNDLE): Record<string, string> {
+  return {
+    'orchestrator.js': bundle,
+    'fetch-env.js': fs.readFileSync(path.join(HOST_DIR, 'fetch-env.js'), 'utf8'),
+    'prepare-source.js': fs.readFileSync(path.join(HOST_DIR, 'prepare-source.js'), 'utf8'),
+  };
+}
+
+/**
+ * A sandbox whose Kubernetes secret holds the test credentials, with the release of BUNDLE
+ * published and the data volume attached.
+ */
 export function hostSandbox(): Sandbox {
   const sandbox = new Sandbox({ bundle: BUNDLE, s3Url: 'cdc-dev-assets/orchestrator/orchestrator.js' });
   sandbox.write('k8s/instance-admin-client-id', CLIENT_ID);
   sandbox.write('k8s/instance-admin-client-secret', CLIENT_SECRET);
+  sandbox.publishRelease(testProps().releaseParameter, releaseFiles());
+  sandbox.attachVolume(DATA_VOLUME_ID);
   return sandbox;
 }
 

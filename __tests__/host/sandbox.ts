@@ -2,13 +2,14 @@
 // files stand in for everything that would touch a real host or AWS, and PATH holds only those
 // stubs plus an explicit list of harmless real tools, so an unexpected command fails loudly.
 import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
 /** Real tools the scripts (and the stubs) may use. Anything else is "command not found". */
 const REAL_TOOLS = [
-  'bash', 'base64', 'cat', 'chmod', 'cmp', 'cp', 'date', 'find', 'grep', 'gzip', 'head', 'install',
+  'bash', 'base64', 'cat', 'env', 'ln', 'rmdir', 'chmod', 'cmp', 'cp', 'date', 'find', 'grep', 'gzip', 'head', 'install',
   'ls', 'mkdir', 'mktemp', 'mv', 'rm', 'sed', 'sha256sum', 'sleep', 'tar', 'tee', 'touch', 'tr', 'uname',
 ];
 
@@ -27,7 +28,7 @@ export function which(tool: string): string | undefined {
 
 const STUBS = path.join(__dirname, 'stubs');
 /** Stubs on PATH from the start; `pkgs/` ones appear only once the dnf stub "installs" them. */
-const STUBS_ON_PATH = ['aws', 'curl', 'dnf', 'id', 'kubectl', 'systemctl', 'useradd'];
+const STUBS_ON_PATH = ['aws', 'blkid', 'curl', 'dnf', 'id', 'kubectl', 'mkfs.xfs', 'mount', 'mountpoint', 'systemctl', 'useradd'];
 
 function copyStub(from: string, to: string): void {
   fs.copyFileSync(path.join(STUBS, from), to);
@@ -99,6 +100,51 @@ export class Sandbox {
 
   serveBundle(content: string): void {
     this.write('bundle.js', content);
+  }
+
+  /** An object the aws stub's `s3 cp` serves at `s3://<bucket>/<key>`. */
+  putObject(url: string, content: string): void {
+    this.write(path.join('s3', url.replace(/^s3:\/\//, '')), content);
+  }
+
+  /** A value the aws stub's `ssm get-parameter` answers. */
+  putParameter(name: string, value: string): void {
+    this.write(this.parameterPath(name), value);
+  }
+
+  /**
+   * Publishes files the way the AWS stack does: each an S3 object under its hash, listed with its
+   * sha256 in the release parameter (`<sha256> <name> s3://bucket/key` lines).
+   */
+  publishRelease(parameter: string, files: Record<string, string>, bucket = 'cdc-dev-assets'): void {
+    const lines = Object.entries(files).map(([name, content]) => {
+      const sha = createHash('sha256').update(content).digest('hex');
+      const url = `s3://${bucket}/orchestrator/${sha.slice(0, 16)}/${name}`;
+      this.putObject(url, content);
+      return `${sha} ${name} ${url}`;
+    });
+    this.putParameter(parameter, lines.join('\n'));
+  }
+
+  /**
+   * Terraform's volume attachment as the instance sees it: the NVMe device named after the volume
+   * id (/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol…). The volume's state (file system,
+   * data) lives outside the root, so it outlives the instance.
+   */
+  attachVolume(volumeId: string): void {
+    fs.mkdirSync(path.join(this.dir, 'volumes', volumeId), { recursive: true });
+    this.write(path.join('root', 'dev', 'disk', 'by-id', `nvme-Amazon_Elastic_Block_Store_${volumeId.replace('-', '')}`), volumeId);
+  }
+
+  /**
+   * A new instance in place of the old one: a fresh root volume, no packages, users, units or
+   * running Airbyte; what lives in AWS (secrets, parameters, objects, EBS volumes) stays.
+   */
+  replaceInstance(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+    fs.mkdirSync(this.root);
+    for (const sub of ['systemd', 'users', 'airbyte-up']) fs.rmSync(path.join(this.dir, 'state', sub), { recursive: true, force: true });
+    for (const pkg of fs.readdirSync(path.join(this.dir, 'pkgs'))) fs.rmSync(path.join(this.bin, pkg), { force: true });
   }
 
   control(flag: string, on = true): void {

@@ -23,8 +23,12 @@ const LONG: HostUserDataProps = testProps({
   airbyteCredentialsSecretArn: 'arn:aws-us-gov:secretsmanager:ap-southeast-2:123456789012:secret:pr-123456-feature-long-branch-name/airbyte/api-client-credentials-AbCdEf',
   databaseSecretArn: 'arn:aws-us-gov:secretsmanager:ap-southeast-2:123456789012:secret:pr-123456-feature-long-branch-name/cdc/source-database-replication-user-GhIjKl',
   orchestratorConfigParameter: 'arn:aws-us-gov:ssm:ap-southeast-2:123456789012:parameter/pr-123456-feature-long-branch-name/airbyte/orchestrator/config',
-  assetBucket: 'pr-123456-feature-long-branch-name-cdc-assets-123456789012-apse',
-  assetKey: 'orchestrator/0123456789ABCDEF0123456789ABCDEF/assets/dist/orchestrator.js',
+  releaseParameter: '/pr-123456-feature-long-branch-name/cdc/host-release',
+  preparationParameter: '/pr-123456-feature-long-branch-name/cdc/source-preparation',
+  airbyteChartVersion: '12.100.1000',
+  dataVolumeId: 'vol-0123456789abcdef0',
+  alertWebhookSecretArn: 'arn:aws-us-gov:secretsmanager:ap-southeast-2:123456789012:secret:pr-123456-feature-long-branch-name/alerts/webhook-url-MnOpQr',
+  dockerHubSecretArn: 'arn:aws-us-gov:secretsmanager:ap-southeast-2:123456789012:secret:pr-123456-feature-long-branch-name/docker-hub/credentials-StUvWx',
 });
 
 function shellcheck(file: string): { status: number | null; output: string } {
@@ -66,9 +70,11 @@ describe('renderUserData', () => {
   test('fills the values block and keeps the template body', () => {
     const script = renderUserData(testProps());
     const template = fs.readFileSync(TEMPLATE, 'utf8');
-    expect(script).toContain("ABCTL_VERSION='v0.30.4'\nAIRBYTE_PORT='8000'\nLOW_RESOURCE_MODE='false'\n");
-    expect(script).toContain(`ASSET_SHA256='${testProps().assetSha256}'`);
-    expect(script).not.toContain('example-assets');
+    expect(script).toContain("ABCTL_VERSION='v0.30.4'\nAIRBYTE_CHART_VERSION='2.2.0'\nAIRBYTE_PORT='8000'\nLOW_RESOURCE_MODE='false'\n");
+    expect(script).toContain(`DATA_VOLUME_ID='${testProps().dataVolumeId}'`);
+    expect(script).toContain("RELEASE_PARAMETER='/dev/cdc/host-release'");
+    expect(script).toContain("DOCKER_HUB_SECRET_ARN=''");
+    expect(script).not.toContain('/example/');
     const body = template.slice(template.indexOf('# <<< VALUES'));
     expect(script.endsWith(body)).toBe(true);
     expect(script.startsWith('#!/bin/bash\n')).toBe(true);
@@ -92,9 +98,10 @@ describe('renderUserData', () => {
     ['airbyteCredentialsSecretArn', 'my-secret', /HostUserDataProps\.airbyteCredentialsSecretArn must be a Secrets Manager secret ARN/],
     ['databaseSecretArn', '', /HostUserDataProps\.databaseSecretArn must be a non-empty string/],
     ['orchestratorConfigParameter', '/dev/config with space', /HostUserDataProps\.orchestratorConfigParameter/],
-    ['assetBucket', 'Bad_Bucket', /HostUserDataProps\.assetBucket must be an S3 bucket name/],
-    ['assetKey', "it's.js", /HostUserDataProps\.assetKey must be an S3 key/],
-    ['assetSha256', 'abc', /HostUserDataProps\.assetSha256 must be 64 lowercase hex digits/],
+    ['airbyteChartVersion', 'latest', /HostUserDataProps\.airbyteChartVersion must be a chart version such as 2\.2\.0/],
+    ['dataVolumeId', '/dev/sdf', /HostUserDataProps\.dataVolumeId must be an EBS volume id/],
+    ['dockerHubSecretArn', 'docker-hub', /HostUserDataProps\.dockerHubSecretArn must be a Secrets Manager secret ARN/],
+    ['releaseParameter', 'host release', /HostUserDataProps\.releaseParameter must be an SSM parameter name/],
   ])('rejects %s = %p, naming the prop', (prop, value, message) => {
     expect(() => renderUserData({ ...testProps(), [prop]: value } as HostUserDataProps)).toThrow(message);
   });
@@ -103,10 +110,11 @@ describe('renderUserData', () => {
     const stack = new TerraformStack(Testing.app(), 'tokens');
     const bucket = new S3Bucket(stack, 'bucket', {});
     const name = bucket.bucket;
-    const script = renderUserData(testProps({ assetBucket: name, assetKey: `${bucket.id}/orchestrator.js` }));
-    expect(script).toContain(`ASSET_BUCKET='${name}'`);
+    const script = renderUserData(testProps({ dataVolumeId: name, releaseParameter: `/${bucket.id}/host-release` }));
+    expect(script).toContain(`DATA_VOLUME_ID='${name}'`);
     expect(() => renderUserData(testProps({ abctlVersion: name }))).toThrow(/abctlVersion must be a literal value/);
-    expect(() => renderUserData(testProps({ assetKey: `it's/${bucket.id}` }))).toThrow(/assetKey must not contain quotes/);
+    expect(() => renderUserData(testProps({ airbyteChartVersion: name }))).toThrow(/airbyteChartVersion must be a literal value/);
+    expect(() => renderUserData(testProps({ releaseParameter: `/it's/${bucket.id}` }))).toThrow(/releaseParameter must not contain quotes/);
   });
 });
 
@@ -122,6 +130,22 @@ describe('shellcheck', () => {
     try {
       const file = path.join(dir, 'user-data.sh');
       fs.writeFileSync(file, renderUserData(LONG));
+      const result = shellcheck(file);
+      expect(result.output).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the release installer the script writes (cdc-host-release) is clean', () => {
+    const template = fs.readFileSync(TEMPLATE, 'utf8');
+    const body = /cat <<'SH'; \} \| put_file "\$ROOT\$RELEASE_SCRIPT" 0755\n([\s\S]*?)\nSH\n/.exec(template);
+    expect(body).not.toBeNull();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'user-data-'));
+    try {
+      const file = path.join(dir, 'cdc-host-release');
+      fs.writeFileSync(file, `#!/bin/bash\nREGION=eu-west-1\nRELEASE_PARAMETER=/dev/cdc/host-release\nAPP_DIR=/opt/cdc-orchestrator\n${body![1]}\n`);
       const result = shellcheck(file);
       expect(result.output).toBe('');
       expect(result.status).toBe(0);
@@ -148,20 +172,20 @@ describe('userDataForTerraform', () => {
     new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
     const bucket = new S3Bucket(stack, 'assets', {});
     const secret = new SecretsmanagerSecret(stack, 'api', { name: 'dev/airbyte/api' });
-    const props = testProps({ assetBucket: bucket.bucket, airbyteCredentialsSecretArn: secret.arn });
+    const props = testProps({ dataVolumeId: bucket.bucket, airbyteCredentialsSecretArn: secret.arn });
     new Instance(stack, 'host', { ami: 'ami-12345678', instanceType: 'm6i.xlarge', userData: userDataForTerraform(props) });
 
     const synthesized: string = JSON.parse(Testing.synth(stack)).resource.aws_instance.host.user_data;
     // The references survive as Terraform expressions inside the shell quotes...
-    expect(synthesized).toContain("ASSET_BUCKET='${aws_s3_bucket.assets.bucket}'");
+    expect(synthesized).toContain("DATA_VOLUME_ID='${aws_s3_bucket.assets.bucket}'");
     expect(synthesized).toContain("AIRBYTE_CREDENTIALS_SECRET_ARN='${aws_secretsmanager_secret.api.arn}'");
     // ...and once Terraform has read the string, the host receives exactly the plain rendering.
     const refs = {
-      'aws_s3_bucket.assets.bucket': 'cdc-dev-assets',
+      'aws_s3_bucket.assets.bucket': 'vol-0fedcba9876543210',
       'aws_secretsmanager_secret.api.arn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/airbyte/api-AbCdEf',
     };
     const received = terraformTemplate(synthesized, refs);
-    const expected = renderUserData(testProps({ assetBucket: refs['aws_s3_bucket.assets.bucket'], airbyteCredentialsSecretArn: refs['aws_secretsmanager_secret.api.arn'] }));
+    const expected = renderUserData(testProps({ dataVolumeId: refs['aws_s3_bucket.assets.bucket'], airbyteCredentialsSecretArn: refs['aws_secretsmanager_secret.api.arn'] }));
     expect(received).toBe(expected);
     // The plain script would not have survived: bash's ${...} would reach Terraform unescaped.
     expect(() => terraformTemplate(expected, refs)).toThrow(/Terraform would evaluate/);

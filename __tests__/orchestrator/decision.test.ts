@@ -202,6 +202,16 @@ describe('which job is ours', () => {
     expect(jobCreatedByRequest(jobs.slice(1), C, started)).toBeUndefined();
     expect(jobCreatedByRequest([{ jobId: 9, connectionId: C, jobType: 'reset', startTime: '2030-01-01T10:00:06Z' }], C, started)).toBeUndefined();
   });
+  test('the slack never admits the job before ours: one the store recorded, or one that ended before the request began', () => {
+    // Previous sync created and ended within the second before the request (whole-second times).
+    const previous = { jobId: 7, connectionId: C, jobType: 'sync', startTime: '2030-01-01T10:00:05Z', lastUpdatedAt: '2030-01-01T10:00:05Z' };
+    expect(jobCreatedByRequest([previous], C, started, 7)).toBeUndefined();
+    expect(jobCreatedByRequest([{ ...previous, lastUpdatedAt: '2030-01-01T10:00:04Z' }], C, started)).toBeUndefined();
+    // Ended in the request's own second: cannot be told apart by time, so only the recorded id excludes it.
+    expect(jobCreatedByRequest([previous], C, started)?.jobId).toBe(7);
+    const ours = { jobId: 8, connectionId: C, jobType: 'sync', startTime: '2030-01-01T10:00:05Z' };
+    expect(jobCreatedByRequest([ours, previous], C, started, 7)?.jobId).toBe(8);
+  });
   test('a recorded id answered by a job of another connection, or created after it was recorded, is not the recorded job', () => {
     const since = new Date('2030-01-01T10:00:10Z');
     expect(isSameJob({ jobId: 1, connectionId: C, startTime: '2030-01-01T10:00:09Z' }, { connectionId: C, since })).toBe(true);

@@ -12,6 +12,8 @@ describe('<env>-airbyte', () => {
   test('the Airbyte provider targets the local API and reads its credentials from the env secret', () => {
     const provider = devAirbyte.provider!.airbyte[0];
     expect(provider.server_url).toBe('http://localhost:8000/api/public/v1');
+    // Provider 1.2.0 would resolve its default "/v1/applications/token" to http://localhost:8000/v1/... (404).
+    expect(provider.token_url).toBe('http://localhost:8000/api/public/v1/applications/token');
     expect(provider.client_id).toBe('${jsondecode(data.aws_secretsmanager_secret_version.airbyte-api-credentials.secret_string).client_id}');
     expect(provider.client_secret).toBe('${jsondecode(data.aws_secretsmanager_secret_version.airbyte-api-credentials.secret_string).client_secret}');
     const secretRead = dataOf(devAirbyte, 'aws_secretsmanager_secret_version');
@@ -81,6 +83,7 @@ describe('<env>-airbyte', () => {
     const parameter = onlyResource(devAirbyte, 'aws_ssm_parameter');
     expect(parameter.name).toBe('/dev/cdc/orchestrator-config');
     expect(parameter.type).toBe('String');
+    expect(parameter.tier).toBe('Intelligent-Tiering');
     const value = String(parameter.value);
     expect(value).toMatch(/"connectionId" = airbyte_connection\.[^.]+\.connection_id/);
     expect(value).toContain('"version" = 1');
@@ -94,5 +97,22 @@ describe('<env>-airbyte', () => {
     const value = String(onlyResource(synthEnvironment(objective).airbyte, 'aws_ssm_parameter').value);
     expect(value).toContain('"freshnessTargetSeconds" = 300');
     expect(value).toContain('"minSyncIntervalSeconds" = 120');
+  });
+});
+
+describe('<env>-airbyte: limits', () => {
+  test('token_url follows an overridden server URL (a trailing slash included)', () => {
+    const other: EnvironmentConfig = { ...dev, airbyte: { ...dev.airbyte, serverUrl: 'http://localhost:18000/api/public/v1/' } };
+    const provider = synthEnvironment(other).airbyte.provider!.airbyte[0];
+    expect(provider.token_url).toBe('http://localhost:18000/api/public/v1/applications/token');
+  });
+
+  test('a configuration too large for an SSM parameter fails synth with the table count and the limit', () => {
+    const streams = Array.from({ length: 200 }, (_, i) => ({ name: `table_with_a_rather_long_name_${String(i).padStart(3, '0')}`, primaryKey: [['id']] }));
+    const big: EnvironmentConfig = { ...dev, airbyte: { ...dev.airbyte, streams } };
+    expect(() => synthEnvironment(big)).toThrow(/the orchestrator configuration for 200 tables \(airbyte\.streams\) is \d+ bytes, above the 8192-byte limit of an SSM parameter/);
+    // 120 such tables are beyond the Standard tier's 4 KB but fit Intelligent-Tiering.
+    const medium: EnvironmentConfig = { ...dev, airbyte: { ...dev.airbyte, streams: streams.slice(0, 120) } };
+    expect(() => synthEnvironment(medium)).not.toThrow();
   });
 });

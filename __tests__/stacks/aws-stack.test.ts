@@ -1,14 +1,21 @@
-import { EnvironmentConfig } from '../../config';
+import { App } from 'cdktf';
+import * as os from 'os';
+import { EnvironmentConfig, validateEnvironment } from '../../config';
+import { applyPolicyPack } from '../../constructs/policy';
+import { defineEnvironmentStacks } from '../../stacks';
 import { dev } from '../../config/environments/dev';
 import { prod } from '../../config/environments/prod';
 import { ephemeralEnvironment } from '../../config';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as path from 'path';
 import { dataOf, fakeBundlePath, onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
 
 const devAws = synthEnvironment(dev).aws;
 const prodAws = synthEnvironment(prod).aws;
 const prAws = synthEnvironment(ephemeralEnvironment('pr-123')).aws;
+
+const resourcesOfWithIds = (stack: typeof devAws, type: string) => Object.keys(stack.resource?.[type] ?? {});
 
 const hostSgRef = (stack: typeof devAws) => {
   const [logicalId] = Object.entries(stack.resource!.aws_security_group).find(([, sg]) => String(sg.description).startsWith('Airbyte host'))!;
@@ -45,14 +52,16 @@ describe('<env>-aws: Airbyte host', () => {
     expect(instance.user_data_replace_on_change).toBe(true);
   });
 
-  test('its user-data carries the pinned abctl release, the port and the bundle hash', () => {
+  test('its user-data carries the pinned abctl release and Airbyte chart, the port, the data volume and the release parameter', () => {
     const userData = String(instance.user_data);
     const bundleSha = crypto.createHash('sha256').update(fs.readFileSync(fakeBundlePath())).digest('hex');
     expect(userData.startsWith('#!/bin/bash\n')).toBe(true);
     expect(userData).toContain("ABCTL_VERSION='v0.30.4'");
+    expect(userData).toContain("AIRBYTE_CHART_VERSION='2.2.0'");
     expect(userData).toContain("AIRBYTE_PORT='8000'");
-    expect(userData).toContain(`ASSET_SHA256='${bundleSha}'`);
-    expect(userData).toContain(`ASSET_KEY='orchestrator/${bundleSha.slice(0, 16)}/orchestrator.js'`);
+    expect(userData).toMatch(/DATA_VOLUME_ID='\$\{aws_ebs_volume\.[^.]+\.id\}'/);
+    expect(userData).toContain("RELEASE_PARAMETER='${aws_ssm_parameter.host-release.name}'");
+    expect(userData).not.toContain(bundleSha);
     expect(userData).toContain("LOW_RESOURCE_MODE='false'");
     expect(userData).toMatch(/AIRBYTE_CREDENTIALS_SECRET_ARN='\$\{aws_secretsmanager_secret\.airbyte-api-credentials\.arn\}'/);
     expect(Buffer.byteLength(userData)).toBeLessThan(16384);
@@ -63,11 +72,68 @@ describe('<env>-aws: Airbyte host', () => {
     expect(String(onlyResource(small, 'aws_instance').user_data)).toContain("LOW_RESOURCE_MODE='true'");
   });
 
-  test('a new orchestrator bundle changes the user-data, which replaces the host', () => {
+  test('a new orchestrator bundle leaves the user-data alone (no replacement) and changes only the release parameter', () => {
     const other = synthEnvironment(dev, fakeBundlePath('// another build\n')).aws;
     const otherInstance = onlyResource(other, 'aws_instance');
-    expect(otherInstance.user_data).not.toEqual(instance.user_data);
+    expect(otherInstance.user_data).toEqual(instance.user_data);
     expect(otherInstance.user_data_replace_on_change).toBe(true);
+    const release = (stack: typeof devAws) => String(stack.resource!.aws_ssm_parameter['host-release'].value);
+    const otherSha = crypto.createHash('sha256').update('// another build\n').digest('hex');
+    expect(release(other)).toContain(`${otherSha} orchestrator.js s3://\${aws_s3_bucket.`);
+    expect(release(other)).not.toEqual(release(devAws));
+  });
+
+  test('the release parameter lists the bundle and the host tools with their sha256, after their upload', () => {
+    const parameter = devAws.resource!.aws_ssm_parameter['host-release'];
+    expect(parameter.name).toBe('/dev/cdc/host-release');
+    const lines = String(parameter.value).split('\n');
+    expect(lines.map((l) => l.split(' ')[1])).toEqual(['orchestrator.js', 'fetch-env.js', 'prepare-source.js']);
+    for (const line of lines) {
+      const [sha, name, url] = line.split(' ');
+      expect(sha).toMatch(/^[0-9a-f]{64}$/);
+      expect(url).toMatch(new RegExp(`^s3://\\$\\{aws_s3_bucket\\.[^}]+\\.bucket\\}/orchestrator/${sha.slice(0, 16)}/${name.replace('.', '\\.')}$`));
+    }
+    const hostTool = crypto.createHash('sha256').update(fs.readFileSync(path.join(__dirname, '../../constructs/airbyte-host/prepare-source.js'))).digest('hex');
+    expect(lines[2].startsWith(`${hostTool} `)).toBe(true);
+    expect([...(parameter.depends_on as string[])].sort()).toEqual(resourcesOfWithIds(devAws, 'aws_s3_object').map((id) => `aws_s3_object.${id}`).sort());
+  });
+
+  test('Airbyte\'s state lives on a separate encrypted volume in the host\'s zone, attached to it and kept on destroy', () => {
+    const volume = onlyResource(devAws, 'aws_ebs_volume');
+    expect(volume).toMatchObject({ type: 'gp3', size: 50, encrypted: true, lifecycle: { prevent_destroy: true } });
+    expect(String(volume.kms_key_id)).toMatch(/^\$\{aws_kms_key\./);
+    expect(String(volume.availability_zone)).toMatch(/^\$\{data\.aws_subnet\.[^.]+\.availability_zone\}$/);
+    const subnetLookup = dataOf(devAws, 'aws_subnet');
+    expect(subnetLookup.map((d) => d.id)).toEqual([String(instance.subnet_id)]);
+    const attachment = onlyResource(devAws, 'aws_volume_attachment');
+    expect(attachment).toMatchObject({ device_name: '/dev/sdf', stop_instance_before_detaching: true });
+    expect(String(attachment.instance_id)).toMatch(/^\$\{aws_instance\./);
+    expect(String(attachment.volume_id)).toMatch(/^\$\{aws_ebs_volume\./);
+    const prVolume = onlyResource(prAws, 'aws_ebs_volume');
+    expect(prVolume).toMatchObject({ lifecycle: { prevent_destroy: false } });
+    expect(onlyResource(synthEnvironment({ ...dev, host: { dataVolumeGiB: 200 } }).aws, 'aws_ebs_volume').size).toBe(200);
+  });
+
+  test('boots only once its subnet routes to the NAT (created network) and the release is published', () => {
+    const dependsOn = instance.depends_on as string[];
+    expect(dependsOn).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^aws_route\.network_private-default/),
+      expect.stringMatching(/^aws_route_table_association\.network_host-0-assoc/),
+      'aws_ssm_parameter.host-release',
+      'aws_ssm_parameter.source-preparation',
+    ]));
+    // An existing network has nothing of ours to wait for.
+    expect((onlyResource(prodAws, 'aws_instance').depends_on as string[]).filter((d) => d.startsWith('aws_route'))).toEqual([]);
+  });
+
+  test('Docker Hub credentials: the secret named in config reaches the user-data and the host may read it', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/docker-hub-AbCdEf';
+    const aws = synthEnvironment({ ...dev, host: { dockerHubSecretArn: arn } }).aws;
+    expect(String(onlyResource(aws, 'aws_instance').user_data)).toContain(`DOCKER_HUB_SECRET_ARN='${arn}'`);
+    const doc = dataOf(aws, 'aws_iam_policy_document').find((d) => (d.statement as Array<{ sid?: string }>).some((st) => st.sid === 'ReadOwnSecrets'))!;
+    const read = (doc.statement as Array<{ sid: string; resources: string[] }>).find((st) => st.sid === 'ReadOwnSecrets')!;
+    expect(read.resources).toContain(arn);
+    expect(String(instance.user_data)).toContain("DOCKER_HUB_SECRET_ARN=''");
   });
 
   test('its security group has no ingress at all', () => {
@@ -96,10 +162,17 @@ describe('<env>-aws: Airbyte host', () => {
     expect(bySid.ReadOwnSecrets.resources).toEqual([
       expect.stringMatching(/^\$\{aws_secretsmanager_secret\.source-db_credentials_.+\.arn\}$/),
       '${aws_secretsmanager_secret.alert-webhook.arn}',
+      // The RDS-managed master secret: the host prepares the source as the master user.
+      expect.stringMatching(/^\$\{aws_db_instance\..+\.master_user_secret\[0\]\.secret_arn\}$/),
     ]);
     expect(bySid.WriteAirbyteCredentials.resources).toEqual([expect.stringMatching(/^\$\{aws_secretsmanager_secret\.airbyte-api-credentials\.arn\}$/)]);
-    expect(bySid.ReadOwnParameters.resources).toEqual([expect.stringMatching(/:parameter\/dev\/cdc\/orchestrator-config$/)]);
-    expect(bySid.ReadOrchestratorBundle.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\..+\.arn\}\/orchestrator\/[0-9a-f]{16}\/orchestrator\.js$/)]);
+    expect(bySid.ReadOwnParameters.resources).toEqual([
+      expect.stringMatching(/:parameter\/dev\/cdc\/orchestrator-config$/),
+      '${aws_ssm_parameter.host-release.arn}',
+      '${aws_ssm_parameter.source-preparation.arn}',
+    ]);
+    expect(bySid.ReadOrchestratorBundle.resources).toEqual(['orchestrator.js', 'fetch-env.js', 'prepare-source.js'].map((name) =>
+      expect.stringMatching(new RegExp(`^\\$\\{aws_s3_bucket\\..+\\.arn\\}/orchestrator/[0-9a-f]{16}/${name.replace('.', '\\.')}$`))));
   });
 
   test('may reach the database on 5432 and HTTPS out, nothing else', () => {
@@ -120,7 +193,10 @@ describe('<env>-aws: source database', () => {
     expect(db.backup_retention_period).toBe(7);
     expect(db.deletion_protection).toBe(true);
     expect(db.skip_final_snapshot).toBe(false);
-    expect(db.final_snapshot_identifier).toBe('cdc-dev-source-final');
+    // Unique per instance: a recreated environment's second teardown must not collide with the first.
+    const suffix = onlyResource(devAws, 'random_id');
+    expect(suffix.byte_length).toBe(4);
+    expect(db.final_snapshot_identifier).toMatch(/^cdc-dev-source-final-\$\{random_id\.[^.]+\.hex\}$/);
     expect(db.manage_master_user_password).toBe(true);
     expect(db).not.toHaveProperty('password');
     const subnetGroup = onlyResource(devAws, 'aws_db_subnet_group');
@@ -134,6 +210,40 @@ describe('<env>-aws: source database', () => {
       const logicalId = /aws_subnet\.([^.]+)\.id/.exec(ref)![1];
       expect(subnets[logicalId].map_public_ip_on_launch).toBeUndefined();
     }
+  });
+
+  test('defaults to the major engine version with automatic minor upgrades; a pinned minor turns them off', () => {
+    expect(db.engine_version).toBe('16');
+    expect(db.auto_minor_version_upgrade).toBe(true);
+    const pinned = onlyResource(
+      synthEnvironment({ ...dev, database: { ...(dev.database as Extract<EnvironmentConfig['database'], { mode: 'create' }>), engineVersion: '16.4' } }).aws,
+      'aws_db_instance',
+    );
+    expect(pinned).toMatchObject({ engine_version: '16.4', auto_minor_version_upgrade: false });
+    expect(onlyResource(devAws, 'aws_db_parameter_group').family).toBe('postgres16');
+  });
+
+  test('the exported log groups are managed with a retention and the environment key, and exist before the instance', () => {
+    const groups = resourcesOf(devAws, 'aws_cloudwatch_log_group');
+    expect(groups.map((g) => g.name).sort()).toEqual(['/aws/rds/instance/cdc-dev-source/postgresql', '/aws/rds/instance/cdc-dev-source/upgrade']);
+    for (const group of groups) {
+      expect(group.retention_in_days).toBe(30);
+      expect(String(group.kms_key_id)).toMatch(/^\$\{aws_kms_key\./);
+    }
+    expect(db.enabled_cloudwatch_logs_exports).toEqual(['postgresql', 'upgrade']);
+    expect([...(db.depends_on as string[])].sort()).toEqual(resourcesOfWithIds(devAws, 'aws_cloudwatch_log_group').map((id) => `aws_cloudwatch_log_group.${id}`).sort());
+  });
+
+  test('the source preparation parameter names the tables, the logins\' secrets and (ephemeral only) the seed', () => {
+    const value = String(devAws.resource!.aws_ssm_parameter['source-preparation'].value);
+    expect(devAws.resource!.aws_ssm_parameter['source-preparation'].name).toBe('/dev/cdc/source-preparation');
+    expect(value).toContain('"environment" = "dev", "tables" = "public.customers,public.orders", "replicationSlot" = "airbyte_dev_slot", "publication" = "airbyte_dev_publication"');
+    expect(value).toMatch(/"databaseSecretArn" = aws_secretsmanager_secret\.source-db_credentials_[^.]+\.arn/);
+    expect(value).toMatch(/"adminSecretArn" = aws_db_instance\.[^.]+\.master_user_secret\[0\]\.secret_arn/);
+    expect(value).toContain('"seed" = ""');
+    const seedSha = crypto.createHash('sha256').update(fs.readFileSync(path.join(__dirname, '../../config/seed/dev.sql'))).digest('hex');
+    const prValue = String(prAws.resource!.aws_ssm_parameter['source-preparation'].value);
+    expect(prValue).toMatch(new RegExp(`"seed" = "${seedSha} s3://\\$\\{aws_s3_bucket\\.[^}]+\\.bucket\\}/orchestrator/${seedSha.slice(0, 16)}/dev\\.sql"`));
   });
 
   test('accepts 5432 only from the host security group', () => {
@@ -210,9 +320,10 @@ describe('<env>-aws: network, bucket, ephemeral settings', () => {
     const sse = onlyResource(devAws, 'aws_s3_bucket_server_side_encryption_configuration');
     expect((sse.rule as Array<Record<string, any>>)[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('aws:kms');
     expect(bucketRef(sse)).toBe(bucketRef(pab));
-    const object = onlyResource(devAws, 'aws_s3_object');
-    expect(object.server_side_encryption).toBe('aws:kms');
-    expect(String(object.source_hash)).toMatch(/^[0-9A-F]{32}$/);
+    for (const object of resourcesOf(devAws, 'aws_s3_object')) {
+      expect(object.server_side_encryption).toBe('aws:kms');
+      expect(String(object.source_hash)).toMatch(/^[0-9A-F]{32}$/);
+    }
     expect(onlyResource(devAws, 'aws_s3_bucket').force_destroy).toBe(false);
   });
 
@@ -251,6 +362,38 @@ describe('<env>-aws: WAL retention alarms', () => {
     const byMetric = Object.fromEntries(alarms.map((a) => [a.metric_name, a]));
     expect(byMetric.OldestReplicationSlotLag).toMatchObject({ comparison_operator: 'GreaterThanThreshold', threshold: 5 * 1024 ** 3 });
     expect(byMetric.FreeStorageSpace).toMatchObject({ comparison_operator: 'LessThanThreshold', threshold: 10 * 1024 ** 3 });
+  });
+
+  test('the topic has the configured subscriptions, and the key lets CloudWatch publish to it (scoped to the account)', () => {
+    const subscriptions = resourcesOf(prodAws, 'aws_sns_topic_subscription');
+    expect(subscriptions.map((s) => [s.protocol, s.endpoint])).toEqual([
+      ['email', 'data-platform-oncall@example.com'],
+      ['https', 'https://events.pagerduty.example/integration/placeholder/enqueue'],
+    ]);
+    for (const subscription of subscriptions) expect(String(subscription.topic_arn)).toMatch(/^\$\{aws_sns_topic\./);
+    const policy = String(onlyResource(devAws, 'aws_kms_key').policy);
+    expect(policy).toMatch(/"Principal" = \{"Service" = "cloudwatch\.amazonaws\.com"\}, "Action" = \["kms:Decrypt", "kms:GenerateDataKey\*"\], "Resource" = "\*", "Condition" = \{"StringEquals" = \{"aws:SourceAccount" = data\.aws_caller_identity\.[^.]+\.account_id\}\}/);
+    // The account keeps administering the key (AWS's default key policy statement).
+    expect(policy).toMatch(/"Principal" = \{"AWS" = "arn:\$\{data\.aws_partition\.[^.]+\.partition\}:iam::\$\{data\.aws_caller_identity\.[^.]+\.account_id\}:root"\}, "Action" = "kms:\*"/);
+    expect(policy).toContain('"Service" = "logs.${data.aws_region.');
+  });
+
+  test('a created topic without subscriptions is a synth warning naming alarms.subscriptions', () => {
+    const config: EnvironmentConfig = { ...dev, alarms: {} };
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'alarms-')), stackTraces: false });
+    defineEnvironmentStacks(app, validateEnvironment(config), { orchestratorBundlePath: fakeBundlePath() });
+    const pack = applyPolicyPack(app, { print: false });
+    app.synth();
+    const warnings = pack.findings.filter((f) => f.ruleId === 'CDC-SNS-1');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].level).toBe('warning');
+    expect(warnings[0].message).toContain('alarms.subscriptions');
+    // With dev's placeholder subscription there is nothing to warn about.
+    const devApp = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'alarms-')), stackTraces: false });
+    defineEnvironmentStacks(devApp, validateEnvironment(dev), { orchestratorBundlePath: fakeBundlePath() });
+    const devPack = applyPolicyPack(devApp, { print: false });
+    devApp.synth();
+    expect(devPack.findings.filter((f) => f.ruleId === 'CDC-SNS-1')).toEqual([]);
   });
 
   test('an existing topic named in config is used instead of creating one', () => {

@@ -37,6 +37,36 @@ describe('environment config validation', () => {
     expect(validateEnvironment(prod).backend).toMatchObject({ type: 's3', bucket: 'example-terraform-state-prod' });
   });
 
+  test('the issue-10 settings: defaults and what is refused, by field', () => {
+    const resolved = validateEnvironment(dev);
+    expect(resolved.host).toMatchObject({ airbyteChartVersion: '2.2.0', dataVolumeGiB: 50, retainDataVolume: true });
+    expect(resolved.host.dockerHubSecretArn).toBeUndefined();
+    expect(resolved.database).toMatchObject({ engineVersion: '16', parameterGroupFamily: 'postgres16', logRetentionDays: 30 });
+    // The seed is resolved for ephemeral environments only.
+    expect(resolved.database.seedSqlFile).toBeUndefined();
+    expect(validateEnvironment({ ...dev, ephemeral: true }).database.seedSqlFile).toMatch(/\/config\/seed\/dev\.sql$/);
+    expect(resolved.alarms.subscriptions).toEqual([{ protocol: 'email', endpoint: 'data-platform-alerts@example.com' }]);
+    expect(validateEnvironment({ ...dev, ephemeral: true }).host.retainDataVolume).toBe(false);
+
+    const created = dev.database as Extract<EnvironmentConfig['database'], { mode: 'create' }>;
+    const message = problemsOf({
+      ...dev,
+      host: { airbyteChartVersion: 'latest', dataVolumeGiB: 5, dockerHubSecretArn: 'docker-hub' },
+      database: { ...created, engineVersion: '16.4.1', logRetentionDays: 10, seedSqlFile: 'config/seed/missing.sql' },
+      alarms: { subscriptions: [{ protocol: 'email', endpoint: 'not-an-address' }, { protocol: 'https', endpoint: 'http://plain' }, { protocol: 'sms' as 'email', endpoint: '+100' }] },
+    });
+    expect(message).toContain('host.airbyteChartVersion: "latest" is invalid; expected an Airbyte Helm chart version like 2.2.0');
+    expect(message).toContain('host.dataVolumeGiB: 5 is out of range');
+    expect(message).toContain('host.dockerHubSecretArn: "docker-hub" is invalid; expected a Secrets Manager secret ARN');
+    expect(message).toContain('database.engineVersion: "16.4.1" is not allowed; expected a major version like "16"');
+    expect(message).toContain('database.logRetentionDays: 10 is not allowed; expected one of: 1, 3, 5');
+    expect(message).toContain('database.seedSqlFile: "config/seed/missing.sql" is not a .sql file under the repository root');
+    expect(message).toContain('alarms.subscriptions[0].endpoint: "not-an-address" is invalid; expected an e-mail address');
+    expect(message).toContain('alarms.subscriptions[1].endpoint: "http://plain" is invalid; expected an https:// URL');
+    expect(message).toContain('alarms.subscriptions[2].protocol: "sms" is not allowed; expected one of: email, https');
+    expect(problemsOf({ ...dev, database: { ...created, engineVersion: '12' } })).toContain('database.engineVersion: "12" is not allowed');
+  });
+
   test('unknown AWS region names the environment, the field and what is allowed', () => {
     const message = problemsOf({ ...dev, aws: { region: 'eu-west-9' } });
     expect(message).toContain('environment "dev"');

@@ -6,7 +6,7 @@ const synthesized = environments.map((config) => ({ config, result: synthEnviron
 
 const SECRET_KEY = /(password|secret|private_key|token|credentials|client_id)/i;
 /** Keys that match the pattern but hold settings, not secrets. */
-const NOT_SECRET = new Set(['http_tokens', 'manage_master_user_password']);
+const NOT_SECRET = new Set(['http_tokens', 'manage_master_user_password', 'token_url']);
 
 /** Every string under a secret-looking key that is a literal instead of a Terraform reference. */
 function literalSecrets(value: unknown, path = ''): string[] {

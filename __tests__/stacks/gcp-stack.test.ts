@@ -9,23 +9,39 @@ const prGcp = synthEnvironment(ephemeralEnvironment('pr-42')).gcp;
 
 describe('<env>-gcp', () => {
   test('creates the dataset in the configured location, keeping contents on destroy outside ephemeral envs', () => {
-    const dataset = onlyResource(devGcp, 'google_bigquery_dataset');
+    const dataset = resourcesOf(devGcp, 'google_bigquery_dataset').find((d) => d.dataset_id === 'cdc_dev')!;
     expect(dataset).toMatchObject({ dataset_id: 'cdc_dev', location: 'EU', project: 'example-data-dev', delete_contents_on_destroy: false });
     expect(dataset).not.toHaveProperty('access');
-    expect(onlyResource(prGcp, 'google_bigquery_dataset')).toMatchObject({ dataset_id: 'cdc_pr_42', delete_contents_on_destroy: true });
+    expect(resourcesOf(prGcp, 'google_bigquery_dataset').find((d) => d.dataset_id === 'cdc_pr_42')).toMatchObject({ delete_contents_on_destroy: true });
   });
 
   test('grants the dedicated service account dataEditor on the dataset and jobUser on the project, nothing broader', () => {
     const account = onlyResource(devGcp, 'google_service_account');
     expect(account.account_id).toBe('airbyte-dev');
-    const datasetGrant = onlyResource(devGcp, 'google_bigquery_dataset_iam_member');
-    expect(datasetGrant.role).toBe('roles/bigquery.dataEditor');
-    expect(String(datasetGrant.dataset_id)).toMatch(/^\$\{google_bigquery_dataset\./);
+    const datasetGrants = resourcesOf(devGcp, 'google_bigquery_dataset_iam_member');
+    expect(datasetGrants.map((g) => g.role)).toEqual(['roles/bigquery.dataEditor', 'roles/bigquery.dataEditor']);
+    for (const grant of datasetGrants) expect(String(grant.dataset_id)).toMatch(/^\$\{google_bigquery_dataset\./);
     const projectGrants = resourcesOf(devGcp, 'google_project_iam_member');
     expect(projectGrants.map((g) => g.role)).toEqual(['roles/bigquery.jobUser']);
-    for (const grant of [datasetGrant, ...projectGrants]) expect(String(grant.member)).toMatch(/^serviceAccount:\$\{google_service_account\./);
+    for (const grant of [...datasetGrants, ...projectGrants]) expect(String(grant.member)).toMatch(/^serviceAccount:\$\{google_service_account\./);
     expect(resourcesOf(devGcp, 'google_project_iam_binding')).toEqual([]);
     expect(resourcesOf(devGcp, 'google_project_iam_policy')).toEqual([]);
+  });
+
+  test('creates the raw-table dataset the destination writes to (same location) and grants dataEditor on it', () => {
+    const datasets = resourcesOf(devGcp, 'google_bigquery_dataset');
+    const raw = datasets.find((d) => d.dataset_id === 'airbyte_internal')!;
+    expect(raw).toMatchObject({ location: 'EU', project: 'example-data-dev', delete_contents_on_destroy: false });
+    const rawRef = Object.entries(devGcp.resource!.google_bigquery_dataset).find(([, d]) => d.dataset_id === 'airbyte_internal')![0];
+    const grants = resourcesOf(devGcp, 'google_bigquery_dataset_iam_member').filter((g) => g.dataset_id === `\${google_bigquery_dataset.${rawRef}.dataset_id}`);
+    expect(grants).toHaveLength(1);
+    expect(grants[0].role).toBe('roles/bigquery.dataEditor');
+    // An ephemeral environment sharing dev's project gets its own, deletable with its contents.
+    const prRaw = resourcesOf(prGcp, 'google_bigquery_dataset').find((d) => d.dataset_id !== 'cdc_pr_42')!;
+    expect(prRaw).toMatchObject({ dataset_id: 'airbyte_internal_pr_42', delete_contents_on_destroy: true });
+    // The destination is configured with that same dataset.
+    const destination = String(resourcesOf(synthEnvironment(ephemeralEnvironment('pr-42')).airbyte, 'airbyte_destination')[0].configuration);
+    expect(destination).toContain('"raw_data_dataset" = "airbyte_internal_pr_42"');
   });
 
   test('hands the key to the Airbyte stack only as a sensitive output', () => {

@@ -24,7 +24,16 @@ export const dev: EnvironmentConfig = {
   },
   network: { mode: 'create', vpcCidr: '10.42.0.0/16' },
   host: { instanceType: 'm6i.xlarge' },
-  database: { mode: 'create', databaseName: 'app', instanceClass: 'db.t4g.medium' },
+  database: {
+    mode: 'create',
+    databaseName: 'app',
+    instanceClass: 'db.t4g.medium',
+    // Ephemeral pr-<n> environments (dev's shape) start with an empty database: this creates the
+    // watched tables there. dev itself ignores it.
+    seedSqlFile: 'config/seed/dev.sql',
+  },
+  // Placeholder: replace with the team's address (it must confirm the subscription e-mail).
+  alarms: { subscriptions: [{ protocol: 'email', endpoint: 'data-platform-alerts@example.com' }] },
   airbyte: {
     source: {
       replication: { method: 'cdc', initialWaitingSeconds: 300 },

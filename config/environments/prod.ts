@@ -37,6 +37,14 @@ export const prod: EnvironmentConfig = {
     multiAz: true,
     cdc: { maxSlotWalKeepSizeMb: 51200 },
   },
+  // Placeholders: replace with the on-call address and the paging webhook (it must confirm SNS's
+  // SubscriptionConfirmation request).
+  alarms: {
+    subscriptions: [
+      { protocol: 'email', endpoint: 'data-platform-oncall@example.com' },
+      { protocol: 'https', endpoint: 'https://events.pagerduty.example/integration/placeholder/enqueue' },
+    ],
+  },
   airbyte: {
     source: {
       replication: { method: 'cdc', initialWaitingSeconds: 600, invalidCdcCursorPositionBehavior: 'Fail sync' },

@@ -1,25 +1,25 @@
 #!/bin/bash
-# Boots the Airbyte host (EC2 user-data): Docker, abctl, Airbyte, the API credentials in Secrets
-# Manager, Node.js, and the orchestrator as a hardened systemd service.
-# user-data.ts replaces the block between the VALUES markers with the environment's values; the
-# placeholders there only make this file runnable and lintable on its own.
-# Safe to re-run: every step checks what is already right and changes only what is not.
-# Test hooks (environment): ROOT_PREFIX (prefix for every path written except the log), LOG_FILE,
-# HEALTH_TIMEOUT_SECONDS, HEALTH_INTERVAL_SECONDS.
+# Boots the Airbyte host (EC2 user-data, kept under 16 KB): data volume, Docker, Node.js, abctl,
+# Airbyte, its API credentials to Secrets Manager, the orchestrator as a hardened systemd unit.
+# The bundle is not in here (a new one must not replace the host): the unit installs what the
+# release parameter lists. user-data.ts fills the VALUES block. Safe to re-run.
+# Test hooks: ROOT_PREFIX (prefixes paths written), LOG_FILE, *_TIMEOUT_SECONDS, HEALTH_INTERVAL_SECONDS.
 set -Eeuo pipefail
 # >>> VALUES
 REGION='eu-west-1'
 ENVIRONMENT='example'
 ABCTL_VERSION='v0.30.4'
+AIRBYTE_CHART_VERSION='2.2.0'
 AIRBYTE_PORT='8000'
 LOW_RESOURCE_MODE='false'
+DATA_VOLUME_ID='vol-0123456789abcdef0'
+DOCKER_HUB_SECRET_ARN=''
 AIRBYTE_CREDENTIALS_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:example-airbyte-api'
 DATABASE_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:example-database'
 ALERT_WEBHOOK_SECRET_ARN='arn:aws:secretsmanager:eu-west-1:123456789012:secret:example-alert-webhook'
 ORCHESTRATOR_CONFIG_PARAMETER='/example/orchestrator/config'
-ASSET_BUCKET='example-assets'
-ASSET_KEY='orchestrator/orchestrator.js'
-ASSET_SHA256='0000000000000000000000000000000000000000000000000000000000000000'
+RELEASE_PARAMETER='/example/cdc/host-release'
+PREPARATION_PARAMETER='/example/cdc/source-preparation'
 # <<< VALUES
 
 # cloud-init runs this without HOME; abctl keeps its cluster state under it.
@@ -29,11 +29,17 @@ ROOT="${ROOT_PREFIX:-}"
 LOG_FILE="${LOG_FILE:-/var/log/airbyte-host-boot.log}"
 HEALTH_TIMEOUT_SECONDS="${HEALTH_TIMEOUT_SECONDS:-900}"
 HEALTH_INTERVAL_SECONDS="${HEALTH_INTERVAL_SECONDS:-10}"
+VOLUME_TIMEOUT_SECONDS="${VOLUME_TIMEOUT_SECONDS:-600}"
 SERVICE=cdc-orchestrator
 # Paths as the running host sees them (they go into the unit); files are written under $ROOT.
 APP_DIR=/opt/$SERVICE
 BUNDLE=$APP_DIR/orchestrator.js
 UNIT_FILE=/etc/systemd/system/$SERVICE.service
+RELEASE_SCRIPT=/usr/local/sbin/cdc-host-release
+PREPARE_SCRIPT=/usr/local/bin/cdc-prepare-source
+# abctl keeps Airbyte's database under $HOME/.airbyte: the data volume. NVMe ids drop the dash.
+DATA_DIR=$HOME/.airbyte
+DATA_DEVICE=$ROOT/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${DATA_VOLUME_ID//-/}
 ABCTL_BIN=$ROOT/usr/local/bin/abctl
 STATE_DIR=$ROOT/var/lib/airbyte-host-boot
 HEALTH_URL="http://localhost:$AIRBYTE_PORT/api/public/v1/health"
@@ -59,10 +65,9 @@ put_file() {
 }
 healthy() { curl -fsS --max-time 10 -o /dev/null "$HEALTH_URL" 2>/dev/null; }
 abctl_ok() { local v; v=$("$ABCTL_BIN" version 2>/dev/null) && grep -qwF -- "$ABCTL_VERSION" <<<"$v"; }
-sha_of() { local s; s=$(sha256sum "$1"); printf '%s\n' "${s%% *}"; }
 node_bin() {
   local b v
-  for b in node-20 node; do
+  for b in node-22 node; do
     b=$(command -v "$b") || continue
     v=$("$b" --version 2>/dev/null) || continue
     if [[ $v =~ ^v([0-9]+)\. ]] && [ "${BASH_REMATCH[1]}" -ge 20 ]; then printf '%s\n' "$b"; return 0; fi
@@ -81,7 +86,38 @@ auth_secret() { kube -n airbyte-abctl get secret airbyte-auth-secrets -o "jsonpa
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-log "boot of the Airbyte host for environment $ENVIRONMENT (abctl $ABCTL_VERSION, port $AIRBYTE_PORT, low-resource mode $LOW_RESOURCE_MODE)"
+log "boot of the Airbyte host for environment $ENVIRONMENT (abctl $ABCTL_VERSION, chart $AIRBYTE_CHART_VERSION, port $AIRBYTE_PORT, low-resource mode $LOW_RESOURCE_MODE)"
+
+step data-volume "mount Airbyte's data volume $DATA_VOLUME_ID at $DATA_DIR"
+# Terraform attaches it once the instance runs.
+deadline=$((SECONDS + VOLUME_TIMEOUT_SECONDS))
+until [ -e "$DATA_DEVICE" ]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "volume $DATA_VOLUME_ID did not appear as $DATA_DEVICE within ${VOLUME_TIMEOUT_SECONDS}s"
+  sleep 2
+done
+mkdir -p "$ROOT$DATA_DIR"
+if mountpoint -q "$ROOT$DATA_DIR"; then
+  log "$DATA_DIR is already mounted"
+else
+  # Only a blank device is formatted: a replaced host mounts the data as it is.
+  fstype=$(blkid -o value -s TYPE "$DATA_DEVICE" || true)
+  if [ -z "$fstype" ]; then
+    log "blank volume: mkfs.xfs"
+    mkfs.xfs -q -L airbyte-data "$DATA_DEVICE"
+  elif [ "$fstype" = xfs ]; then
+    log "existing file system: keeping its data"
+  else
+    fail "the volume holds $fstype, not XFS; refusing to touch it"
+  fi
+  uuid=$(blkid -o value -s UUID "$DATA_DEVICE")
+  mount -t xfs "$DATA_DEVICE" "$ROOT$DATA_DIR"
+  # nofail: a reboot without the volume still boots (reachable over SSM); mounted before Docker
+  # restarts the kind node that uses it.
+  mkdir -p "$ROOT/etc"
+  grep -sv " $DATA_DIR " "$ROOT/etc/fstab" >"$WORK/fstab" || true
+  printf 'UUID=%s %s xfs defaults,nofail,x-systemd.before=docker.service 0 2\n' "$uuid" "$DATA_DIR" >>"$WORK/fstab"
+  put_file "$ROOT/etc/fstab" 0644 <"$WORK/fstab"
+fi
 
 step docker "install and start Docker"
 if command -v docker >/dev/null; then log "Docker is already installed"; else dnf install -y docker; fi
@@ -89,6 +125,14 @@ if ! systemctl is-enabled --quiet docker || ! systemctl is-active --quiet docker
   systemctl enable --now docker
 fi
 docker info >/dev/null
+
+step nodejs "install Node.js 22"
+if NODE_BIN=$(node_bin); then
+  log "Node.js is already installed: $NODE_BIN"
+else
+  dnf install -y nodejs22
+  NODE_BIN=$(node_bin) || fail "no Node.js >= 20 found after installing nodejs22"
+fi
 
 step abctl "install abctl $ABCTL_VERSION"
 if abctl_ok; then
@@ -110,15 +154,27 @@ else
   abctl_ok || fail "the installed abctl does not report version $ABCTL_VERSION"
 fi
 
-step airbyte-install "install Airbyte with abctl"
-# abctl pins the Airbyte chart, so the abctl version plus the flags identify the installation.
-want="abctl=$ABCTL_VERSION port=$AIRBYTE_PORT low-resource-mode=$LOW_RESOURCE_MODE"
+step airbyte-install "install Airbyte chart $AIRBYTE_CHART_VERSION with abctl"
+# Unpinned, abctl installs the newest chart; a changed pin upgrades in place.
+want="abctl=$ABCTL_VERSION chart=$AIRBYTE_CHART_VERSION port=$AIRBYTE_PORT low-resource-mode=$LOW_RESOURCE_MODE"
 if [ -f "$STATE_DIR/airbyte-install" ] && [ "$(<"$STATE_DIR/airbyte-install")" = "$want" ] && healthy; then
   log "Airbyte is already installed with these settings and healthy"
 else
-  flags=(--port "$AIRBYTE_PORT" --no-browser)
+  if [ -n "$DOCKER_HUB_SECRET_ARN" ]; then
+    # ~17 image pulls through one NAT address; Docker Hub allows 10/h anonymously. The password
+    # goes through stdin and abctl's environment (read by its kong flags), never a command line.
+    hub=$(aws secretsmanager get-secret-value --secret-id "$DOCKER_HUB_SECRET_ARN" --query SecretString --output text)
+    [[ $hub =~ \"username\"\ *:\ *\"([A-Za-z0-9._-]+)\" ]] || fail "Docker Hub secret: no usable username"
+    u=${BASH_REMATCH[1]}
+    [[ $hub =~ \"password\"\ *:\ *\"([A-Za-z0-9._~+/=-]+)\" ]] || fail "Docker Hub secret: no usable password"
+    docker login -u "$u" --password-stdin <<<"${BASH_REMATCH[1]}" >/dev/null
+    export ABCTL_LOCAL_INSTALL_DOCKER_USERNAME=$u ABCTL_LOCAL_INSTALL_DOCKER_PASSWORD=${BASH_REMATCH[1]}
+    unset hub
+  fi
+  flags=(--port "$AIRBYTE_PORT" --chart-version "$AIRBYTE_CHART_VERSION" --no-browser)
   if [ "$LOW_RESOURCE_MODE" = true ]; then flags+=(--low-resource-mode); fi
   "$ABCTL_BIN" local install "${flags[@]}" || fail "abctl local install exited with status $?"
+  unset ABCTL_LOCAL_INSTALL_DOCKER_USERNAME ABCTL_LOCAL_INSTALL_DOCKER_PASSWORD
   mkdir -p "$STATE_DIR"
   printf '%s\n' "$want" >"$STATE_DIR/airbyte-install"
 fi
@@ -155,29 +211,48 @@ fi
 rm -f "$WORK/api.json"
 unset current
 
-step nodejs "install Node.js 20"
-if NODE_BIN=$(node_bin); then
-  log "Node.js is already installed: $NODE_BIN"
-else
-  dnf install -y nodejs20
-  NODE_BIN=$(node_bin) || fail "no Node.js >= 20 found after installing nodejs20"
+step orchestrator-release "install the orchestrator release listed in $RELEASE_PARAMETER"
+mkdir -p "$ROOT$APP_DIR" "$ROOT${RELEASE_SCRIPT%/*}" "$ROOT${PREPARE_SCRIPT%/*}"
+# The unit runs it before every start (as root): a new bundle arrives with a restart.
+{ printf '#!/bin/bash\nREGION=%q\nRELEASE_PARAMETER=%q\nAPP_DIR=%q\n' "$REGION" "$RELEASE_PARAMETER" "$APP_DIR"; cat <<'SH'; } | put_file "$ROOT$RELEASE_SCRIPT" 0755
+# Installs what the release parameter lists ("<sha256> <name> s3://bucket/key" lines) into APP_DIR,
+# each only once its sha256 matches; prints changed or unchanged.
+set -euo pipefail
+export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION
+ROOT="${ROOT_PREFIX:-}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+manifest=$(aws ssm get-parameter --name "$RELEASE_PARAMETER" --query Parameter.Value --output text)
+changed=unchanged sums=""
+while read -r sha name url; do
+  [ -n "${sha:-}" ] || continue
+  if ! [[ $sha =~ ^[0-9a-f]{64}$ && $name =~ ^[a-z0-9-]+\.js$ && $url =~ ^s3://[a-z0-9.-]+/[^[:space:]]+$ ]]; then
+    echo "cdc-host-release: malformed line for '$name'" >&2; exit 1
+  fi
+  dest=$ROOT$APP_DIR/$name
+  have=$(sha256sum "$dest" 2>/dev/null || true)
+  if [ "${have%% *}" != "$sha" ]; then
+    aws s3 cp --only-show-errors "$url" "$work/$name"
+    got=$(sha256sum "$work/$name")
+    if [ "${got%% *}" != "$sha" ]; then
+      echo "cdc-host-release: checksum mismatch for $url: expected $sha, got ${got%% *}; refusing to install it" >&2; exit 1
+    fi
+    install -m 0644 "$work/$name" "$dest.new"
+    mv -f "$dest.new" "$dest"
+    changed=changed
+  fi
+  sums+="$sha  $APP_DIR/$name"$'\n'
+done <<<"$manifest"
+[ -n "$sums" ] || { echo "cdc-host-release: no files listed" >&2; exit 1; }
+if [ "$sums" != "$(cat "$ROOT$APP_DIR/release.sha256" 2>/dev/null)"$'\n' ]; then
+  printf '%s' "$sums" >"$ROOT$APP_DIR/release.sha256.new"
+  mv -f "$ROOT$APP_DIR/release.sha256.new" "$ROOT$APP_DIR/release.sha256"
 fi
-
-step orchestrator-bundle "install s3://$ASSET_BUCKET/$ASSET_KEY (sha256 $ASSET_SHA256)"
+echo "$changed"
+SH
 CHANGED=0
-mkdir -p "$ROOT$APP_DIR"
-if [ -f "$ROOT$BUNDLE" ] && [ "$(sha_of "$ROOT$BUNDLE")" = "$ASSET_SHA256" ]; then
-  log "the bundle is already installed and verified"
-else
-  aws s3 cp --only-show-errors "s3://$ASSET_BUCKET/$ASSET_KEY" "$WORK/orchestrator.js"
-  got=$(sha_of "$WORK/orchestrator.js")
-  [ "$got" = "$ASSET_SHA256" ] || fail "checksum mismatch for s3://$ASSET_BUCKET/$ASSET_KEY: expected $ASSET_SHA256, got $got; refusing to install it"
-  install -m 0644 "$WORK/orchestrator.js" "$ROOT$BUNDLE.new"
-  mv -f "$ROOT$BUNDLE.new" "$ROOT$BUNDLE"
-  CHANGED=1
-fi
-# The unit checks this again before every start, so a tampered bundle never runs.
-put_file "$ROOT$BUNDLE.sha256" 0644 <<<"$ASSET_SHA256  $BUNDLE"
+release=$("$ROOT$RELEASE_SCRIPT") || fail "cdc-host-release exited with status $?"
+if [ "$release" = changed ]; then CHANGED=1; else log "the release is already installed and verified"; fi
 # node-postgres verifies the server certificate even for sslmode=require, and RDS certificates
 # chain to Amazon's RDS CAs, which Node does not trust by default.
 if curl -fsSL --retry 5 --retry-delay 10 --retry-all-errors --connect-timeout 30 -o "$WORK/rds-ca.pem" "$RDS_CA_URL" \
@@ -193,56 +268,15 @@ step orchestrator-service "install and start the $SERVICE service"
 if ! id -u "$SERVICE" >/dev/null 2>&1; then
   useradd --system --no-create-home --home-dir /nonexistent --shell /sbin/nologin "$SERVICE"
 fi
-put_file "$ROOT$APP_DIR/fetch-env.js" 0644 <<'JS'
-'use strict';
-// ExecStartPre of the orchestrator: reads its secrets and config at every start (so a rotated secret
-// applies on restart) into its private runtime directory; the unit itself holds only their names.
-const { execFileSync } = require('child_process');
-const fs = require('fs');
-const env = process.env;
-const dir = env.RUNTIME_DIRECTORY;
-if (!dir) throw new Error('RUNTIME_DIRECTORY is not set: run this from the systemd unit');
-const aws = (args) => execFileSync('aws', [...args, '--output', 'text'],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).replace(/\n$/, '');
-const secret = (arn, keys) => {
-  let value;
-  // JSON.parse errors quote the input, so they must not escape with a secret in them.
-  try { value = JSON.parse(aws(['secretsmanager', 'get-secret-value', '--secret-id', arn, '--query', 'SecretString'])); }
-  catch (e) { throw new Error(`secret ${arn} could not be read as JSON${e.status ? ' (aws exited ' + e.status + ')' : ''}`); }
-  for (const k of keys) if (value[k] === undefined || value[k] === '') throw new Error(`secret ${arn} has no "${k}"`);
-  return value;
-};
-const db = secret(env.DATABASE_SECRET_ARN, ['username', 'password', 'host', 'port', 'dbname']);
-const api = secret(env.AIRBYTE_CREDENTIALS_SECRET_ARN, ['client_id', 'client_secret']);
-const config = aws(['ssm', 'get-parameter', '--name', env.ORCHESTRATOR_CONFIG_PARAMETER, '--with-decryption', '--query', 'Parameter.Value']);
-if (!/^[A-Za-z0-9.-]+$/.test(db.host) || !/^\d+$/.test(String(db.port))) throw new Error('database secret: bad host or port');
-const e = encodeURIComponent;
-const vars = {
-  SOURCE_DATABASE_URL: `postgresql://${e(db.username)}:${e(db.password)}@${db.host}:${db.port}/${e(db.dbname)}?sslmode=require`,
-  AIRBYTE_CLIENT_ID: api.client_id,
-  AIRBYTE_CLIENT_SECRET: api.client_secret,
-  ORCHESTRATOR_CONFIG: `${dir}/config.json`,
-};
-// Optional: an operator stores a Slack-compatible webhook URL (plain string) in this secret;
-// until then (no value yet) alerts only go to the log.
-if (env.ALERT_WEBHOOK_SECRET_ARN) {
-  let url = '';
-  try { url = aws(['secretsmanager', 'get-secret-value', '--secret-id', env.ALERT_WEBHOOK_SECRET_ARN, '--query', 'SecretString']); }
-  catch (e) { process.stderr.write(`alert webhook secret not readable (aws exited ${e.status}); alerts go to the log only\n`); }
-  if (url && !/^https:\/\/\S+$/.test(url)) throw new Error('alert webhook secret: expected an https:// URL');
-  if (url) vars.ALERT_WEBHOOK_URL = url;
-}
-const line = ([k, v]) => {
-  if (/[\r\n]/.test(String(v))) throw new Error(`${k} contains a line break`);
-  return `${k}="${String(v).replace(/[\\"`$]/g, '\\$&')}"\n`;
-};
-const write = (name, text) => {
-  fs.writeFileSync(`${dir}/${name}.tmp`, text, { mode: 0o600 });
-  fs.renameSync(`${dir}/${name}.tmp`, `${dir}/${name}`);
-};
-write('config.json', `${config}\n`);
-write('orchestrator.env', Object.entries(vars).map(line).join(''));
-JS
+# scripts/stack.sh deploy runs it through SSM Run Command before the Airbyte stack.
+put_file "$ROOT$PREPARE_SCRIPT" 0755 <<PREPARE
+#!/bin/bash
+# Prepares the source from this host, which reaches it; arguments go to prepare-source.
+set -euo pipefail
+"\${ROOT_PREFIX:-}$RELEASE_SCRIPT" >/dev/null
+export AWS_REGION=$REGION AWS_DEFAULT_REGION=$REGION PREPARATION_PARAMETER=$PREPARATION_PARAMETER NODE_EXTRA_CA_CERTS=$APP_DIR/rds-ca.pem
+exec $NODE_BIN "\${ROOT_PREFIX:-}$APP_DIR/prepare-source.js" "\$@"
+PREPARE
 RESTART=$CHANGED
 CHANGED=0
 mkdir -p "$ROOT${UNIT_FILE%/*}"
@@ -251,8 +285,7 @@ put_file "$ROOT$UNIT_FILE" 0644 <<UNIT
 Description=CDC orchestrator: triggers Airbyte syncs when the source changes ($ENVIRONMENT)
 Wants=network-online.target
 After=network-online.target docker.service
-# Restarts are 60 s apart, so the limit only stops a tighter loop; the service keeps retrying
-# until, e.g., the Airbyte stack has published the config parameter.
+# Restarts are 60 s apart: the service keeps retrying until the config parameter exists.
 StartLimitIntervalSec=900
 StartLimitBurst=20
 
@@ -268,7 +301,8 @@ Environment="NODE_EXTRA_CA_CERTS=$APP_DIR/rds-ca.pem"
 RuntimeDirectory=$SERVICE
 RuntimeDirectoryMode=0700
 UMask=0077
-ExecStartPre=/usr/bin/sha256sum --check --quiet $BUNDLE.sha256
+ExecStartPre=+$RELEASE_SCRIPT
+ExecStartPre=/usr/bin/sha256sum --check --quiet $APP_DIR/release.sha256
 ExecStartPre=$NODE_BIN $APP_DIR/fetch-env.js
 EnvironmentFile=-/run/$SERVICE/orchestrator.env
 ExecStart=$NODE_BIN $BUNDLE run

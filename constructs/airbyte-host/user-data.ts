@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Token } from 'cdktf';
+import { UserError } from '../user-error';
 
 /** Values the Airbyte host's boot script needs; everything else in the script is static. */
 export interface HostUserDataProps {
@@ -10,10 +11,19 @@ export interface HostUserDataProps {
   readonly environment: string;
   /** Pinned abctl release tag, e.g. `v0.30.4`. */
   readonly abctlVersion: string;
+  /** Airbyte Helm chart version abctl installs (`--chart-version`), e.g. `2.2.0`. */
+  readonly airbyteChartVersion: string;
   /** Port Airbyte listens on (UI, public API); 8000 by convention. */
   readonly airbytePort: number;
   /** Pass `--low-resource-mode` to abctl; for hosts under 4 vCPU / 16 GiB. */
   readonly lowResourceMode: boolean;
+  /** EBS volume (attached to the instance) that the script mounts at /root/.airbyte (may be a token). */
+  readonly dataVolumeId: string;
+  /**
+   * Secret with Docker Hub credentials `{"username","password"}` for image pulls (may be a token).
+   * @default anonymous pulls
+   */
+  readonly dockerHubSecretArn?: string;
   /** Secret the script writes `{client_id, client_secret}` JSON into (may be a token). */
   readonly airbyteCredentialsSecretArn: string;
   /** Secret with `{username,password,host,port,dbname}` the orchestrator reads at start (may be a token). */
@@ -22,13 +32,21 @@ export interface HostUserDataProps {
   readonly alertWebhookSecretArn: string;
   /** SSM parameter (name or ARN) holding the orchestrator config JSON, read at start (may be a token). */
   readonly orchestratorConfigParameter: string;
-  /** Bucket holding the orchestrator bundle (may be a token). */
-  readonly assetBucket: string;
-  /** Object key of the orchestrator bundle (may be a token). */
-  readonly assetKey: string;
-  /** sha256 (hex) of the orchestrator bundle; the host refuses a bundle that does not match. */
-  readonly assetSha256: string;
+  /**
+   * SSM parameter (name) listing the orchestrator release: `<sha256> <file> s3://bucket/key` lines.
+   * The host installs those files, each after checking its sha256, at boot and before every
+   * start of the unit; the bundle itself is not in the script, so a new one replaces no host.
+   */
+  readonly releaseParameter: string;
+  /** SSM parameter (name) describing the source preparation, read by cdc-prepare-source. */
+  readonly preparationParameter: string;
 }
+
+/**
+ * Refusal of the host's user-data renderer: a value it cannot place safely in the boot script, or
+ * a template (user-data.sh, which operators edit) that no longer matches the renderer.
+ */
+export class HostUserDataError extends UserError {}
 
 const TEMPLATE_FILE = 'user-data.sh';
 const BEGIN_VALUES = '# >>> VALUES';
@@ -40,21 +58,27 @@ const STRING_TOKEN = /\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
 let cachedTemplate: string | undefined;
 
 /**
+ * Absolute path of a file beside the template (the host tools fetch-env.js, prepare-source.js),
+ * under ts-jest and in the esbuild bundle alike.
+ */
+export function hostFilePath(name: string): string {
+  const candidates = [path.join(__dirname, name), path.resolve(__dirname, '..', 'constructs', 'airbyte-host', name)];
+  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  if (!found) throw new HostUserDataError(`Airbyte host file ${name} not found; looked in: ${candidates.join(', ')}`);
+  return found;
+}
+
+/** Scripts the orchestrator release ships beside the bundle (installed into /opt/cdc-orchestrator). */
+export const HOST_TOOLS: readonly string[] = ['fetch-env.js', 'prepare-source.js'];
+
+/**
  * The template is read from disk rather than imported so it stays a plain `.sh` file. Its location
  * differs between ts-jest (beside this file) and the esbuild bundle (`dist/main.js`, one level
  * below the repository root), so both are tried.
  */
 function loadTemplate(): string {
   if (cachedTemplate !== undefined) return cachedTemplate;
-  const candidates = [
-    path.join(__dirname, TEMPLATE_FILE),
-    path.resolve(__dirname, '..', 'constructs', 'airbyte-host', TEMPLATE_FILE),
-  ];
-  const found = candidates.find((candidate) => fs.existsSync(candidate));
-  if (!found) {
-    throw new Error(`Airbyte host user-data template not found; looked in: ${candidates.join(', ')}`);
-  }
-  cachedTemplate = fs.readFileSync(found, 'utf8');
+  cachedTemplate = fs.readFileSync(hostFilePath(TEMPLATE_FILE), 'utf8');
   return cachedTemplate;
 }
 
@@ -65,15 +89,17 @@ const VARIABLES: ReadonlyArray<readonly [string, keyof HostUserDataProps]> = [
   ['REGION', 'region'],
   ['ENVIRONMENT', 'environment'],
   ['ABCTL_VERSION', 'abctlVersion'],
+  ['AIRBYTE_CHART_VERSION', 'airbyteChartVersion'],
   ['AIRBYTE_PORT', 'airbytePort'],
   ['LOW_RESOURCE_MODE', 'lowResourceMode'],
+  ['DATA_VOLUME_ID', 'dataVolumeId'],
+  ['DOCKER_HUB_SECRET_ARN', 'dockerHubSecretArn'],
   ['AIRBYTE_CREDENTIALS_SECRET_ARN', 'airbyteCredentialsSecretArn'],
   ['DATABASE_SECRET_ARN', 'databaseSecretArn'],
   ['ALERT_WEBHOOK_SECRET_ARN', 'alertWebhookSecretArn'],
   ['ORCHESTRATOR_CONFIG_PARAMETER', 'orchestratorConfigParameter'],
-  ['ASSET_BUCKET', 'assetBucket'],
-  ['ASSET_KEY', 'assetKey'],
-  ['ASSET_SHA256', 'assetSha256'],
+  ['RELEASE_PARAMETER', 'releaseParameter'],
+  ['PREPARATION_PARAMETER', 'preparationParameter'],
 ];
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
@@ -83,6 +109,9 @@ const PATTERNS: Record<StringProp, { readonly pattern: RegExp; readonly expected
   region: { pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/, expected: 'an AWS region such as eu-west-1' },
   environment: { pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, expected: 'letters, digits, "-" or "_" (at most 64)', concreteOnly: true },
   abctlVersion: { pattern: /^v\d+\.\d+\.\d+$/, expected: 'a release tag such as v0.30.4', concreteOnly: true },
+  airbyteChartVersion: { pattern: /^\d+\.\d+\.\d+$/, expected: 'a chart version such as 2.2.0', concreteOnly: true },
+  dataVolumeId: { pattern: /^vol-[0-9a-f]{8,17}$/, expected: 'an EBS volume id such as vol-0123456789abcdef0' },
+  dockerHubSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
   airbyteCredentialsSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
   databaseSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
   alertWebhookSecretArn: { pattern: SECRET_ARN, expected: 'a Secrets Manager secret ARN' },
@@ -90,13 +119,12 @@ const PATTERNS: Record<StringProp, { readonly pattern: RegExp; readonly expected
     pattern: /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?\/?[A-Za-z0-9_.\-/]{1,2048}$/,
     expected: 'an SSM parameter name or ARN',
   },
-  assetBucket: { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, expected: 'an S3 bucket name' },
-  assetKey: { pattern: /^[^\s'"\\`$%]{1,1024}$/, expected: 'an S3 key without whitespace, quotes, "\\", "`", "$" or "%"' },
-  assetSha256: { pattern: /^[0-9a-f]{64}$/, expected: '64 lowercase hex digits (sha256)' },
+  releaseParameter: { pattern: /^\/[A-Za-z0-9_.\-/]{1,1010}$/, expected: 'an SSM parameter name such as /dev/cdc/host-release' },
+  preparationParameter: { pattern: /^\/[A-Za-z0-9_.\-/]{1,1010}$/, expected: 'an SSM parameter name such as /dev/cdc/source-preparation' },
 };
 
-function invalid(prop: string, message: string): Error {
-  return new Error(`HostUserDataProps.${prop} ${message}`);
+function invalid(prop: string, message: string): HostUserDataError {
+  return new HostUserDataError(`HostUserDataProps.${prop} ${message}`);
 }
 
 /** Splits a string into literal runs and cdktf token markers, in order. */
@@ -130,7 +158,7 @@ function validateString(prop: StringProp, value: unknown): string {
 }
 
 function validate(props: HostUserDataProps): Map<string, string> {
-  if (props === null || typeof props !== 'object') throw new Error('HostUserDataProps must be an object');
+  if (props === null || typeof props !== 'object') throw new HostUserDataError('HostUserDataProps must be an object');
   const port = props.airbytePort;
   if (typeof port !== 'number' || Token.isUnresolved(port) || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw invalid('airbytePort', `must be a literal integer port between 1 and 65535 (got ${String(port)})`);
@@ -142,6 +170,7 @@ function validate(props: HostUserDataProps): Map<string, string> {
   for (const [variable, prop] of VARIABLES) {
     if (prop === 'airbytePort') values.set(variable, String(port));
     else if (prop === 'lowResourceMode') values.set(variable, String(props.lowResourceMode));
+    else if (prop === 'dockerHubSecretArn' && props[prop] === undefined) values.set(variable, '');
     else values.set(variable, validateString(prop, props[prop]));
   }
   return values;
@@ -158,14 +187,14 @@ export function renderUserData(props: HostUserDataProps): string {
   const begin = template.indexOf(`${BEGIN_VALUES}\n`);
   const end = template.indexOf(`${END_VALUES}\n`);
   if (begin < 0 || end < begin || template.indexOf(BEGIN_VALUES, begin + 1) >= 0 || template.indexOf(END_VALUES, end + 1) >= 0) {
-    throw new Error(`${TEMPLATE_FILE} must contain exactly one "${BEGIN_VALUES}" ... "${END_VALUES}" block`);
+    throw new HostUserDataError(`${TEMPLATE_FILE} must contain exactly one "${BEGIN_VALUES}" ... "${END_VALUES}" block`);
   }
   // The template's placeholder block names the variables its body uses; keep the two in step.
   const block = template.slice(begin + BEGIN_VALUES.length + 1, end);
   const templateVariables = [...block.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
   const ours = VARIABLES.map(([variable]) => variable);
   if (templateVariables.join(',') !== ours.join(',')) {
-    throw new Error(`${TEMPLATE_FILE} VALUES block declares [${templateVariables.join(', ')}] but the renderer fills [${ours.join(', ')}]`);
+    throw new HostUserDataError(`${TEMPLATE_FILE} VALUES block declares [${templateVariables.join(', ')}] but the renderer fills [${ours.join(', ')}]`);
   }
   const header = ours.map((variable) => `${variable}=${shellQuote(values.get(variable) as string)}\n`).join('');
   return `${template.slice(0, begin)}${BEGIN_VALUES} (environment ${values.get('ENVIRONMENT')})\n${header}${template.slice(end)}`;
@@ -183,7 +212,7 @@ export function escapeForTerraform(text: string): string {
       if (!part.literal) return part.text;
       // `$` or `%` right before a token would turn the token's `${` into an escape.
       if (i + 1 < parts.length && /[$%]$/.test(part.text)) {
-        throw new Error(`user-data: "${part.text.slice(-20)}" ends with "$" or "%" right before a Terraform reference`);
+        throw new HostUserDataError(`user-data: "${part.text.slice(-20)}" ends with "$" or "%" right before a Terraform reference`);
       }
       // A function replacer: in a replacement string `$$` would itself mean `$`.
       return part.text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');

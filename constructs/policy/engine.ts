@@ -21,8 +21,9 @@ export interface PolicyPackOptions {
   /** Rules to apply; defaults to every rule of the pack (`ALL_RULES`). */
   readonly rules?: readonly PolicyRule[];
   /**
-   * Where warnings and suppressed findings are printed. Default: stderr, except under the cdktf
-   * CLI (it sets CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS and prints annotations itself).
+   * Where warnings and suppressed findings are printed. Default: stdout (stderr is for errors: the
+   * cdktf CLI shows every stderr line as `[ERROR]`), except under the cdktf CLI (it sets
+   * CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS and prints annotations itself).
    * `false` prints nothing (tests read `findings` instead).
    */
   readonly print?: false | ((line: string) => void);
@@ -229,7 +230,7 @@ export class PolicyAspect implements IAspect {
 
 function defaultPrinter(): false | ((line: string) => void) {
   if (process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined) return false;
-  return (line) => process.stderr.write(`${line}\n`);
+  return (line) => process.stdout.write(`${line}\n`);
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 export { applyPolicyPack, collectPolicyFindings, evaluateElement, formatFinding, PolicyAspect, viewOf } from './engine';
 export type { ElementEvaluation, PolicyPackOptions } from './engine';
+export { PolicyFindingsError } from './findings-error';
 export { MIN_SUPPRESSION_REASON_LENGTH, PolicyUsageError, suppressRule, suppressionsOf } from './suppressions';
 export { ALL_RULES, RESOURCE_WILDCARD_ALLOWED_ACTIONS } from './rules';
 export type { ElementKind, PolicyFinding, PolicyLevel, PolicyRule, ResourceView, StackView, Violation } from './types';

@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { TerraformElement } from 'cdktf';
+import { UserError } from '../user-error';
 import { ALL_RULES } from './rules';
 
 /** Shortest reason accepted: long enough that "n/a" or "test" do not pass review. */
@@ -10,12 +11,7 @@ const SUPPRESSIONS = Symbol.for('cdc-bigquery-stack/policy-suppressions');
 type Suppressible = IConstruct & { [SUPPRESSIONS]?: Map<string, string> };
 
 /** Thrown for a misuse of the policy pack API (never for a policy finding). */
-export class PolicyUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PolicyUsageError';
-  }
-}
+export class PolicyUsageError extends UserError {}
 
 /**
  * Exempts one Terraform element (resource, data source or provider) from one rule. The reason is

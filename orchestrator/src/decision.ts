@@ -236,16 +236,23 @@ export interface ListedJob {
   readonly connectionId: string;
   readonly jobType?: string;
   readonly startTime?: string;
+  /** Present only on ended jobs (the 2.2 server's JobResponse). */
+  readonly lastUpdatedAt?: string;
 }
 
 /**
  * After a POST /jobs whose answer was lost: the connection's newest sync created after the request
- * began is the one it made. The server keeps whole seconds, so one second of slack.
+ * began is the one it made. The server keeps whole seconds, so one second of slack; that slack
+ * would also admit the job before ours (e.g. the previous sync, ended a moment before), so a job
+ * the state store already recorded (`knownJobId`) or one that ended before the request began is
+ * never ours.
  */
-export function jobCreatedByRequest<J extends ListedJob>(jobs: readonly J[], connectionId: string, requestStartedAtMs: number, slackMs = 1000): J | undefined {
+export function jobCreatedByRequest<J extends ListedJob>(jobs: readonly J[], connectionId: string, requestStartedAtMs: number, knownJobId?: number, slackMs = 1000): J | undefined {
   return jobs
     .filter((job) => job.connectionId === connectionId && (job.jobType ?? 'sync') === 'sync' && typeof job.startTime === 'string')
     .filter((job) => Date.parse(job.startTime as string) >= requestStartedAtMs - slackMs)
+    .filter((job) => knownJobId === undefined || Number(job.jobId) !== knownJobId)
+    .filter((job) => typeof job.lastUpdatedAt !== 'string' || Date.parse(job.lastUpdatedAt) >= Math.floor(requestStartedAtMs / 1000) * 1000)
     .sort((a, b) => Date.parse(b.startTime as string) - Date.parse(a.startTime as string) || b.jobId - a.jobId)[0];
 }
 

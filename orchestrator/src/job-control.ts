@@ -78,6 +78,8 @@ export class JobControl {
     const { airbyte } = this.deps;
     const retry = this.deps.options.createRetry;
     const startedAt = Date.now();
+    // Recorded before this request, so never the job it makes (see jobCreatedByRequest).
+    const knownJobId = (await this.deps.store.lastJob(connectionId))?.jobId;
     let answerLost = false;
     for (let attempt = 1; ; attempt += 1) {
       let created;
@@ -87,7 +89,7 @@ export class JobControl {
         if (isStateConflict(error)) throw new ConnectionInactiveError(connectionId, error.serverMessage);
         if (!(error instanceof AirbyteOutcomeUnknownError)) throw error;
         answerLost = true;
-        const ours = jobCreatedByRequest(await airbyte.listJobs({ connectionId, limit: this.listLimit }), connectionId, startedAt);
+        const ours = jobCreatedByRequest(await airbyte.listJobs({ connectionId, limit: this.listLimit }), connectionId, startedAt, knownJobId);
         if (ours) {
           log.warn('POST /jobs gave no answer, but the job it created exists; following it', { jobId: ours.jobId, problem: error.problem });
           return { kind: 'triggered', jobId: Number(ours.jobId), foundAfterLostAnswer: true };
@@ -104,7 +106,7 @@ export class JobControl {
       if (!running) return { kind: 'ended-meanwhile', message: created.message };
       // A retry after a lost answer that meets "already running": the job running is the one our
       // first request made if it was created after that request began.
-      if (answerLost && jobCreatedByRequest([running], connectionId, startedAt)) {
+      if (answerLost && jobCreatedByRequest([running], connectionId, startedAt, knownJobId)) {
         log.warn('POST /jobs gave no answer the first time; the job it created is running; following it', { jobId: running.jobId });
         return { kind: 'triggered', jobId: Number(running.jobId), foundAfterLostAnswer: true };
       }

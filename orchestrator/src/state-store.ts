@@ -305,13 +305,13 @@ export class StateStore extends SchemaTables {
   }
 
   /** The connection's newest job in the history, with the WAL position of a wal_lag trigger. */
-  async lastJob(connectionId: string): Promise<(LastJobRecord & { readonly walLsnAtTrigger: string | null }) | undefined> {
-    const result = await this.db.query<{ trigger_reason: string | null; status: string | null; wal_lsn_at_trigger: string | null }>(
-      `SELECT trigger_reason, status, wal_lsn_at_trigger FROM ${this.table('job_history')} WHERE connection_id = $1 ORDER BY requested_at DESC, history_id DESC LIMIT 1`,
+  async lastJob(connectionId: string): Promise<(LastJobRecord & { readonly jobId: number; readonly walLsnAtTrigger: string | null }) | undefined> {
+    const result = await this.db.query<{ job_id: string; trigger_reason: string | null; status: string | null; wal_lsn_at_trigger: string | null }>(
+      `SELECT job_id, trigger_reason, status, wal_lsn_at_trigger FROM ${this.table('job_history')} WHERE connection_id = $1 ORDER BY requested_at DESC, history_id DESC LIMIT 1`,
       [connectionId],
     );
     const row = result.rows[0];
-    return row ? { triggerReason: row.trigger_reason, status: row.status, walLsnAtTrigger: row.wal_lsn_at_trigger } : undefined;
+    return row ? { jobId: Number(row.job_id), triggerReason: row.trigger_reason, status: row.status, walLsnAtTrigger: row.wal_lsn_at_trigger } : undefined;
   }
 
   async schemaReview(connectionId: string): Promise<SchemaReview | undefined> {

@@ -27,6 +27,8 @@ case $name in
     [ "$1" = version ] && printf '{\n  "terraform_version": "%s",\n  "platform": "linux_amd64"\n}\n' "${STUB_TERRAFORM_VERSION:-1.10.5}"
     ;;
   aws)
+    # Global options come before the service name.
+    while [ "$1" = --region ] || [ "$1" = --profile ]; do shift 2; done
     case "$1 $2" in
       "sts get-caller-identity")
         if [ -n "${STUB_AWS_NO_CREDENTIALS:-}" ]; then echo "Unable to locate credentials. You can configure credentials by running \"aws configure\"." >&2; exit 255; fi
@@ -62,10 +64,35 @@ case $name in
           rm "$f"; echo "delete: s3://$bucket/${f#"$STUB_STATE_DIR"/}"
         done < <(find "$STUB_STATE_DIR/$prefix" -type f 2>/dev/null | sort)
         find "$STUB_STATE_DIR" -mindepth 1 -type d -empty -delete 2>/dev/null ;;
+      # SSM Run Command as the CLI answers it (aws ssm send-command / get-command-invocation, AWS CLI
+      # v2 reference): a command id, then an invocation that is InProgress once and then ends;
+      # a script exiting non-zero ends "Failed" with its exit code as ResponseCode.
+      "ssm send-command")
+        n=$(( $(cat "$STUB_LOG.commands" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$STUB_LOG.commands"
+        for a in "$@"; do case $a in '{"commands"'*) printf '%s' "$a" >"$STUB_LOG.cmd-$n" ;; esac; done
+        echo "0b5e6f7a-0000-4000-8000-00000000000$n" ;;
+      "ssm get-command-invocation")
+        id=""; prev=""; for a in "$@"; do [ "$prev" = --command-id ] && id=$a; prev=$a; done
+        n=${id##*-00000000000}
+        polls="$STUB_LOG.polls-$n"; echo x >>"$polls"
+        if [ "$(wc -l <"$polls")" -lt 2 ]; then echo '{"Status": "InProgress", "ResponseCode": -1, "StandardOutputContent": "", "StandardErrorContent": ""}'; exit 0; fi
+        rc=0 out="" err=""
+        if grep -q cdc-prepare-source "$STUB_LOG.cmd-$n"; then
+          rc=${STUB_PREPARE_EXIT:-0}; out=${STUB_PREPARE_STDOUT:-'{\"ready\": true}'}; err=${STUB_PREPARE_STDERR:-}
+        fi
+        status=Success; [ "$rc" = 0 ] || status=Failed
+        printf '{"CommandId": "%s", "Status": "%s", "ResponseCode": %s, "StandardOutputContent": "%s\\n", "StandardErrorContent": "%s"}\n' "$id" "$status" "$rc" "$out" "$err" ;;
       "resourcegroupstaggingapi get-resources") printf '%s\n' "${STUB_TAGGED:-}" ;;
     esac
     ;;
   gcloud)
+    if [ "$1 $2" = "org-policies describe" ]; then
+      # The effective policy of a boolean constraint (gcloud org-policies describe --effective --format=json).
+      [ -n "${STUB_GCLOUD_ORG_DENIED:-}" ] && { echo "ERROR: (gcloud.org-policies.describe) [caller] does not have permission orgpolicy.policies.get" >&2; exit 1; }
+      enforce=false; [ "$3" = "${STUB_GCLOUD_ENFORCED:-none}" ] && enforce=true
+      printf '{\n  "name": "projects/123456789012/policies/%s",\n  "spec": {\n    "rules": [\n      {\n        "enforce": %s\n      }\n    ]\n  }\n}\n' "$3" "$enforce"
+      exit 0
+    fi
     [ -n "${STUB_GCLOUD_FAIL:-}" ] && { echo "ERROR: (gcloud.auth.application-default.print-access-token) Your default credentials were not found." >&2; exit 1; }
     echo "stub-access-token"
     ;;

@@ -5,6 +5,7 @@
  */
 export const RESOURCE_WILDCARD_ALLOWED_ACTIONS: ReadonlyArray<{ action: string; why: string }> = [
   { action: 'ssm:DescribeParameters', why: 'listing parameter metadata; has no resource-level permission' },
+  { action: 'ssm:GetCommandInvocation', why: 'reading a Run Command result; has no resource-level permission' },
   { action: 'secretsmanager:GetRandomPassword', why: 'generates a password, touches no secret' },
   { action: 'secretsmanager:ListSecrets', why: 'list operation without resource-level permission' },
   { action: 'kms:ListAliases', why: 'list operation without resource-level permission' },

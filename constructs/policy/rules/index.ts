@@ -19,12 +19,13 @@ import { secretsManagerKms } from './secretsmanager-kms';
 import { sgAirbytePortClosed } from './sg-airbyte-port-closed';
 import { sgNoOpenIngress } from './sg-no-open-ingress';
 import { sgRulesDescribed } from './sg-rules-described';
+import { snsTopicSubscribed } from './sns-topic-subscribed';
 
 export {
   bigQueryNotPublic, ebsInstanceVolumesEncrypted, ebsVolumeEncrypted, ec2ImdsV2Required, ec2MetadataHopLimit,
   gcpNoPrimitiveRoles, iamNoWildcardAction, iamNoWildcardResource, noClearTextSecrets, rdsBackups,
   rdsDeletionProtection, rdsForceSsl, rdsNotPublic, rdsStorageEncrypted, s3Encrypted, s3PublicAccessBlocked,
-  secretsManagerKms, sgAirbytePortClosed, sgNoOpenIngress, sgRulesDescribed,
+  secretsManagerKms, sgAirbytePortClosed, sgNoOpenIngress, sgRulesDescribed, snsTopicSubscribed,
 };
 export { RESOURCE_WILDCARD_ALLOWED_ACTIONS } from './iam-resource-wildcard-allowlist';
 
@@ -47,6 +48,7 @@ export const ALL_RULES: readonly PolicyRule[] = [
   iamNoWildcardAction,
   iamNoWildcardResource,
   secretsManagerKms,
+  snsTopicSubscribed,
   bigQueryNotPublic,
   gcpNoPrimitiveRoles,
   noClearTextSecrets,
