@@ -354,6 +354,18 @@ export interface AirbyteSettings {
 
 export interface OrchestratorSchedule {
   readonly type: 'orchestrator';
+  /**
+   * Freshness objective per table: a change should reach BigQuery within this many seconds; the
+   * orchestrator alerts past it and shows it on its status page (integer, 30–604800).
+   * @default the orchestrator's own default (FRESHNESS_TARGET_SECONDS, 600)
+   */
+  readonly freshnessTargetSeconds?: number;
+  /**
+   * Cost cap: at least this many seconds between the starts of two syncs of the connection
+   * (integer, 0–86400; 0 = sync as soon as changes are seen).
+   * @default 0
+   */
+  readonly minSyncIntervalSeconds?: number;
 }
 
 export interface CronSchedule {

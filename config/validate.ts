@@ -86,7 +86,9 @@ export interface ResolvedEnvironment {
       readonly disableTypeDedupe: boolean;
     };
     readonly streams: readonly ResolvedStream[];
-    readonly schedule: { readonly type: 'orchestrator' } | { readonly type: 'cron'; readonly cronExpression: string };
+    readonly schedule:
+      | { readonly type: 'orchestrator'; readonly freshnessTargetSeconds?: number; readonly minSyncIntervalSeconds?: number }
+      | { readonly type: 'cron'; readonly cronExpression: string };
   };
 }
 
@@ -556,6 +558,9 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     p.add('airbyte.schedule.cronExpression', `${JSON.stringify(scheduleIn.cronExpression)} is not a Quartz cron expression; expected 6 or 7 fields, e.g. "0 0/15 * * * ?"`);
   } else if (scheduleIn.type !== 'cron' && scheduleIn.type !== 'orchestrator') {
     p.oneOf('airbyte.schedule.type', (scheduleIn as { type: unknown }).type, ['orchestrator', 'cron']);
+  } else if (scheduleIn.type === 'orchestrator') {
+    if (scheduleIn.freshnessTargetSeconds !== undefined) p.integer('airbyte.schedule.freshnessTargetSeconds', scheduleIn.freshnessTargetSeconds, 30, 604800);
+    if (scheduleIn.minSyncIntervalSeconds !== undefined) p.integer('airbyte.schedule.minSyncIntervalSeconds', scheduleIn.minSyncIntervalSeconds, 0, 86400);
   }
 
   const tags = config.tags ?? {};

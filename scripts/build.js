@@ -45,7 +45,7 @@ const appBuilds = [
   { ...common, entryPoints: ['main.ts'], outfile: 'dist/main.js', external: ['cdktf', 'constructs'] },
 ];
 
-const benchEntries = ['scripts/bench-orchestrator.ts']
+const benchEntries = ['scripts/bench-orchestrator.ts', 'scripts/bench-freshness.ts']
   .filter((entry) => fs.existsSync(path.join(root, entry)))
   .map((entry) => ({
     ...common,

@@ -143,6 +143,16 @@ export class AirbyteStack extends TerraformStack {
       source.replication.method === 'cdc'
         ? { replicationSlot: source.replication.replicationSlot, publication: source.replication.publication, heartbeatActionQuery: source.replication.heartbeatActionQuery }
         : {};
+    // The freshness objective and cost cap travel to the orchestrator only when the environment
+    // sets them; otherwise the orchestrator's own defaults apply (one place for each default).
+    const schedule = env.airbyte.schedule;
+    const freshness =
+      schedule.type === 'orchestrator'
+        ? {
+            ...(schedule.freshnessTargetSeconds !== undefined ? { freshnessTargetSeconds: schedule.freshnessTargetSeconds } : {}),
+            ...(schedule.minSyncIntervalSeconds !== undefined ? { minSyncIntervalSeconds: schedule.minSyncIntervalSeconds } : {}),
+          }
+        : {};
     this.orchestratorConfig = {
       version: 1,
       // prepare-source / retire-source / the WAL guard act on the same slot and publication
@@ -157,6 +167,7 @@ export class AirbyteStack extends TerraformStack {
             table: s.name,
             ...(s.cursorField && s.cursorField.length === 1 ? { cursorColumn: s.cursorField[0] } : {}),
           })),
+          ...freshness,
         },
       ],
     };

@@ -10,6 +10,7 @@ import { main } from '../../orchestrator/src/app';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, createWatchedTables, orchestratorEnv, query, waitFor, write } from '../support/orchestrator-fixtures';
+import { startWebhookCapture } from '../support/webhook-capture';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SLOT = 'airbyte_http_slot';
@@ -50,7 +51,15 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
   await createWatchedTables(databaseUrl);
   await query(databaseUrl, "SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [SLOT]);
   const double = await AirbyteDouble.start({ connections: [{ connectionId: CONNECTION_ID, name: 'app', streams: [{ name: 'orders', namespace: 'public' }, { name: 'customers', namespace: 'public' }] }], job: { durationMs: 40 } });
-  const env = orchestratorEnv(databaseUrl, double, { REPLICATION_SLOT: SLOT, POLL_INTERVAL_SECONDS: '0.3', LOG_LEVEL: 'warn', AIRBYTE_UI_URL: 'http://localhost:8000' });
+  const webhook = await startWebhookCapture();
+  const env = orchestratorEnv(databaseUrl, double, {
+    REPLICATION_SLOT: SLOT,
+    POLL_INTERVAL_SECONDS: '0.3',
+    LOG_LEVEL: 'warn',
+    AIRBYTE_UI_URL: 'http://localhost:8000',
+    ALERT_WEBHOOK_URL: webhook.url,
+    FRESHNESS_TARGET_SECONDS: '1.5',
+  });
   const controller = new AbortController();
   let address: AddressInfo | undefined;
   let stderr = '';
@@ -71,6 +80,8 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     await write(databaseUrl, "INSERT INTO public.customers (note) VALUES ('fails')");
     await waitFor('a failed job', async () => (await query(databaseUrl, "SELECT 1 FROM airbyte_orchestrator.job_history WHERE status = 'failed'")).length > 0);
 
+    // The failing table stays unsynced: past the 1.5 s objective its alert starts (once).
+    await waitFor('the freshness alert', () => webhook.texts.some((text) => text.includes('staler than its freshness target of 2 s')) || undefined);
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
 
@@ -97,6 +108,15 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     expect(await page.locator('svg.spark circle').count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator('svg.spark circle.dot-failed').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('text=airbyte_http_slot').count()).toBe(1);
+    // The freshness objective: target, worst staleness now (over target: red), 24 h share, chart.
+    const freshness = page.locator('section.connection p.freshness');
+    expect(await freshness.getAttribute('data-freshness-target')).toBe('1.5');
+    expect(await freshness.getAttribute('data-within-target')).toBe('false');
+    expect(await freshness.textContent()).toMatch(/Freshness target: 2s · worst now: \d+s · within target \(last 24 h\): \d+\.\d%/);
+    expect(await freshness.locator('.worst').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color)).toBe('rgb(180, 35, 24)');
+    expect(await freshness.locator('svg.staleness polyline').count()).toBe(1);
+    expect(await freshness.locator('svg.staleness line.target').count()).toBe(1);
+    expect(await page.locator('.alert[data-alert="freshness"]').count()).toBe(1);
     expect(requests.every((url) => url.startsWith(base))).toBe(true); // nothing external
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-page.png'), fullPage: true });
@@ -112,6 +132,11 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     expect(model.connections[0]).toMatchObject({ connectionId: CONNECTION_ID, lastJob: expect.objectContaining({ failed: true, status: 'failed' }) });
     expect(model.connections[0].tables.map((t: { table: string }) => t.table)).toEqual(['customers', 'orders']);
     expect(model.slots[0]).toMatchObject({ slotName: SLOT, exists: true });
+    expect(model.connections[0].freshness).toMatchObject({ targetSeconds: 1.5, withinTarget: false, windowStart: expect.any(String) });
+    expect(model.connections[0].freshness.worstStalenessSeconds).toBeGreaterThan(1.5);
+    expect(model.connections[0].freshness.shareWithinTarget24h).toBeGreaterThan(0);
+    expect(model.connections[0].freshness.shareWithinTarget24h).toBeLessThan(1);
+    expect(model.connections[0].freshness.chart.length).toBeGreaterThan(10);
 
     // --- /metrics
     const metrics = await fetch(`${base}/metrics`);
@@ -132,6 +157,11 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     expect(find('orchestrator_table_staleness_seconds', { schema: 'public', table: 'customers' })[0].value).toBeGreaterThan(0);
     expect(find('orchestrator_table_staleness_seconds', { schema: 'public', table: 'orders' })[0].value).toBe(0);
     expect(find('orchestrator_replication_slot_lag_bytes', { slot: SLOT })).toHaveLength(1);
+    expect(parsed.types.get('orchestrator_change_to_synced_seconds')).toBe('histogram');
+    expect(find('orchestrator_change_to_synced_seconds_count', { connection: CONNECTION_ID })[0].value).toBeGreaterThanOrEqual(3);
+    expect(find('orchestrator_worst_staleness_seconds', { connection: CONNECTION_ID })[0].value).toBeGreaterThan(1.5);
+    expect(find('orchestrator_freshness_target_seconds', { connection: CONNECTION_ID })[0].value).toBe(1.5);
+    expect(find('orchestrator_alerts_active', { kind: 'freshness' })[0].value).toBe(1);
     expect(text).not.toContain(double.clientSecret);
 
     // --- /healthz flips to 503 when cycles stop (each cycle starts by reading connection_state)
@@ -145,12 +175,19 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     expect(unhealthy).toMatch(/last cycle finished [\d.]+ s ago \(limit: 3 poll intervals = 0.9 s\)/);
     await locker.query('ROLLBACK');
     await waitFor('200 again', async () => (await fetch(`${base}/healthz`)).status === 200);
+
+    // Syncs succeed again: the freshness alert clears, once.
+    double.setJobBehaviour({ durationMs: 40, outcome: 'succeeded' });
+    await waitFor('the freshness alert to clear', () => webhook.texts.some((text) => text.includes('within its freshness target of 2 s again')) || undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(webhook.texts.filter((text) => text.includes('freshness target'))).toHaveLength(2);
   } finally {
     await browser.close();
     await locker.end().catch(() => undefined);
     controller.abort();
     await running;
     await double.close();
+    await webhook.close();
   }
   expect(stderr).not.toContain(double.clientSecret);
 }, 60_000);

@@ -1,6 +1,7 @@
 // Pure operations logic: alert transitions, WAL slot assessment, trigger reasons, health, and the
 // new settings' validation.
-import { ActiveAlert, evaluateAlerts, nextUnreachableStreak } from '../../orchestrator/src/alerts';
+import { ActiveAlert, FreshnessObservation, evaluateAlerts, nextUnreachableStreak } from '../../orchestrator/src/alerts';
+import { shareWithinTarget, stalenessSeries, worstStalenessAt } from '../../orchestrator/src/freshness';
 import { CycleSummary, ConnectionResult } from '../../orchestrator/src/cycle';
 import { classifyTrigger } from '../../orchestrator/src/decision';
 import { assessHealth } from '../../orchestrator/src/http-server';
@@ -14,7 +15,7 @@ const ID = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';
 const now = new Date('2030-01-01T00:00:00Z');
 
 function connection(over: Partial<ConnectionResult> = {}): ConnectionResult {
-  return { connectionId: ID, outcome: 'unchanged', jobs: [], changedTables: [], errors: [], schemaRefreshed: false, schemaChangedTables: [], tablesWatched: 2, ...over };
+  return { connectionId: ID, outcome: 'unchanged', jobs: [], changedTables: [], errors: [], schemaRefreshed: false, schemaChangedTables: [], tablesWatched: 2, syncedChanges: [], ...over };
 }
 function cycle(over: Partial<CycleSummary> = {}, connections: ConnectionResult[] = [connection()]): CycleSummary {
   return { ok: true, airbyteUnavailable: false, interrupted: false, durationMs: 1, connections, ...over };
@@ -113,6 +114,78 @@ describe('alert transitions', () => {
     const again = evaluateAlerts(cycle({ wal: wal(slot({ lagBytes: 500 })) }), previous, { unreachableCycles: 3, unreachableStreak: 0, now });
     expect(again.notifications).toEqual([]);
     expect([...again.active.keys()]).toEqual(['wal_lag:s']);
+  });
+});
+
+describe('freshness objective', () => {
+  const objective = (seconds: number[], targetSeconds = 60): FreshnessObservation[] => [
+    { connectionId: ID, name: 'app', targetSeconds, staleTables: seconds.map((value, i) => ({ table: `public.t${i}`, seconds: value })) },
+  ];
+  const tick = (freshness: FreshnessObservation[] | undefined) => ({ summary: cycle({}, []), freshness });
+
+  test('alert: once when a table stays staler than the target, once when it clears', () => {
+    let active: ReadonlyMap<string, ActiveAlert> = new Map();
+    const notes: string[][] = [];
+    const texts: string[] = [];
+    for (const { summary, freshness } of [tick(objective([])), tick(objective([30])), tick(objective([61, 10])), tick(objective([90, 40])), tick(undefined), tick(objective([120])), tick(objective([])), tick(objective([]))]) {
+      const result = evaluateAlerts(summary, active, { unreachableCycles: 3, unreachableStreak: 0, now, freshness });
+      active = result.active;
+      notes.push(result.notifications.map((n) => `${n.phase}:${n.kind}`));
+      texts.push(...result.notifications.map((n) => n.text));
+    }
+    expect(notes).toEqual([[], [], ['started:freshness'], [], [], [], ['cleared:freshness'], []]);
+    expect(texts[0]).toBe(':hourglass: Connection app (3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11) is staler than its freshness target of 60 s: public.t0 (61 s) not synced yet. Check the status page for its job (long sync, failures, cost cap).');
+    expect(texts[1]).toContain('within its freshness target of 60 s again');
+  });
+
+  test('a daemon tick in which no connection finished neither starts nor clears the unreachable alert', () => {
+    expect(nextUnreachableStreak(2, cycle({ airbyteUnavailable: false }, []))).toBe(2);
+    const previous = new Map<string, ActiveAlert>([['airbyte_unreachable', { key: 'airbyte_unreachable', kind: 'airbyte_unreachable', message: 'm', since: now }]]);
+    expect(evaluateAlerts(cycle({}, []), previous, { unreachableCycles: 3, unreachableStreak: 5, now }).notifications).toEqual([]);
+  });
+
+  const t = (seconds: number) => Date.parse('2030-01-01T00:00:00Z') + seconds * 1000;
+  const episodes = [
+    { table: 'a', from: t(0), to: t(100) },
+    { table: 'b', from: t(50), to: t(200) },
+    { table: 'a', from: t(300) },
+  ];
+
+  test('worst staleness, share within target (union of late intervals), chart peaks', () => {
+    expect(worstStalenessAt(episodes, t(99))).toBe(99);
+    expect(worstStalenessAt(episodes, t(150))).toBe(100);
+    expect(worstStalenessAt(episodes, t(250))).toBe(0);
+    expect(worstStalenessAt(episodes, t(400))).toBe(100);
+    // target 60 s over [0, 400]: late [60,100) ∪ [110,200) ∪ [360,400) = 40 + 90 + 40 = 170 s
+    expect(shareWithinTarget(episodes, 60_000, t(0), t(400))).toBeCloseTo(1 - 170 / 400, 6);
+    expect(shareWithinTarget([], 60_000, t(0), t(400))).toBe(1);
+    expect(shareWithinTarget(episodes, 60_000, t(400), t(400))).toBeNull();
+    const series = stalenessSeries(episodes, t(0), t(400), 4);
+    expect(series.map((p) => p.at)).toEqual([...series.map((p) => p.at)].sort((x, y) => x - y));
+    expect(Math.max(...series.map((p) => p.seconds))).toBeCloseTo(150, 0); // b's peak just before t(200)
+    expect(series.at(-1)).toEqual({ at: t(400), seconds: 100 });
+  });
+
+  test('status model and page carry the objective per connection', () => {
+    const snapshot = {
+      now: new Date(t(400)),
+      tables: [{ connectionId: ID, schema: 'public', table: 'orders', lastChangeSeenAt: new Date(t(390)), unsyncedSince: new Date(t(300)), lastSyncedAt: new Date(t(200)), lastError: null }],
+      jobs: [],
+      workspaces: new Map(),
+      slots: [],
+      alerts: [],
+      episodes: [{ connectionId: ID, schema: 'public', table: 'orders', unsyncedSince: new Date(t(0)), syncedAt: new Date(t(100)) }],
+      firstJobAt: new Map([[ID, new Date(t(0))]]),
+    };
+    const model = buildStatusModel(snapshot, { airbyteUiUrl: 'http://localhost:8000', connections: [{ connectionId: ID, name: 'app', freshnessTargetMs: 60_000 }] });
+    const freshness = model.connections[0].freshness;
+    expect(freshness).toMatchObject({ targetSeconds: 60, worstStalenessSeconds: 100, withinTarget: false, windowStart: new Date(t(0)).toISOString() });
+    expect(freshness.shareWithinTarget24h).toBeCloseTo(1 - (40 + 40) / 400, 6);
+    expect(freshness.chart.length).toBeGreaterThan(10);
+    const html = renderStatusPage(model);
+    expect(html).toContain('data-freshness-target="60"');
+    expect(html).toContain('<span class="share">80.0%</span>');
+    expect(html).toMatch(/<svg class="spark staleness"[^>]*>.*<line class="target"/);
   });
 });
 

@@ -1,5 +1,7 @@
 // The issue's behaviour scenarios, each against a real PostgreSQL (wal_level=logical) and the
 // Airbyte double, running the orchestrator's `main` in-process.
+import type { AddressInfo } from 'net';
+import { main } from '../../orchestrator/src/app';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, RunResult, createWatchedTables, orchestratorEnv, query, runOrchestrator, waitFor, write } from '../support/orchestrator-fixtures';
@@ -256,9 +258,92 @@ test('logs are JSON on stderr and never contain the client secret, token or data
 test('a missing state schema is created by once; migrate is idempotent', async () => {
   const first = await runOrchestrator(['migrate'], env);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ applied: [1, 2, 3] });
+  expect(JSON.parse(first.stdout)).toMatchObject({ applied: [1, 2, 3, 4] });
   const second = await runOrchestrator(['migrate'], env);
   expect(JSON.parse(second.stdout)).toMatchObject({ applied: [] });
   const tables = await query(databaseUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'airbyte_orchestrator' ORDER BY 1");
-  expect(tables.map((t) => t.table_name)).toEqual(['alert_state', 'connection_state', 'job_history', 'schema_migrations', 'sync_state', 'wal_guard_state']);
+  expect(tables.map((t) => t.table_name)).toEqual(['alert_state', 'connection_state', 'job_history', 'schema_migrations', 'staleness_history', 'sync_state', 'wal_guard_state']);
+});
+
+test('run: two connections, one with a long job; the other\'s change reaches POST /jobs within one poll interval + 1 s', async () => {
+  const OTHER_ID = '7d2e4f60-1a3b-4c5d-8e9f-0a1b2c3d4e5f';
+  double.addConnection({ connectionId: OTHER_ID, streams: [{ name: 'customers', namespace: 'public' }] });
+  const pollSeconds = 0.5;
+  const config = JSON.stringify({
+    version: 1,
+    connections: [
+      { connectionId: CONNECTION_ID, name: 'long', tables: [{ schema: 'public', table: 'orders' }] },
+      { connectionId: OTHER_ID, name: 'idle', tables: [{ schema: 'public', table: 'customers' }] },
+    ],
+  });
+  const controller = new AbortController();
+  let address: AddressInfo | undefined;
+  const daemon = main(['run'], {
+    env: { ...env, AIRBYTE_CONNECTION_ID: '', ORCHESTRATOR_CONFIG: '/config.json', POLL_INTERVAL_SECONDS: String(pollSeconds) },
+    signal: controller.signal,
+    readFile: () => config,
+    stdout: () => undefined,
+    stderr: () => undefined,
+    onHttpListening: (a) => (address = a),
+  });
+  const posts = (connectionId: string) => double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 200 && (r.body as { connectionId: string }).connectionId === connectionId);
+  try {
+    // Both initial syncs done.
+    await waitFor('both initial syncs', async () => {
+      const rows = await query(databaseUrl, "SELECT count(*)::int AS n FROM airbyte_orchestrator.job_history WHERE status = 'succeeded'").catch(() => [{ n: 0 }]);
+      return Number(rows[0].n) >= 2 || undefined;
+    });
+    // Connection "long" starts a job that does not end while we measure.
+    double.setJobBehaviour({ durationMs: Infinity });
+    await write(databaseUrl, "INSERT INTO public.orders (note) VALUES ('long job')");
+    const longJob = await waitFor('the long job', () => (posts(CONNECTION_ID).length >= 2 ? (posts(CONNECTION_ID)[1].response as { jobId: number }).jobId : undefined));
+    double.setJobBehaviour({ durationMs: 30 });
+    // Let the daemon settle into waiting on the long job, then change the other connection's table.
+    await new Promise((resolve) => setTimeout(resolve, 2 * pollSeconds * 1000));
+    const committedAt = Date.now();
+    await write(databaseUrl, "INSERT INTO public.customers (note) VALUES ('while the other connection syncs')");
+    const triggered = await waitFor('the idle connection\'s job', () => posts(OTHER_ID)[1]);
+    expect(triggered.receivedAt - committedAt).toBeLessThanOrEqual(pollSeconds * 1000 + 1000);
+    expect(double.jobStatus(longJob)).toBe('running');
+    // Its job is recorded while the long one still runs.
+    await waitFor('the idle connection\'s job recorded', async () => {
+      const rows = await query(databaseUrl, 'SELECT status FROM airbyte_orchestrator.job_history WHERE job_id = $1', [(triggered.response as { jobId: number }).jobId]);
+      return rows[0]?.status === 'succeeded' || undefined;
+    });
+    expect(double.jobStatus(longJob)).toBe('running');
+    // The daemon stays healthy while the long job runs (far longer than 3 poll intervals by now).
+    await new Promise((resolve) => setTimeout(resolve, 3 * pollSeconds * 1000 + 500));
+    expect(double.jobStatus(longJob)).toBe('running');
+    const health = await fetch(`http://127.0.0.1:${(await waitFor('the http endpoint', () => address)).port}/healthz`);
+    expect(health.status).toBe(200);
+    // Never a second job for the busy connection while its job runs.
+    expect(posts(CONNECTION_ID)).toHaveLength(2);
+    expect(double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 409)).toHaveLength(0);
+  } finally {
+    controller.abort();
+    expect(await daemon).toBe(0);
+  }
+});
+
+test('cost cap: once defers a change that comes too soon after the last sync; the daemon syncs it when the cap allows', async () => {
+  await baseline();
+  await write(databaseUrl, "INSERT INTO public.orders (note) VALUES ('soon after')");
+  const deferred = await once({ MIN_SYNC_INTERVAL_SECONDS: '2' });
+  expect(deferred.code).toBe(0);
+  expect(deferred.summary?.connections[0]).toMatchObject({ outcome: 'unchanged', jobs: [] });
+  expect(deferred.logs.some((log) => String(log.msg).includes('cost cap') && typeof log.syncAllowedAt === 'string')).toBe(true);
+  expect(double.createdJobIds()).toHaveLength(1);
+  // Seen, so its staleness counts from now on.
+  expect((await syncState('orders')).unsynced_since).toBeInstanceOf(Date);
+
+  const controller = new AbortController();
+  const daemon = runOrchestrator(['run'], { ...env, MIN_SYNC_INTERVAL_SECONDS: '2' }, controller.signal);
+  try {
+    await waitFor('the capped sync', () => double.createdJobIds().length >= 2 || undefined);
+    const posts = double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 200);
+    expect(posts[1].receivedAt - posts[0].receivedAt).toBeGreaterThanOrEqual(2000);
+  } finally {
+    controller.abort();
+    expect((await daemon).code).toBe(0);
+  }
 });

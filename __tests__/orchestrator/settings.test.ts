@@ -79,9 +79,35 @@ describe('loadSettings', () => {
           { schema: 'sales', table: 'orders', cursorColumn: 'modified_at' },
           { schema: 'sales', table: 'items', cursorColumn: 'changed' },
         ],
+        freshnessTargetMs: 600_000,
+        minSyncIntervalMs: 0,
       },
     ]);
     expect(loadSettings({ ...base, ORCHESTRATOR_CONFIG: '/etc/o.json', POLL_INTERVAL_SECONDS: '5' }, () => doc).pollIntervalMs).toBe(5_000);
+  });
+
+  test('freshness objective and cost cap: defaults, document-wide, per connection, environment wins', () => {
+    expect(loadSettings(base).connections[0]).toMatchObject({ freshnessTargetMs: 600_000, minSyncIntervalMs: 0 });
+    const doc = JSON.stringify({
+      version: 1,
+      freshnessTargetSeconds: 120,
+      minSyncIntervalSeconds: 300,
+      connections: [{ connectionId: ID_A }, { connectionId: ID_B, freshnessTargetSeconds: 45, minSyncIntervalSeconds: 0 }],
+    });
+    const fromDocument = loadSettings({ ...base, AIRBYTE_CONNECTION_ID: '', ORCHESTRATOR_CONFIG: '/o.json' }, () => doc).connections;
+    expect(fromDocument.map((c) => [c.freshnessTargetMs, c.minSyncIntervalMs])).toEqual([
+      [120_000, 300_000],
+      [45_000, 0],
+    ]);
+    const fromEnv = loadSettings({ ...base, AIRBYTE_CONNECTION_ID: '', ORCHESTRATOR_CONFIG: '/o.json', FRESHNESS_TARGET_SECONDS: '90', MIN_SYNC_INTERVAL_SECONDS: '0' }, () => doc).connections;
+    expect(fromEnv.map((c) => [c.freshnessTargetMs, c.minSyncIntervalMs])).toEqual([
+      [90_000, 0],
+      [90_000, 0],
+    ]);
+    expect(configError({ ...base, FRESHNESS_TARGET_SECONDS: '0' }).variable).toBe('FRESHNESS_TARGET_SECONDS');
+    expect(configError({ ...base, MIN_SYNC_INTERVAL_SECONDS: '-5' }).message).toMatch(/^MIN_SYNC_INTERVAL_SECONDS: expected a number of seconds from 0/);
+    const badDoc = configError({ ...base, ORCHESTRATOR_CONFIG: '/o.json' }, () => JSON.stringify({ version: 1, connections: [{ connectionId: ID_A, freshnessTargetSeconds: 0 }] }));
+    expect(badDoc.message).toContain('connections[0].freshnessTargetSeconds: expected a positive number of seconds');
   });
 
   test('unreadable or invalid document → ORCHESTRATOR_CONFIG error with the field path', () => {
@@ -113,6 +139,8 @@ describe('configuration document validation names the bad field', () => {
     [{ version: 1, connections: [{ connectionId: ID_A, tables: [{ schema: 'a', table: 'b' }, { schema: 'a', table: 'b' }] }] }, 'connections[0].tables[1]'],
     [{ version: 1, connections: [{ connectionId: ID_A }, { connectionId: ID_A }] }, 'connections[1].connectionId'],
     [{ version: 1, connections: [], pollIntervalSeconds: 0 }, 'pollIntervalSeconds'],
+    [{ version: 1, connections: [], freshnessTargetSeconds: 'soon' }, 'freshnessTargetSeconds'],
+    [{ version: 1, connections: [], minSyncIntervalSeconds: -1 }, 'minSyncIntervalSeconds'],
     [{ version: 1, connections: [], cursorColum: 'x' }, 'cursorColum'],
   ];
   test.each(cases)('%j → %s', (document, field) => {

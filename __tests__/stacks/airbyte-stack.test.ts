@@ -89,6 +89,14 @@ describe('<env>-airbyte', () => {
     expect(value).toContain('"version" = 1');
     expect(value).toContain(`"replicationSlot" = "airbyte_dev_slot", "publication" = "airbyte_dev_publication", "heartbeatActionQuery" = "${HEARTBEAT_ACTION_QUERY}"`);
     expect(value).toContain('"tables" = [{"schema" = "public", "table" = "customers"}, {"schema" = "public", "table" = "orders"}]');
+    expect(value).not.toContain('freshnessTargetSeconds');
+  });
+
+  test('writes the freshness objective and cost cap of the environment into the document', () => {
+    const objective: EnvironmentConfig = { ...dev, airbyte: { ...dev.airbyte, schedule: { type: 'orchestrator', freshnessTargetSeconds: 300, minSyncIntervalSeconds: 120 } } };
+    const value = String(onlyResource(synthEnvironment(objective).airbyte, 'aws_ssm_parameter').value);
+    expect(value).toContain('"freshnessTargetSeconds" = 300');
+    expect(value).toContain('"minSyncIntervalSeconds" = 120');
   });
 });
 

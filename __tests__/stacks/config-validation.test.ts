@@ -139,6 +139,15 @@ describe('environment config validation', () => {
     expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, schedule: { type: 'cron', cronExpression: '*/5 * * * *' } } })).toContain(
       'airbyte.schedule.cronExpression: "*/5 * * * *" is not a Quartz cron expression',
     );
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, schedule: { type: 'orchestrator', freshnessTargetSeconds: 5 } } })).toContain(
+      'airbyte.schedule.freshnessTargetSeconds: 5 is out of range; expected an integer from 30 to 604800',
+    );
+    expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, schedule: { type: 'orchestrator', minSyncIntervalSeconds: -1 } } })).toContain(
+      'airbyte.schedule.minSyncIntervalSeconds: -1 is out of range',
+    );
+    expect(validateEnvironment({ ...dev, airbyte: { ...dev.airbyte, schedule: { type: 'orchestrator', freshnessTargetSeconds: 300, minSyncIntervalSeconds: 0 } } }).airbyte.schedule).toEqual({
+      type: 'orchestrator', freshnessTargetSeconds: 300, minSyncIntervalSeconds: 0,
+    });
     expect(problemsOf({ ...dev, airbyte: { ...dev.airbyte, source: { sslMode: 'verify-full' } } })).toContain(
       'airbyte.source.caCertificate: is required when sslMode is "verify-full"',
     );

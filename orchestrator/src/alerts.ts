@@ -4,9 +4,18 @@
 import { CycleSummary } from './cycle';
 import { formatBytes } from './wal-guard';
 
-export type AlertKind = 'job_failed' | 'schema_change' | 'schema_review' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable';
+export type AlertKind = 'job_failed' | 'schema_change' | 'schema_review' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable' | 'freshness';
 
-export const ALERT_KINDS: readonly AlertKind[] = ['job_failed', 'schema_change', 'schema_review', 'wal_lag', 'slot_lost', 'slot_at_risk', 'slot_missing', 'publication_drift', 'airbyte_unreachable'];
+export const ALERT_KINDS: readonly AlertKind[] = ['job_failed', 'schema_change', 'schema_review', 'wal_lag', 'slot_lost', 'slot_at_risk', 'slot_missing', 'publication_drift', 'airbyte_unreachable', 'freshness'];
+
+/** A connection's freshness objective and its tables' current staleness (from the state database). */
+export interface FreshnessObservation {
+  readonly connectionId: string;
+  readonly name?: string;
+  readonly targetSeconds: number;
+  /** Tables with a change not yet synced, seconds since its first sighting. */
+  readonly staleTables: ReadonlyArray<{ readonly table: string; readonly seconds: number }>;
+}
 
 export interface ActiveAlert {
   readonly key: string;
@@ -37,6 +46,8 @@ export interface AlertOptions {
   readonly now: Date;
   /** Label for messages (e.g. the environment). */
   readonly label?: string;
+  /** Current staleness per configured connection; absent when it could not be read (no judgement). */
+  readonly freshness?: readonly FreshnessObservation[];
 }
 
 interface Condition {
@@ -48,6 +59,11 @@ interface Condition {
   readonly observed?: boolean;
   readonly startText: string;
   readonly clearText: string;
+}
+
+function formatSeconds(value: number): string {
+  const s = Math.round(value);
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 }
 
 function connectionLabel(connection: { connectionId: string; name?: string }): string {
@@ -139,6 +155,19 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
     }
   }
 
+  for (const objective of options.freshness ?? []) {
+    const label = connectionLabel(objective);
+    const late = objective.staleTables.filter((table) => table.seconds > objective.targetSeconds).sort((a, b) => b.seconds - a.seconds);
+    const shown = late.slice(0, 5).map((table) => `${table.table} (${formatSeconds(table.seconds)})`).join(', ') + (late.length > 5 ? `, … ${late.length - 5} more` : '');
+    list.push({
+      key: `freshness:${objective.connectionId}`,
+      kind: 'freshness',
+      active: late.length > 0,
+      startText: `:hourglass: Connection ${label} is staler than its freshness target of ${formatSeconds(objective.targetSeconds)}: ${shown} not synced yet. Check the status page for its job (long sync, failures, cost cap).`,
+      clearText: `:white_check_mark: Connection ${label} is within its freshness target of ${formatSeconds(objective.targetSeconds)} again.`,
+    });
+  }
+
   const publication = summary.wal?.publication;
   if (publication) {
     list.push({
@@ -151,7 +180,8 @@ function conditions(summary: CycleSummary, previous: ReadonlyMap<string, ActiveA
   }
 
   const unreachableKey = 'airbyte_unreachable';
-  list.push({
+  // A daemon tick in which no connection finished talking to Airbyte cannot judge it.
+  if (summary.connections.length > 0) list.push({
     key: unreachableKey,
     kind: 'airbyte_unreachable',
     active: summary.airbyteUnavailable && (options.unreachableStreak >= options.unreachableCycles || previous.has(unreachableKey)),
@@ -181,6 +211,7 @@ export function evaluateAlerts(summary: CycleSummary, previous: ReadonlyMap<stri
 }
 
 /** Consecutive cycles with Airbyte unreachable, including this one. */
-export function nextUnreachableStreak(previousStreak: number, summary: Pick<CycleSummary, 'airbyteUnavailable'>): number {
+export function nextUnreachableStreak(previousStreak: number, summary: Pick<CycleSummary, 'airbyteUnavailable' | 'connections'>): number {
+  if (summary.connections.length === 0) return previousStreak;
   return summary.airbyteUnavailable ? previousStreak + 1 : 0;
 }

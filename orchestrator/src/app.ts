@@ -1,10 +1,12 @@
 // The commands behind the CLI. `main` returns the exit code instead of exiting, so tests can run
 // it in-process: 0 ok, 1 a sync failed / Airbyte or a database unreachable, 2 bad configuration.
+import { setMaxListeners } from 'events';
 import * as fs from 'fs';
 import { Client } from 'pg';
 import { AirbyteClient } from './airbyte-client';
 import { sleep } from './backoff';
 import { CycleRunner, CycleSummary } from './cycle';
+import { Scheduler } from './scheduler';
 import { Logger, createLogger, secretsFromUrls } from './logger';
 import { ConfigurationError, Environment, Settings, loadSettings } from './settings';
 import { StateStore, StatusRow } from './state-store';
@@ -202,6 +204,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       metrics,
       webhook: settings.alertWebhookUrl ? createWebhookSender(settings.alertWebhookUrl, logger) : undefined,
       unreachableCycles: settings.alertUnreachableCycles,
+      connections: settings.connections,
       slot: settings.source.replicationSlot ? { name: settings.source.replicationSlot, thresholdBytes: settings.walLagAlertBytes } : undefined,
     });
     let lastProgressAt: number | undefined;
@@ -223,6 +226,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         jobPollMaxMs: settings.jobPollMaxMs,
         connectionCacheMs: command === 'run' ? 300_000 : 0,
         cursorSweepMs: settings.cursorSweepMs,
+        waitForCostCap: command === 'run',
         stateSchema: settings.stateSchema,
         airbyteUiUrl: settings.airbyteUiUrl,
         createRetry: settings.retry,
@@ -277,20 +281,31 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     }
     try {
       logger.info('daemon started', { pollIntervalSeconds: settings.pollIntervalMs / 1000, connections: settings.connections.length });
+      // Each connection proceeds on its own (scheduler.ts): a tick never waits for jobs, so one
+      // connection's long sync delays neither the others nor the WAL guard, alerts or /healthz.
+      // Every connection's work may be sleeping on the shutdown signal at once (job polls, cost cap).
+      if (options.signal) setMaxListeners(settings.connections.length * 2 + 10, options.signal);
+      const scheduler = new Scheduler({ runner, connections: settings.connections, signal: options.signal, graceMs: Math.min(50, settings.pollIntervalMs / 5) });
+      const report = async (summary: CycleSummary): Promise<void> => {
+        await monitor.afterCycle(summary);
+        if (summary.connections.length === 0) return;
+        const level = summary.ok || summary.interrupted ? 'info' : 'error';
+        logger[level]('cycle finished', { ok: summary.ok, durationMs: summary.durationMs, jobs: summary.connections.flatMap((c) => c.jobs) });
+      };
       while (!options.signal?.aborted) {
         if (lostConnection) {
           logger.error('database connection lost; exiting so the service restarts', { database: lostConnection });
           return EXIT_FAILED;
         }
-        const summary = await runner.runCycle();
-        await monitor.afterCycle(summary);
+        const tickStarted = Date.now();
+        await report(await scheduler.tick());
         // Our own state writes land in the source's WAL when both share a server; mark them as
         // seen so an idle source keeps its cheap cycles (see SourceProbe).
         if (sharesServer(settings.sourceDatabaseUrl, settings.stateDatabaseUrl)) await runner.settleSourceWal();
-        const level = summary.ok || summary.interrupted ? 'info' : 'error';
-        logger[level]('cycle finished', { ok: summary.ok, durationMs: summary.durationMs, jobs: summary.connections.flatMap((c) => c.jobs) });
-        await sleep(settings.pollIntervalMs, options.signal);
+        await sleep(Math.max(0, settings.pollIntervalMs - (Date.now() - tickStarted)), options.signal);
       }
+      // Interrupted waits leave their jobs in flight (adopted on the next start); record what ended.
+      await report(await scheduler.drain());
       logger.info('daemon stopped');
       return EXIT_OK;
     } finally {

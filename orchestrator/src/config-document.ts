@@ -12,6 +12,10 @@ export interface OrchestratorConfigDocument {
   readonly replicationSlot?: string;
   /** Publication covering the watched tables (CDC). */
   readonly publication?: string;
+  /** Freshness objective for every connection, in seconds (overridable per connection). @default 600 */
+  readonly freshnessTargetSeconds?: number;
+  /** Cost cap: at least this many seconds between the starts of a connection's syncs. @default 0 */
+  readonly minSyncIntervalSeconds?: number;
   /** The Airbyte source's heartbeat_action_query (CDC); prepare-source refuses an empty one. */
   readonly heartbeatActionQuery?: string;
 }
@@ -22,6 +26,10 @@ export interface OrchestratorConnection {
   readonly name?: string;
   /** Tables to watch; @default the connection's selected streams (GET /connections/{id}). */
   readonly tables?: ReadonlyArray<OrchestratorTable>;
+  /** @default the document's freshnessTargetSeconds */
+  readonly freshnessTargetSeconds?: number;
+  /** @default the document's minSyncIntervalSeconds */
+  readonly minSyncIntervalSeconds?: number;
 }
 
 export interface OrchestratorTable {
@@ -73,6 +81,16 @@ function requireName(value: unknown, field: string): string {
   return value;
 }
 
+const MAX_SECONDS = 7 * 24 * 3600;
+
+/** A number of seconds up to a week; zero only where it means "off". */
+function seconds(value: unknown, field: string, zeroAllowed: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroAllowed && value === 0) || value > MAX_SECONDS) {
+    throw new ConfigDocumentError(field, `expected a ${zeroAllowed ? 'non-negative' : 'positive'} number of seconds up to ${MAX_SECONDS}, got ${describe(value)}`);
+  }
+  return value;
+}
+
 function validateTable(raw: unknown, at: string): OrchestratorTable {
   if (!isRecord(raw)) throw new ConfigDocumentError(at, `expected an object with schema and table, got ${describe(raw)}`);
   rejectUnknownKeys(raw, ['schema', 'table', 'cursorColumn'], at);
@@ -86,11 +104,13 @@ function validateTable(raw: unknown, at: string): OrchestratorTable {
 
 function validateConnection(raw: unknown, at: string): OrchestratorConnection {
   if (!isRecord(raw)) throw new ConfigDocumentError(at, `expected an object with connectionId, got ${describe(raw)}`);
-  rejectUnknownKeys(raw, ['connectionId', 'name', 'tables'], at);
+  rejectUnknownKeys(raw, ['connectionId', 'name', 'tables', 'freshnessTargetSeconds', 'minSyncIntervalSeconds'], at);
   if (typeof raw.connectionId !== 'string' || !UUID_PATTERN.test(raw.connectionId)) {
     throw new ConfigDocumentError(`${at}.connectionId`, `expected an Airbyte connection id (UUID), got ${describe(raw.connectionId)}`);
   }
-  const connection: { connectionId: string; name?: string; tables?: OrchestratorTable[] } = { connectionId: raw.connectionId.toLowerCase() };
+  const connection: { connectionId: string; name?: string; tables?: OrchestratorTable[]; freshnessTargetSeconds?: number; minSyncIntervalSeconds?: number } = {
+    connectionId: raw.connectionId.toLowerCase(),
+  };
   if (raw.name !== undefined) {
     if (typeof raw.name !== 'string' || raw.name.trim() === '') throw new ConfigDocumentError(`${at}.name`, `expected a non-empty string, got ${describe(raw.name)}`);
     connection.name = raw.name;
@@ -108,13 +128,15 @@ function validateConnection(raw: unknown, at: string): OrchestratorConnection {
     });
     connection.tables = tables;
   }
+  if (raw.freshnessTargetSeconds !== undefined) connection.freshnessTargetSeconds = seconds(raw.freshnessTargetSeconds, `${at}.freshnessTargetSeconds`, false);
+  if (raw.minSyncIntervalSeconds !== undefined) connection.minSyncIntervalSeconds = seconds(raw.minSyncIntervalSeconds, `${at}.minSyncIntervalSeconds`, true);
   return connection;
 }
 
 /** Validates a parsed JSON value; throws ConfigDocumentError naming the first bad field. */
 export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument {
   if (!isRecord(raw)) throw new ConfigDocumentError('(document)', `expected a JSON object, got ${describe(raw)}`);
-  rejectUnknownKeys(raw, ['version', 'connections', 'cursorColumn', 'pollIntervalSeconds', 'replicationSlot', 'publication', 'heartbeatActionQuery'], '');
+  rejectUnknownKeys(raw, ['version', 'connections', 'cursorColumn', 'pollIntervalSeconds', 'replicationSlot', 'publication', 'heartbeatActionQuery', 'freshnessTargetSeconds', 'minSyncIntervalSeconds'], '');
   if (raw.version !== 1) throw new ConfigDocumentError('version', `expected 1, got ${describe(raw.version)}`);
   if (!Array.isArray(raw.connections)) throw new ConfigDocumentError('connections', `expected an array, got ${describe(raw.connections)}`);
   const connections = raw.connections.map((connection, index) => validateConnection(connection, `connections[${index}]`));
@@ -123,10 +145,19 @@ export function validateConfigDocument(raw: unknown): OrchestratorConfigDocument
     if (ids.has(connection.connectionId)) throw new ConfigDocumentError(`connections[${index}].connectionId`, `duplicate connection ${connection.connectionId}`);
     ids.add(connection.connectionId);
   });
-  const document: { version: 1; connections: OrchestratorConnection[]; cursorColumn?: string; pollIntervalSeconds?: number; replicationSlot?: string; publication?: string; heartbeatActionQuery?: string } = {
-    version: 1,
-    connections,
-  };
+  const document: {
+    version: 1;
+    connections: OrchestratorConnection[];
+    cursorColumn?: string;
+    pollIntervalSeconds?: number;
+    replicationSlot?: string;
+    publication?: string;
+    heartbeatActionQuery?: string;
+    freshnessTargetSeconds?: number;
+    minSyncIntervalSeconds?: number;
+  } = { version: 1, connections };
+  if (raw.freshnessTargetSeconds !== undefined) document.freshnessTargetSeconds = seconds(raw.freshnessTargetSeconds, 'freshnessTargetSeconds', false);
+  if (raw.minSyncIntervalSeconds !== undefined) document.minSyncIntervalSeconds = seconds(raw.minSyncIntervalSeconds, 'minSyncIntervalSeconds', true);
   if (raw.cursorColumn !== undefined) document.cursorColumn = requireName(raw.cursorColumn, 'cursorColumn');
   if (raw.replicationSlot !== undefined) document.replicationSlot = requireName(raw.replicationSlot, 'replicationSlot');
   if (raw.publication !== undefined) document.publication = requireName(raw.publication, 'publication');

@@ -2,7 +2,7 @@
 // schema (discover + postprocess), trigger or attach, follow, record. The decisions live in
 // decision.ts and the per-job steps in job-control.ts; this file only sequences I/O.
 import { AirbyteClient, AirbyteConnection, AirbyteDiscoverTimeoutError, AirbyteUnavailableError } from './airbyte-client';
-import { BackoffPolicy } from './backoff';
+import { BackoffPolicy, sleep } from './backoff';
 import {
   ConnectionDecision,
   SchemaRefreshVerdict,
@@ -22,7 +22,7 @@ import { Logger } from './logger';
 import { ConnectionSettings } from './settings';
 import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from './source-preparation';
 import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
-import { InFlightJob, JobOrigin, StateStore, tableKey } from './state-store';
+import { InFlightJob, JobOrigin, StateStore, SyncedChange, tableKey } from './state-store';
 import { connectionSchemaUrl } from './status-model';
 import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot, tablesMissingFromPublication } from './wal-guard';
 
@@ -35,6 +35,11 @@ export interface CycleOptions {
   readonly connectionCacheMs?: number;
   /** Every max(cursor) is re-read at least this often, even when the change counters did not move. */
   readonly cursorSweepMs?: number;
+  /**
+   * When a connection's cost cap (minSyncIntervalMs) holds a sync back: true (daemon) sleeps until
+   * it allows the sync; false (`once`) leaves the change for a later run.
+   */
+  readonly waitForCostCap?: boolean;
   /** The orchestrator's own state schema: never watched, even when selected as a stream. @default "airbyte_orchestrator" */
   readonly stateSchema?: string;
   /** Airbyte web UI base, for the "review the schema" link. */
@@ -65,6 +70,10 @@ export interface ConnectionResult {
   readonly schemaChangedTables: string[];
   /** Tables the connection watches (resolved this cycle). */
   tablesWatched: number;
+  /** Changes carried by this cycle's successful syncs: first sighting → end of the sync. */
+  readonly syncedChanges: SyncedChange[];
+  /** A change waits for the cost cap (MIN_SYNC_INTERVAL_SECONDS) until then (`once` only). */
+  deferredUntil?: string;
   /** A column change reached the connection's catalog this cycle (or Airbyte had nothing left to apply and the sync succeeded). */
   schemaApplied?: boolean;
   /** A schema change waiting for a person in Airbyte (state at the end of the cycle); undefined = not known this cycle. */
@@ -168,7 +177,7 @@ export class CycleRunner {
   }
 
   /** The tables this cycle watched (as resolved) that fell out of the publication; failures only logged. */
-  private async checkPublication(): Promise<WalGuardResult['publication']> {
+  async checkPublication(): Promise<WalGuardResult['publication']> {
     const name = this.deps.walGuard?.publication;
     if (!name) return undefined;
     const watched = new Map<string, { schema: string; table: string }>();
@@ -195,7 +204,7 @@ export class CycleRunner {
   }
 
   /** One query: the slot's state and lag. A failure is reported, never fatal to the cycle. */
-  private async checkWal(): Promise<WalGuardResult | undefined> {
+  async checkWal(): Promise<WalGuardResult | undefined> {
     const guard = this.deps.walGuard;
     if (!guard) return undefined;
     try {
@@ -231,7 +240,12 @@ export class CycleRunner {
     return connectionSchemaUrl(base, this.workspaces.get(connectionId), connectionId);
   }
 
-  private async runConnection(connection: ConnectionSettings, walLag: WalGuardResult | undefined): Promise<ConnectionResult> {
+  /**
+   * Everything one connection does in a cycle: adopt a job left in flight, observe, sync (waiting
+   * for the job), one follow-up. Independent of the other connections: the daemon runs one of
+   * these per connection whenever that connection is idle (scheduler.ts).
+   */
+  async runConnection(connection: ConnectionSettings, walLag: WalGuardResult | undefined): Promise<ConnectionResult> {
     const result: ConnectionResult = {
       connectionId: connection.connectionId,
       name: connection.name,
@@ -242,6 +256,7 @@ export class CycleRunner {
       schemaRefreshed: false,
       schemaChangedTables: [],
       tablesWatched: 0,
+      syncedChanges: [],
       schemaApplied: false,
     };
     const connectionId = connection.connectionId;
@@ -266,12 +281,23 @@ export class CycleRunner {
       // The slot holds back too much WAL: sync even without table changes, so Airbyte consumes it.
       let forceForLag = walLag ? await this.lagSyncNeeded(connectionId, walLag, log) : false;
       // A change that lands while a job runs gets one follow-up job right after it; anything
-      // later is the next cycle's business, so a busy table cannot pin us in this loop.
+      // later is the connection's next run (the daemon starts it at once after a sync), so this
+      // loop stays bounded.
       for (let round = 0; (decision.sync || forceForLag) && round < 2; round += 1) {
+        // The WAL guard protects the source's disk: it is not held back by the cost cap.
+        if (!forceForLag) {
+          const cap = await this.costCap(connection, result, log);
+          if (cap === 'deferred') break;
+          if (cap === 'waited') {
+            decision = await this.observe(resolved, result, log);
+            if (!decision.sync) break;
+          }
+        }
         const ended = await this.sync(resolved, decision, result, log, forceForLag ? walLag : undefined);
         forceForLag = false;
         if (!ended.followUp) break;
-        decision = await this.observe(resolved, result, log);
+        // Nobody looked while the job ran: a change seen now may have arrived as early as its start.
+        decision = await this.observe(resolved, result, log, ended.startedAt);
       }
     } catch (error) {
       if (error instanceof Interrupted) {
@@ -300,6 +326,29 @@ export class CycleRunner {
     }
     if (result.errors.length > 0 && result.outcome !== 'error' && result.outcome !== 'failed') result.outcome = 'error';
     return result;
+  }
+
+  /**
+   * The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger. The
+   * daemon sleeps until the cap allows the sync (the connection is busy meanwhile, the others are
+   * not); `once` leaves the change for a later run.
+   */
+  private async costCap(connection: ConnectionSettings, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
+    const minInterval = connection.minSyncIntervalMs ?? 0;
+    if (minInterval <= 0) return 'go';
+    const last = await this.deps.store.lastTriggeredAt(connection.connectionId);
+    const allowedAt = last ? last.getTime() + minInterval : 0;
+    const waitMs = allowedAt - Date.now();
+    if (waitMs <= 0) return 'go';
+    if (!this.deps.options.waitForCostCap) {
+      result.deferredUntil = new Date(allowedAt).toISOString();
+      log.info('change seen; the cost cap (MIN_SYNC_INTERVAL_SECONDS) defers the sync', { syncAllowedAt: result.deferredUntil });
+      return 'deferred';
+    }
+    log.debug('change seen; waiting for the cost cap (MIN_SYNC_INTERVAL_SECONDS)', { waitMs });
+    await sleep(waitMs, this.deps.signal);
+    if (this.deps.signal?.aborted) throw new Interrupted();
+    return 'waited';
   }
 
   /** The WAL-lag rule (decision.ts) with what it needs: this connection's last job and the WAL written since. */
@@ -362,11 +411,11 @@ export class CycleRunner {
     if (warning) log.warn(`connection ${label}: ${warning}`, { nonBreakingSchemaUpdatesBehavior: remote.nonBreakingSchemaUpdatesBehavior, fix: 'set non_breaking_schema_updates_behavior = "propagate_columns" on the airbyte_connection' });
   }
 
-  private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger): Promise<ConnectionDecision> {
+  private async observe(resolved: ResolvedConnection, result: ConnectionResult, log: Logger, changedSince?: Date): Promise<ConnectionDecision> {
     const observations = await this.probe.observe(resolved.tables);
     const synced = await this.deps.store.loadSynced(resolved.settings.connectionId);
     const decision = decideConnection(observations.map((observation) => ({ observation, synced: synced.get(tableKey(observation.schema, observation.table)) })));
-    if (decision.changes.length > 0) await this.deps.store.markChangesSeen(resolved.settings.connectionId, decision.changes);
+    if (decision.changes.length > 0) await this.deps.store.markChangesSeen(resolved.settings.connectionId, decision.changes, changedSince);
     for (const change of decision.changes) {
       const name = `${change.schema}.${change.table}`;
       if (change.reasons.includes('columns-changed') && !result.schemaChangedTables.includes(name)) result.schemaChangedTables.push(name);
@@ -457,7 +506,7 @@ export class CycleRunner {
   }
 
   /** Schema refresh when needed, then one job (triggered or attached), followed and recorded. */
-  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger, walLag?: WalGuardResult): Promise<{ followUp: boolean }> {
+  private async sync(resolved: ResolvedConnection, decision: ConnectionDecision, result: ConnectionResult, log: Logger, walLag?: WalGuardResult): Promise<{ followUp: boolean; startedAt?: Date }> {
     const connectionId = resolved.settings.connectionId;
     const lagText = walLag?.observation ? `wal_lag: slot ${walLag.observation.slotName} lags ${formatBytes(walLag.observation.lagBytes ?? 0)} (threshold ${formatBytes(walLag.thresholdBytes)})` : '';
     const reason = [describeChanges(decision.changes), lagText].filter(Boolean).join('; ');
@@ -495,7 +544,7 @@ export class CycleRunner {
     const followed = await this.jobs.follow(connectionId, inFlight, log);
     const succeeded = await this.recordOutcome(connectionId, inFlight, followed, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
     if (succeeded && inFlight.origin === 'triggered') await this.afterSuccessfulSync(connectionId, schema, result, log);
-    return { followUp: succeeded || inFlight.origin === 'attached' || followed.kind === 'lost' };
+    return { followUp: succeeded || inFlight.origin === 'attached' || followed.kind === 'lost', startedAt: inFlight.since };
   }
 
   /** A pending schema review ends only when the change was applied (decision.ts schemaReviewResolved). */
@@ -543,7 +592,8 @@ export class CycleRunner {
     const status = job.status;
     const final = inFlightOutcome(status);
     const error = final === 'record-success' ? null : [final === 'record-failure' ? `Airbyte reported ${status}` : `Airbyte reports ${status}`, note].filter(Boolean).join('; ');
-    await this.jobs.record(connectionId, inFlight.jobId, { status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
+    const synced = await this.jobs.record(connectionId, inFlight.jobId, { status, rowsSynced: job.rowsSynced, bytesSynced: job.bytesSynced, error });
+    result.syncedChanges.push(...synced);
     result.jobs.push({ jobId: inFlight.jobId, origin, status, ...(reason ? { reason } : {}), durationMs });
     if (final === 'record-success') {
       if (result.outcome === 'unchanged') result.outcome = 'synced';

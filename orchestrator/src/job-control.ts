@@ -7,7 +7,7 @@ import { AirbyteClient, AirbyteJob, AirbyteOutcomeUnknownError, AirbyteRequestEr
 import { BackoffPolicy, backoffDelay, sleep } from './backoff';
 import { isSameJob, jobCreatedByRequest } from './decision';
 import { Logger } from './logger';
-import { InFlightJob, JobResultFields, StateStore } from './state-store';
+import { InFlightJob, JobResultFields, StateStore, SyncedChange } from './state-store';
 
 export interface JobControlOptions {
   /** A job we triggered that runs longer is cancelled; one we attached to is let go. */
@@ -203,8 +203,8 @@ export class JobControl {
     return { job, cancelled: true, note: `cancelled after JOB_TIMEOUT_SECONDS; Airbyte reports ${job.status}` };
   }
 
-  /** Ends the job in the state store: only success advances watermarks. */
-  async record(connectionId: string, jobId: number, fields: JobResultFields): Promise<void> {
-    await this.deps.store.finishJob(connectionId, jobId, fields);
+  /** Ends the job in the state store: only success advances watermarks. Returns the changes it carried (freshness). */
+  async record(connectionId: string, jobId: number, fields: JobResultFields): Promise<SyncedChange[]> {
+    return this.deps.store.finishJob(connectionId, jobId, fields);
   }
 }

@@ -20,6 +20,10 @@ export class OrchestratorMetrics {
   private readonly slotHealthy: Gauge<string>;
   private readonly alertsActive: Gauge<string>;
   private readonly lastCycleEnd: Gauge<string>;
+  private readonly changeToSynced: Histogram<string>;
+  private readonly worstStaleness: Gauge<string>;
+  private readonly freshnessTarget: Gauge<string>;
+  private readonly withinTarget: Gauge<string>;
 
   constructor() {
     const registers = [this.registry];
@@ -34,6 +38,16 @@ export class OrchestratorMetrics {
     this.slotLag = new Gauge({ name: 'orchestrator_replication_slot_lag_bytes', help: 'pg_current_wal_lsn() - confirmed_flush_lsn of the replication slot', labelNames: ['slot'], registers });
     this.slotHealthy = new Gauge({ name: 'orchestrator_replication_slot_ok', help: '1 when the slot exists and its wal_status is neither lost nor unreserved', labelNames: ['slot'], registers });
     this.alertsActive = new Gauge({ name: 'orchestrator_alerts_active', help: 'Active alert conditions', labelNames: ['kind'], registers });
+    this.changeToSynced = new Histogram({
+      name: 'orchestrator_change_to_synced_seconds',
+      help: 'Per table and change carried by a successful sync: first sighting of the change to the end of that sync',
+      labelNames: ['connection'],
+      buckets: [5, 15, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14400],
+      registers,
+    });
+    this.worstStaleness = new Gauge({ name: 'orchestrator_worst_staleness_seconds', help: 'Worst current staleness of the connection (its oldest change not yet synced; 0 = in sync)', labelNames: ['connection'], registers });
+    this.freshnessTarget = new Gauge({ name: 'orchestrator_freshness_target_seconds', help: 'Freshness objective of the connection (FRESHNESS_TARGET_SECONDS)', labelNames: ['connection'], registers });
+    this.withinTarget = new Gauge({ name: 'orchestrator_freshness_within_target_ratio', help: 'Share of the last 24 h (or since the first job) with every table within the freshness target', labelNames: ['connection'], registers });
     this.lastCycleEnd = new Gauge({ name: 'orchestrator_last_cycle_end_timestamp_seconds', help: 'Unix time the last cycle finished', registers });
   }
 
@@ -45,6 +59,7 @@ export class OrchestratorMetrics {
       const labels = { connection: connection.name ?? connection.connectionId };
       this.tablesWatched.set(labels, connection.tablesWatched);
       this.changesDetected.inc(labels, connection.changedTables.length);
+      for (const change of connection.syncedChanges) this.changeToSynced.observe(labels, change.seconds);
       for (const job of connection.jobs) {
         if (job.reason) this.jobsTriggered.inc({ ...labels, reason: job.reason });
         this.jobOutcomes.inc({ ...labels, status: job.status });
@@ -62,6 +77,10 @@ export class OrchestratorMetrics {
   applyModel(model: StatusModel): void {
     this.staleness.reset();
     for (const connection of model.connections) {
+      const labels = { connection: connection.name ?? connection.connectionId };
+      this.worstStaleness.set(labels, connection.freshness.worstStalenessSeconds);
+      this.freshnessTarget.set(labels, connection.freshness.targetSeconds);
+      if (connection.freshness.shareWithinTarget24h !== null) this.withinTarget.set(labels, connection.freshness.shareWithinTarget24h);
       for (const table of connection.tables) {
         this.staleness.set({ connection: connection.name ?? connection.connectionId, schema: table.schema, table: table.table }, table.stalenessSeconds);
       }

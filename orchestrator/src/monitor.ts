@@ -1,6 +1,6 @@
 // After every cycle: record the slot observation, feed the metrics, and turn the cycle into alert
 // transitions (announced through the webhook). Nothing here can fail the cycle.
-import { ActiveAlert, evaluateAlerts, nextUnreachableStreak } from './alerts';
+import { ActiveAlert, FreshnessObservation, evaluateAlerts, nextUnreachableStreak } from './alerts';
 import { CycleSummary } from './cycle';
 import { Logger } from './logger';
 import { OrchestratorMetrics } from './metrics';
@@ -14,6 +14,8 @@ export interface MonitorDependencies {
   readonly webhook?: WebhookSender;
   readonly unreachableCycles: number;
   readonly slot?: { readonly name: string; readonly thresholdBytes: number };
+  /** Connections with their freshness objective (the alert when a table stays staler). */
+  readonly connections?: ReadonlyArray<{ readonly connectionId: string; readonly name?: string; readonly freshnessTargetMs: number }>;
 }
 
 export class Monitor {
@@ -22,6 +24,21 @@ export class Monitor {
   lastCycleEndedAt: number | undefined;
 
   constructor(private readonly deps: MonitorDependencies) {}
+
+  /** Every tick, not only when a connection's work ends: a table waiting behind a long job grows staler meanwhile. */
+  private async freshness(): Promise<FreshnessObservation[] | undefined> {
+    const connections = this.deps.connections;
+    if (!connections || connections.length === 0) return undefined;
+    const unsynced = await this.deps.store.unsyncedTables();
+    return connections.map((connection) => ({
+      connectionId: connection.connectionId,
+      ...(connection.name ? { name: connection.name } : {}),
+      targetSeconds: connection.freshnessTargetMs / 1000,
+      staleTables: unsynced
+        .filter((row) => row.connectionId === connection.connectionId)
+        .map((row) => ({ table: `${row.schema}.${row.table}`, seconds: Math.max(0, (row.now.getTime() - row.unsyncedSince.getTime()) / 1000) })),
+    }));
+  }
 
   async afterCycle(summary: CycleSummary): Promise<void> {
     this.lastCycleEndedAt = Date.now();
@@ -32,7 +49,8 @@ export class Monitor {
       }
       this.active ??= await this.deps.store.activeAlerts();
       this.unreachableStreak = nextUnreachableStreak(this.unreachableStreak, summary);
-      const evaluation = evaluateAlerts(summary, this.active, { unreachableCycles: this.deps.unreachableCycles, unreachableStreak: this.unreachableStreak, now: new Date() });
+      const freshness = await this.freshness();
+      const evaluation = evaluateAlerts(summary, this.active, { unreachableCycles: this.deps.unreachableCycles, unreachableStreak: this.unreachableStreak, now: new Date(), freshness });
       if (evaluation.notifications.length > 0) {
         // Persist first: a restart must not announce the same transition again.
         await this.deps.store.saveAlerts(evaluation.active);

@@ -31,6 +31,15 @@ export interface JobRow {
   readonly error: string | null;
 }
 
+/** A table's change carried by a successful sync (staleness_history). */
+export interface SyncedEpisodeRow {
+  readonly connectionId: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly unsyncedSince: Date;
+  readonly syncedAt: Date;
+}
+
 export interface AlertRow extends ActiveAlert {
   readonly active: boolean;
   readonly clearedAt: Date | null;
@@ -46,6 +55,10 @@ export interface OperationsSnapshot {
   readonly connectionInfo?: ReadonlyMap<string, { readonly schemaUpdatesBehavior: string | null; readonly schemaReview: string | null }>;
   readonly slots: readonly StoredSlotState[];
   readonly alerts: readonly AlertRow[];
+  /** Episodes that ended within the last 24 h (or began before and ended after its start). */
+  readonly episodes?: readonly SyncedEpisodeRow[];
+  /** When each connection was first seen working (its first job): the 24 h share starts no earlier. */
+  readonly firstJobAt?: ReadonlyMap<string, Date>;
 }
 
 export class OperationsStore extends SchemaTables {
@@ -83,14 +96,13 @@ export class OperationsStore extends SchemaTables {
   /** Writes the new active set: rows not in it become inactive (cleared now). One transaction. */
   async saveAlerts(active: ReadonlyMap<string, ActiveAlert>): Promise<void> {
     const alerts = [...active.values()];
-    await this.db.query('BEGIN');
-    try {
-      await this.db.query(
+    await this.transaction(async (tx) => {
+      await tx.query(
         `UPDATE ${this.table('alert_state')} SET active = false, cleared_at = now(), updated_at = now() WHERE active AND NOT (alert_key = ANY($1::text[]))`,
         [alerts.map((a) => a.key)],
       );
       if (alerts.length > 0) {
-        await this.db.query(
+        await tx.query(
           `INSERT INTO ${this.table('alert_state')} (alert_key, kind, active, message, started_at, cleared_at, updated_at)
            SELECT a.key, a.kind, true, a.message, a.since, NULL, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS a(key, kind, message, since)
            ON CONFLICT (alert_key) DO UPDATE SET kind = EXCLUDED.kind, active = true, message = EXCLUDED.message,
@@ -99,11 +111,15 @@ export class OperationsStore extends SchemaTables {
           [alerts.map((a) => a.key), alerts.map((a) => a.kind), alerts.map((a) => a.message), alerts.map((a) => a.since)],
         );
       }
-      await this.db.query('COMMIT');
-    } catch (error) {
-      await this.db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
+  }
+
+  /** Tables with a change not yet synced, and since when (for the freshness objective's alert). */
+  async unsyncedTables(): Promise<Array<{ connectionId: string; schema: string; table: string; unsyncedSince: Date; now: Date }>> {
+    const result = await this.db.query<{ connection_id: string; schema_name: string; table_name: string; unsynced_since: Date; now: Date }>(
+      `SELECT connection_id, schema_name, table_name, unsynced_since, now() AS now FROM ${this.table('sync_state')} WHERE unsynced_since IS NOT NULL ORDER BY 1, 2, 3`,
+    );
+    return result.rows.map((row) => ({ connectionId: row.connection_id, schema: row.schema_name, table: row.table_name, unsyncedSince: row.unsynced_since, now: row.now }));
   }
 
   async snapshot(jobsPerConnection = 30): Promise<OperationsSnapshot> {
@@ -154,6 +170,14 @@ export class OperationsStore extends SchemaTables {
     const alerts = await this.db.query<{ alert_key: string; kind: AlertKind; active: boolean; message: string; started_at: Date; cleared_at: Date | null }>(
       `SELECT alert_key, kind, active, message, started_at, cleared_at FROM ${this.table('alert_state')} ORDER BY active DESC, started_at DESC LIMIT 50`,
     );
+    const episodes = await this.db.query<{ connection_id: string; schema_name: string; table_name: string; unsynced_since: Date; synced_at: Date }>(
+      `SELECT connection_id, schema_name, table_name, unsynced_since, synced_at FROM ${this.table('staleness_history')}
+       WHERE synced_at > $1::timestamptz - interval '24 hours' ORDER BY connection_id, synced_at`,
+      [now],
+    );
+    const firstJobs = await this.db.query<{ connection_id: string; first_at: Date }>(
+      `SELECT connection_id, min(requested_at) AS first_at FROM ${this.table('job_history')} GROUP BY connection_id`,
+    );
     const num = (value: string | null): number | null => (value === null ? null : Number(value));
     return {
       now,
@@ -192,6 +216,8 @@ export class OperationsStore extends SchemaTables {
         thresholdBytes: Number(row.threshold_bytes),
         error: row.error,
       })),
+      episodes: episodes.rows.map((row) => ({ connectionId: row.connection_id, schema: row.schema_name, table: row.table_name, unsyncedSince: row.unsynced_since, syncedAt: row.synced_at })),
+      firstJobAt: new Map(firstJobs.rows.map((row) => [row.connection_id, row.first_at])),
       alerts: alerts.rows.map((row) => ({ key: row.alert_key, kind: row.kind, active: row.active, message: row.message, since: row.started_at, clearedAt: row.cleared_at })),
     };
   }

@@ -18,6 +18,10 @@ export interface ConnectionSettings {
   readonly name?: string;
   /** Explicit tables; undefined means "the connection's selected streams". */
   readonly tables?: ReadonlyArray<Required<OrchestratorTable>>;
+  /** Freshness objective: a change should reach BigQuery within this many ms. */
+  readonly freshnessTargetMs: number;
+  /** Cost cap: at least this long between the starts of two syncs of the connection (0 = off). */
+  readonly minSyncIntervalMs: number;
 }
 
 export interface RetrySettings {
@@ -111,6 +115,19 @@ function positiveSeconds(env: Environment, name: string, fallback: number, max =
   return Math.round(value * 1000);
 }
 
+function nonNegativeSeconds(env: Environment, name: string, max = 7 * 24 * 3600): number | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max) {
+    throw new ConfigurationError(name, `expected a number of seconds from 0 to ${max}, got "${raw}"`);
+  }
+  return Math.round(value * 1000);
+}
+
+/** The freshness objective when neither the environment nor the document sets one. */
+export const DEFAULT_FRESHNESS_TARGET_SECONDS = 600;
+
 function positiveInteger(env: Environment, name: string, fallback: number, max: number): number {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
@@ -200,16 +217,24 @@ export function loadSettings(env: Environment, readFile: (path: string) => strin
 
   const cursorColumn = identifier('CURSOR_COLUMN', optional(env, 'CURSOR_COLUMN') ?? document?.cursorColumn ?? 'updated_at');
 
+  // Environment variables win over the document (per connection, then document-wide), as elsewhere.
+  const targetFromEnv = optional(env, 'FRESHNESS_TARGET_SECONDS') === undefined ? undefined : positiveSeconds(env, 'FRESHNESS_TARGET_SECONDS', DEFAULT_FRESHNESS_TARGET_SECONDS);
+  const capFromEnv = nonNegativeSeconds(env, 'MIN_SYNC_INTERVAL_SECONDS');
+  const objective = (connection?: { freshnessTargetSeconds?: number; minSyncIntervalSeconds?: number }) => ({
+    freshnessTargetMs: targetFromEnv ?? Math.round((connection?.freshnessTargetSeconds ?? document?.freshnessTargetSeconds ?? DEFAULT_FRESHNESS_TARGET_SECONDS) * 1000),
+    minSyncIntervalMs: capFromEnv ?? Math.round((connection?.minSyncIntervalSeconds ?? document?.minSyncIntervalSeconds ?? 0) * 1000),
+  });
   const connections: ConnectionSettings[] = (document?.connections ?? []).map((connection) => ({
     connectionId: connection.connectionId,
     name: connection.name,
     tables: connection.tables?.map((table) => ({ schema: table.schema, table: table.table, cursorColumn: table.cursorColumn ?? cursorColumn })),
+    ...objective(connection),
   }));
   const fromEnv = optional(env, 'AIRBYTE_CONNECTION_ID');
   if (fromEnv !== undefined) {
     for (const id of fromEnv.split(',').map((part) => part.trim()).filter(Boolean)) {
       if (!UUID_PATTERN.test(id)) throw new ConfigurationError('AIRBYTE_CONNECTION_ID', `expected comma-separated connection ids (UUIDs), got "${id}"`);
-      if (!connections.some((c) => c.connectionId === id.toLowerCase())) connections.push({ connectionId: id.toLowerCase() });
+      if (!connections.some((c) => c.connectionId === id.toLowerCase())) connections.push({ connectionId: id.toLowerCase(), ...objective() });
     }
   }
   if (connections.length === 0 && requireAirbyte) {

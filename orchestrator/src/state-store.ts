@@ -19,6 +19,14 @@ export interface JobResultFields {
   readonly error?: string | null;
 }
 
+/** A table's change carried by a successful sync: first sighting → end of the sync. */
+export interface SyncedChange {
+  readonly schema: string;
+  readonly table: string;
+  readonly unsyncedSince: Date;
+  readonly seconds: number;
+}
+
 export interface StatusRow {
   readonly connectionId: string;
   readonly schema: string;
@@ -52,18 +60,6 @@ export function tableKey(schema: string, table: string): string {
 }
 
 export class StateStore extends SchemaTables {
-  private async transaction<T>(work: () => Promise<T>): Promise<T> {
-    await this.db.query('BEGIN');
-    try {
-      const result = await work();
-      await this.db.query('COMMIT');
-      return result;
-    } catch (error) {
-      await this.db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
   /** Non-blocking attempt at the per-state-database lock (held by this session until it ends). */
   async tryLock(): Promise<boolean> {
     const result = await this.db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS locked', [LOCK_NAMESPACE, this.schema]);
@@ -76,24 +72,24 @@ export class StateStore extends SchemaTables {
 
   /** Applies pending migrations; returns the versions applied now. Idempotent. */
   async migrate(): Promise<number[]> {
-    return this.transaction(async () => {
+    return this.transaction(async (tx) => {
       // Serialises concurrent `migrate` runs even without the orchestrator lock.
-      await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || \':migrate\'))', [LOCK_NAMESPACE, this.schema]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2 || \':migrate\'))', [LOCK_NAMESPACE, this.schema]);
       // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database even when the schema exists;
       // when prepare-source made it first (granting USAGE, CREATE), this login may lack that.
-      const present = await this.db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
-      if (present.rows.length === 0) await this.db.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
-      await this.db.query(
+      const present = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (present.rows.length === 0) await tx.query(`CREATE SCHEMA IF NOT EXISTS ${this.schemaSql}`);
+      await tx.query(
         `CREATE TABLE IF NOT EXISTS ${this.table('schema_migrations')} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
-      const applied = await this.db.query<{ version: number }>(`SELECT version FROM ${this.table('schema_migrations')}`);
+      const applied = await tx.query<{ version: number }>(`SELECT version FROM ${this.table('schema_migrations')}`);
       const done = new Set(applied.rows.map((row) => Number(row.version)));
       const appliedNow: number[] = [];
-      await this.db.query(`SET LOCAL search_path TO ${this.schemaSql}`);
+      await tx.query(`SET LOCAL search_path TO ${this.schemaSql}`);
       for (const migration of MIGRATIONS) {
         if (done.has(migration.version)) continue;
-        await this.db.query(migration.sql);
-        await this.db.query(`INSERT INTO ${this.table('schema_migrations')} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        await tx.query(migration.sql);
+        await tx.query(`INSERT INTO ${this.table('schema_migrations')} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
         appliedNow.push(migration.version);
       }
       return appliedNow;
@@ -160,27 +156,27 @@ export class StateStore extends SchemaTables {
     /** Source WAL position when a wal_lag job was triggered. */
     walLsnAtTrigger?: string | null;
   }): Promise<void> {
-    await this.transaction(async () => {
+    await this.transaction(async (tx) => {
       // Job ids repeat after Airbyte is reinstalled: only a row not yet ended is the same job.
-      const updated = await this.db.query(
+      const updated = await tx.query(
         `UPDATE ${this.table('job_history')} SET reason = $3 WHERE connection_id = $1 AND job_id = $2 AND ended_at IS NULL RETURNING history_id`,
         [input.connectionId, input.jobId, input.reason],
       );
       if (updated.rows.length === 0) {
-        await this.db.query(
+        await tx.query(
           `INSERT INTO ${this.table('job_history')} (job_id, connection_id, origin, reason, schema_refreshed, trigger_reason, wal_lsn_at_trigger)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [input.jobId, input.connectionId, input.origin, input.reason, input.schemaRefreshed, input.triggerReason ?? null, input.walLsnAtTrigger ?? null],
         );
       }
-      await this.db.query(
+      await tx.query(
         `INSERT INTO ${this.table('connection_state')} (connection_id, in_flight_job_id, in_flight_origin, in_flight_since, updated_at)
          VALUES ($1, $2, $3, now(), now())
          ON CONFLICT (connection_id) DO UPDATE SET in_flight_job_id = $2, in_flight_origin = $3, in_flight_since = now(), updated_at = now()`,
         [input.connectionId, input.jobId, input.origin],
       );
       if (input.watermarks.length > 0) {
-        await this.db.query(
+        await tx.query(
           `INSERT INTO ${this.table('sync_state')} AS s (connection_id, schema_name, table_name, pending_job_id, pending_cursor_watermark,
              pending_modification_count, pending_storage_id, pending_column_hash, updated_at)
            SELECT $1, w.schema_name, w.table_name, $2, w.cursor, w.modification_count::bigint, w.storage_id::bigint, w.column_hash, now()
@@ -208,17 +204,32 @@ export class StateStore extends SchemaTables {
     });
   }
 
-  /** Ends a job. Only success advances watermarks, and only to what was pending for this job. */
-  async finishJob(connectionId: string, jobId: number, result: JobResultFields): Promise<void> {
+  /**
+   * Ends a job. Only success advances watermarks, and only to what was pending for this job.
+   * Returns, on success, how long each table's change waited from its first sighting (freshness).
+   */
+  async finishJob(connectionId: string, jobId: number, result: JobResultFields): Promise<SyncedChange[]> {
     const succeeded = result.status === 'succeeded';
-    await this.transaction(async () => {
-      await this.db.query(
+    return this.transaction(async (tx) => {
+      let synced: SyncedChange[] = [];
+      await tx.query(
         `UPDATE ${this.table('job_history')} SET ended_at = now(), status = $2, rows_synced = $3, bytes_synced = $4, error = $5
          WHERE job_id = $1 AND connection_id = $6 AND ended_at IS NULL`,
         [jobId, result.status, result.rowsSynced ?? null, result.bytesSynced ?? null, result.error ?? null, connectionId],
       );
       if (succeeded) {
-        await this.db.query(
+        const episodes = await tx.query<{ schema_name: string; table_name: string; unsynced_since: Date; seconds: number }>(
+          `INSERT INTO ${this.table('staleness_history')} (connection_id, schema_name, table_name, unsynced_since, synced_at, job_id)
+           SELECT connection_id, schema_name, table_name, unsynced_since, now(), $2 FROM ${this.table('sync_state')}
+           WHERE connection_id = $1 AND pending_job_id = $2 AND unsynced_since IS NOT NULL
+           RETURNING schema_name, table_name, unsynced_since, extract(epoch FROM synced_at - unsynced_since)::float8 AS seconds`,
+          [connectionId, jobId],
+        );
+        synced = episodes.rows.map((row) => ({ schema: row.schema_name, table: row.table_name, unsyncedSince: row.unsynced_since, seconds: Math.max(0, Number(row.seconds)) }));
+        if (synced.length > 0) {
+          await tx.query(`DELETE FROM ${this.table('staleness_history')} WHERE connection_id = $1 AND synced_at < now() - interval '2 days'`, [connectionId]);
+        }
+        await tx.query(
           `UPDATE ${this.table('sync_state')} SET
              last_synced_at = now(),
              cursor_watermark = pending_cursor_watermark,
@@ -232,7 +243,7 @@ export class StateStore extends SchemaTables {
           [connectionId, jobId],
         );
       } else {
-        await this.db.query(
+        await tx.query(
           `UPDATE ${this.table('sync_state')} SET
              pending_job_id = NULL, pending_cursor_watermark = NULL, pending_modification_count = NULL,
              pending_storage_id = NULL, pending_column_hash = NULL,
@@ -241,23 +252,37 @@ export class StateStore extends SchemaTables {
           [connectionId, jobId, `job ${jobId} ${result.status}${result.error ? `: ${result.error}` : ''}`],
         );
       }
-      await this.db.query(
+      await tx.query(
         `UPDATE ${this.table('connection_state')} SET in_flight_job_id = NULL, in_flight_origin = NULL, in_flight_since = NULL, updated_at = now()
          WHERE connection_id = $1 AND in_flight_job_id = $2`,
         [connectionId, jobId],
       );
+      return synced;
     });
   }
 
-  /** Tables with an unsynced change: last seen now; unsynced since the first sighting. */
-  async markChangesSeen(connectionId: string, changes: readonly TableChange[]): Promise<void> {
+  /**
+   * Tables with an unsynced change: last seen now; unsynced since the first sighting, or since
+   * `since` when the change may be older than this sighting (seen right after a job, during which
+   * nobody looked: the job's start bounds when it arrived).
+   */
+  async markChangesSeen(connectionId: string, changes: readonly TableChange[], since?: Date): Promise<void> {
     await this.db.query(
       `INSERT INTO ${this.table('sync_state')} AS s (connection_id, schema_name, table_name, last_change_seen_at, unsynced_since, updated_at)
-       SELECT $1, c.schema_name, c.table_name, now(), now(), now() FROM unnest($2::text[], $3::text[]) AS c(schema_name, table_name)
+       SELECT $1, c.schema_name, c.table_name, now(), COALESCE($4::timestamptz, now()), now() FROM unnest($2::text[], $3::text[]) AS c(schema_name, table_name)
        ON CONFLICT (connection_id, schema_name, table_name) DO UPDATE SET
-         last_change_seen_at = now(), unsynced_since = COALESCE(s.unsynced_since, now()), updated_at = now()`,
-      [connectionId, changes.map((c) => c.schema), changes.map((c) => c.table)],
+         last_change_seen_at = now(), unsynced_since = COALESCE(s.unsynced_since, $4::timestamptz, now()), updated_at = now()`,
+      [connectionId, changes.map((c) => c.schema), changes.map((c) => c.table), since ?? null],
     );
+  }
+
+  /** When the connection's last sync that we triggered started (the cost cap counts from it). */
+  async lastTriggeredAt(connectionId: string): Promise<Date | undefined> {
+    const result = await this.db.query<{ at: Date | null }>(
+      `SELECT max(requested_at) AS at FROM ${this.table('job_history')} WHERE connection_id = $1 AND origin = 'triggered'`,
+      [connectionId],
+    );
+    return result.rows[0]?.at ?? undefined;
   }
 
   async recordWorkspace(connectionId: string, workspaceId: string): Promise<void> {

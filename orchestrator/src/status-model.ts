@@ -1,7 +1,9 @@
 // The one data model behind the status page, `status --json` and the per-table metrics gauges.
 // Pure: built from a state-database snapshot and the configured connections.
+import { StalenessEpisode, shareWithinTarget, stalenessSeries, worstStalenessAt } from './freshness';
 import { schemaUpdatesWarning } from './decision';
 import { OperationsSnapshot } from './operations-store';
+import { DEFAULT_FRESHNESS_TARGET_SECONDS } from './settings';
 
 export interface JobStatus {
   readonly jobId: number;
@@ -28,6 +30,19 @@ export interface TableStatus {
   readonly lastError: string | null;
 }
 
+/** The freshness objective of a connection and how it is met. */
+export interface FreshnessStatus {
+  readonly targetSeconds: number;
+  /** Worst staleness of its tables now (the oldest unsynced change, from its first sighting). */
+  readonly worstStalenessSeconds: number;
+  readonly withinTarget: boolean;
+  /** Share of the window (the last 24 h, or since the connection's first job) within the target; null before any job. */
+  readonly shareWithinTarget24h: number | null;
+  readonly windowStart: string | null;
+  /** Worst staleness over the window, oldest first, for the chart. */
+  readonly chart: ReadonlyArray<{ readonly at: string; readonly seconds: number }>;
+}
+
 export interface ConnectionStatus {
   readonly connectionId: string;
   readonly name: string | null;
@@ -36,6 +51,7 @@ export interface ConnectionStatus {
   /** Oldest first, for the duration sparkline. */
   readonly recentJobs: readonly JobStatus[];
   readonly tables: readonly TableStatus[];
+  readonly freshness: FreshnessStatus;
   /** Airbyte's nonBreakingSchemaUpdatesBehavior for the connection (null until read). */
   readonly schemaUpdatesBehavior: string | null;
   /** Set when that behaviour keeps column changes from reaching BigQuery on their own. */
@@ -66,7 +82,9 @@ export interface StatusModel {
 
 export interface StatusModelOptions {
   readonly airbyteUiUrl: string;
-  readonly connections: ReadonlyArray<{ readonly connectionId: string; readonly name?: string }>;
+  readonly connections: ReadonlyArray<{ readonly connectionId: string; readonly name?: string; readonly freshnessTargetMs?: number }>;
+  /** Target for connections not (or no longer) configured, ms. */
+  readonly defaultFreshnessTargetMs?: number;
 }
 
 const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
@@ -75,6 +93,32 @@ const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 export function jobHistoryUrl(uiBase: string, workspaceId: string | undefined, connectionId: string): string | null {
   if (!workspaceId) return null;
   return `${uiBase.replace(/\/+$/, '')}/workspaces/${encodeURIComponent(workspaceId)}/connections/${encodeURIComponent(connectionId)}/job-history`;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const DEFAULT_TARGET_MS = DEFAULT_FRESHNESS_TARGET_SECONDS * 1000;
+
+function freshnessOf(snapshot: OperationsSnapshot, connectionId: string, targetMs: number): FreshnessStatus {
+  const now = snapshot.now.getTime();
+  const episodes: StalenessEpisode[] = [
+    ...(snapshot.episodes ?? [])
+      .filter((row) => row.connectionId === connectionId)
+      .map((row) => ({ table: `${row.schema}.${row.table}`, from: row.unsyncedSince.getTime(), to: row.syncedAt.getTime() })),
+    ...snapshot.tables
+      .filter((row) => row.connectionId === connectionId && row.unsyncedSince)
+      .map((row) => ({ table: `${row.schema}.${row.table}`, from: (row.unsyncedSince as Date).getTime() })),
+  ];
+  const first = snapshot.firstJobAt?.get(connectionId);
+  const windowStart = first ? Math.max(now - DAY_MS, first.getTime()) : undefined;
+  const worst = Math.round(worstStalenessAt(episodes, now) * 10) / 10;
+  return {
+    targetSeconds: targetMs / 1000,
+    worstStalenessSeconds: worst,
+    withinTarget: worst * 1000 <= targetMs,
+    shareWithinTarget24h: windowStart === undefined ? null : shareWithinTarget(episodes, targetMs, windowStart, now),
+    windowStart: windowStart === undefined ? null : new Date(windowStart).toISOString(),
+    chart: windowStart === undefined ? [] : stalenessSeries(episodes, windowStart, now).map((point) => ({ at: new Date(point.at).toISOString(), seconds: point.seconds })),
+  };
 }
 
 /** The connection's schema page in the Airbyte UI (where a schema change is reviewed). */
@@ -108,6 +152,7 @@ export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusMo
           url: historyUrl ? `${historyUrl}#${job.jobId}::0` : null,
         };
       });
+    const configured = options.connections.find((c) => c.connectionId === connectionId);
     const info = snapshot.connectionInfo?.get(connectionId);
     const behaviour = info?.schemaUpdatesBehavior ?? null;
     return {
@@ -115,7 +160,8 @@ export function buildStatusModel(snapshot: OperationsSnapshot, options: StatusMo
       schemaUpdatesBehavior: behaviour,
       schemaUpdatesWarning: schemaUpdatesWarning(behaviour),
       schemaReview: info?.schemaReview ? { reason: info.schemaReview, url: connectionSchemaUrl(options.airbyteUiUrl, snapshot.workspaces.get(connectionId), connectionId) } : null,
-      name: options.connections.find((c) => c.connectionId === connectionId)?.name ?? null,
+      freshness: freshnessOf(snapshot, connectionId, configured?.freshnessTargetMs ?? options.defaultFreshnessTargetMs ?? DEFAULT_TARGET_MS),
+      name: configured?.name ?? null,
       jobHistoryUrl: historyUrl,
       lastJob: jobs[0] ?? null,
       recentJobs: [...jobs].reverse(),

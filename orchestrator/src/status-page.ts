@@ -1,6 +1,6 @@
 // Renders the status model as one self-contained HTML page: inline CSS and SVG, no scripts, no
 // external resources, so it works through the SSM tunnel and leaks nothing to third parties.
-import { ConnectionStatus, JobStatus, SlotStatus, StatusModel } from './status-model';
+import { ConnectionStatus, FreshnessStatus, JobStatus, SlotStatus, StatusModel } from './status-model';
 import { formatBytes } from './wal-guard';
 
 export function escapeHtml(value: string): string {
@@ -36,6 +36,28 @@ export function sparkline(jobs: readonly JobStatus[], width = 160, height = 32):
   return `<svg class="spark" role="img" aria-label="${escapeHtml(label)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><title>${escapeHtml(label)}</title><polyline points="${line}" fill="none" stroke="#3b6ea8" stroke-width="1.5"/>${dots}</svg>`;
 }
 
+/** Inline SVG of the worst staleness over the window, with the target as a dashed line. */
+export function stalenessChart(freshness: FreshnessStatus, width = 240, height = 48): string {
+  const points = freshness.chart;
+  if (points.length < 2) return '<span class="muted">no history yet</span>';
+  const t0 = Date.parse(points[0].at);
+  const span = Math.max(1, Date.parse(points[points.length - 1].at) - t0);
+  const max = Math.max(freshness.targetSeconds * 1.25, ...points.map((p) => p.seconds), 0.001);
+  const x = (at: string) => (2 + ((Date.parse(at) - t0) / span) * (width - 4)).toFixed(1);
+  const y = (seconds: number) => (height - 2 - (seconds / max) * (height - 4)).toFixed(1);
+  const line = points.map((p) => `${x(p.at)},${y(p.seconds)}`).join(' ');
+  const targetY = y(freshness.targetSeconds);
+  const peak = Math.max(...points.map((p) => p.seconds));
+  const label = `worst staleness since ${freshness.windowStart ?? points[0].at}: peak ${formatDuration(peak)}, target ${formatDuration(freshness.targetSeconds)}`;
+  return `<svg class="spark staleness" role="img" aria-label="${escapeHtml(label)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><title>${escapeHtml(label)}</title><line class="target" x1="0" x2="${width}" y1="${targetY}" y2="${targetY}" stroke="#b42318" stroke-width="1" stroke-dasharray="4 3"/><polyline points="${line}" fill="none" stroke="#3b6ea8" stroke-width="1.5"/></svg>`;
+}
+
+function freshnessLine(freshness: FreshnessStatus): string {
+  const share = freshness.shareWithinTarget24h === null ? '<span class="muted">no jobs yet</span>' : `${(freshness.shareWithinTarget24h * 100).toFixed(1)}%`;
+  const worst = freshness.worstStalenessSeconds > 0 ? formatDuration(freshness.worstStalenessSeconds) : 'in sync';
+  return `<p class="freshness" data-freshness-target="${freshness.targetSeconds}" data-within-target="${freshness.withinTarget}">Freshness target: <strong>${formatDuration(freshness.targetSeconds)}</strong> · worst now: <span class="worst ${freshness.withinTarget ? '' : 'bad'}">${worst}</span> · within target (last 24 h): <span class="share">${share}</span> ${stalenessChart(freshness)}</p>`;
+}
+
 function jobBadge(job: JobStatus | null): string {
   if (!job) return '<span class="muted">no job yet</span>';
   const cls = job.failed ? 'badge failed' : job.status === 'succeeded' ? 'badge ok' : 'badge running';
@@ -66,6 +88,7 @@ function connectionSection(connection: ConnectionStatus, now: number): string {
 <p class="bad" data-schema-review>Needs a schema review in Airbyte: ${escapeHtml(connection.schemaReview.reason)} · <a href="${escapeHtml(connection.schemaReview.url)}">review the schema</a></p>` : ''}${connection.schemaUpdatesWarning ? `
 <p class="warn" data-schema-updates="${escapeHtml(connection.schemaUpdatesBehavior ?? '')}">${escapeHtml(connection.schemaUpdatesWarning)}</p>` : ''}
 <p>Last job: ${jobBadge(connection.lastJob)}${connection.lastJob?.endedAt ? ` · ended ${ago(connection.lastJob.endedAt, now)}` : ''}${history}</p>
+${freshnessLine(connection.freshness)}
 <p class="spark-row">Job durations: ${sparkline(connection.recentJobs)}</p>
 <table><thead><tr><th>table</th><th>last change seen</th><th>last successful sync</th><th>staleness</th><th>error</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="5" class="muted">no tables recorded yet</td></tr>'}</tbody></table>

@@ -37,6 +37,22 @@ export interface JobBehaviour {
   readonly bytesSynced?: number;
 }
 
+/**
+ * Decides a job's behaviour when it is created (the freshness benchmark's job model: start-up
+ * overhead plus a per-row cost for the rows waiting in the slot). Wins over `job`.
+ */
+export type JobModel = (job: { readonly connectionId: string; readonly createdAt: number }) => JobBehaviour;
+
+/** A job as the double ran it, for benchmarks that measure when data landed. */
+export interface JobRecord {
+  readonly jobId: number;
+  readonly connectionId: string;
+  readonly createdAt: number;
+  readonly status: string;
+  /** When it ended (or is due to end); undefined while it runs without a set duration. */
+  readonly endedAt?: number;
+}
+
 /** A change of the source's columns as the next discover will see it. */
 export interface SourceSchemaChange {
   /** Breaking for Airbyte (e.g. a primary-key or cursor column removed). @default false */
@@ -55,6 +71,7 @@ export interface AirbyteDoubleOptions {
   readonly job?: JobBehaviour;
   /** What discover_schema reports. @default true */
   readonly discoverSucceeds?: boolean;
+  readonly jobModel?: JobModel;
   /** How long discover_schema takes (it runs a connector pod synchronously). @default 0 */
   readonly discoverDelayMs?: number;
   /** How long POST /jobs takes to answer after the job exists. @default 0 */
@@ -125,6 +142,7 @@ export class AirbyteDouble {
   discoverDelayMs: number;
   createJobDelayMs: number;
   private jobBehaviour: Required<JobBehaviour>;
+  private jobModel: JobModel | undefined;
   private readonly outcomeQueue: JobOutcome[] = [];
   private readonly faults: FaultRule[] = [];
   private readonly tokens = new Map<string, number>();
@@ -147,6 +165,7 @@ export class AirbyteDouble {
     this.discoverDelayMs = options.discoverDelayMs ?? 0;
     this.createJobDelayMs = options.createJobDelayMs ?? 0;
     this.jobBehaviour = AirbyteDouble.completeBehaviour(options.job ?? {});
+    this.jobModel = options.jobModel;
     for (const connection of options.connections ?? []) this.connections.set(connection.connectionId, connection);
   }
 
@@ -220,6 +239,23 @@ export class AirbyteDouble {
     this.jobBehaviour = AirbyteDouble.completeBehaviour({ ...this.jobBehaviour, ...behaviour });
   }
 
+  setJobModel(model: JobModel | undefined): void {
+    this.jobModel = model;
+  }
+
+  /** Every job of a connection (ours and others'), oldest first. */
+  jobRecords(connectionId?: string): JobRecord[] {
+    const now = Date.now();
+    return [...this.jobs.values()]
+      .filter((job) => !connectionId || job.connectionId === connectionId)
+      .sort((a, b) => a.createdAt - b.createdAt || a.jobId - b.jobId)
+      .map((job) => {
+        const due = job.createdAt + job.behaviour.queuedMs + job.behaviour.durationMs;
+        const endedAt = job.final?.at ?? (Number.isFinite(due) ? due : undefined);
+        return { jobId: job.jobId, connectionId: job.connectionId, createdAt: job.createdAt, status: this.statusOf(job, now), ...(endedAt !== undefined ? { endedAt } : {}) };
+      });
+  }
+
   /** Outcomes for the next jobs, in order, before falling back to the job behaviour's outcome. */
   queueOutcomes(...outcomes: JobOutcome[]): void {
     this.outcomeQueue.push(...outcomes);
@@ -291,12 +327,14 @@ export class AirbyteDouble {
   }
 
   private createJob(connectionId: string, override: JobBehaviour): DoubleJob {
-    const outcome = override.outcome ?? this.outcomeQueue.shift() ?? this.jobBehaviour.outcome;
+    const createdAt = Date.now();
+    const modelled = this.jobModel?.({ connectionId, createdAt }) ?? {};
+    const outcome = override.outcome ?? this.outcomeQueue.shift() ?? modelled.outcome ?? this.jobBehaviour.outcome;
     const job: DoubleJob = {
       jobId: this.nextJobId++,
       connectionId,
-      createdAt: Date.now(),
-      behaviour: AirbyteDouble.completeBehaviour({ ...this.jobBehaviour, ...override, outcome }),
+      createdAt,
+      behaviour: AirbyteDouble.completeBehaviour({ ...this.jobBehaviour, ...modelled, ...override, outcome }),
     };
     this.jobs.set(job.jobId, job);
     return job;

@@ -1,0 +1,74 @@
+// The freshness benchmark in CI size (the full run is `npm run bench:freshness`): checks that the
+// harness measures what it claims — every commit accounted for, cron costing what its period
+// says, the cost cap holding between a connection's syncs — and nothing about speed.
+import { JOB_MODEL, orchestratorStalenessAt, planCommits, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
+import { usePostgresCluster } from '../support/postgres';
+
+const cluster = usePostgresCluster();
+// The orchestrators' state on its own server, as in the full benchmark (ScenarioOptions.stateDatabaseUrl).
+const stateCluster = usePostgresCluster({ serverOptions: { wal_level: 'replica' } });
+
+test('planned change streams are deterministic and shaped as described', () => {
+  const steady = planCommits('steady', 2, 3600, 1);
+  expect(steady).toEqual(planCommits('steady', 2, 3600, 1));
+  expect(steady.filter((c) => c.table === 0)).toHaveLength(180);
+  const bursty = planCommits('bursty', 1, 24 * 3600, 1);
+  expect(bursty.every((c) => c.rows === 5)).toBe(true);
+  expect(bursty.length % 30).toBe(0);
+  const sparse = planCommits('sparse', 1, 24 * 3600, 1);
+  expect(sparse.length).toBeGreaterThan(24 * 3 * 0.5);
+  expect(sparse.length).toBeLessThan(24 * 3 * 1.5);
+});
+
+test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap holds, the curve reads', async () => {
+  const databaseUrl = await cluster.current.createDatabase('freshness');
+  const stateDatabaseUrl = await stateCluster.current.createDatabase('freshness_state');
+  const scenario = await runScenario({
+    databaseUrl,
+    stateDatabaseUrl,
+    stream: 'steady',
+    connections: 2,
+    generateSeconds: 1800,
+    drainSeconds: 600,
+    // Slow enough that a busy machine's event-loop stalls stay small in simulated time.
+    msPerSimMinute: 500,
+    caps: [0, 300],
+    cronPeriods: [60, 300],
+  });
+  expect(scenario.strategies.map((s) => s.strategy)).toEqual(['orchestrator', 'orchestrator, cap 5 min', 'cron every 1 min', 'cron every 5 min']);
+  for (const strategy of scenario.strategies) {
+    // Every committed change is accounted for, and carried.
+    expect(strategy.commits).toBe(scenario.commits);
+    expect(strategy.carried + strategy.uncarried).toBe(strategy.commits);
+    expect({ strategy: strategy.strategy, uncarried: strategy.uncarried }).toEqual({ strategy: strategy.strategy, uncarried: 0 });
+    // A change cannot land before the sync that carries it has read it and finished.
+    expect(Math.min(...strategy.samples.map((p) => p.staleness))).toBeGreaterThan(0);
+    expect(strategy.p95StalenessSeconds).toBeGreaterThanOrEqual(strategy.meanStalenessSeconds * 0.5);
+    expect(strategy.maxStalenessSeconds).toBeGreaterThanOrEqual(strategy.p95StalenessSeconds);
+    // Every job pays at least the start-up overhead.
+    expect(strategy.meanJobSeconds).toBeGreaterThan(JOB_MODEL.startupSeconds * 0.9);
+  }
+  const byName = new Map(scenario.strategies.map((s) => [s.strategy, s]));
+  // Cron fires as often as its period says; a fire that meets a running sync is skipped (as
+  // Airbyte's scheduler does), so jobs + skipped fires = the period's count.
+  for (const [name, perHour] of [['cron every 1 min', 60], ['cron every 5 min', 12]] as const) {
+    const cron = byName.get(name);
+    // ±1 fire per connection: a fire that CPU load delays past the window's end counts in neither.
+    expect(Math.abs(((cron?.jobs ?? 0) + (cron?.skippedFires ?? 0)) / 2 - perHour / 2)).toBeLessThanOrEqual(1);
+    expect(cron?.jobsPerHour).toBeLessThanOrEqual(perHour);
+  }
+  // The cap: never two syncs of a connection closer than 5 min (a little timer slack allowed).
+  const capped = byName.get('orchestrator, cap 5 min');
+  for (const starts of capped?.jobStarts ?? []) {
+    for (let i = 1; i < starts.length; i += 1) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(300 * 0.97);
+  }
+  expect(capped?.jobsPerHour).toBeLessThanOrEqual(12 + 0.5);
+  // Uncapped under a steady stream: back-to-back syncs, more jobs than the cap allows.
+  expect(byName.get('orchestrator')?.jobsPerHour).toBeGreaterThan(capped?.jobsPerHour ?? Infinity);
+  // The cost curve reads back its own points.
+  expect(orchestratorStalenessAt(scenario.strategies, capped?.jobsPerHour ?? 0)).toBeCloseTo(capped?.meanStalenessSeconds ?? NaN, 6);
+  expect(orchestratorStalenessAt(scenario.strategies, 1e6)).toBe(byName.get('orchestrator')?.meanStalenessSeconds);
+  // Charts: one point per strategy on the curve, one dot per carried commit on the timeline.
+  expect(renderCostCurveSvg([scenario]).match(/<circle [^>]*r="3.5"/g)).toHaveLength(4);
+  expect(renderTimelineSvg([scenario]).match(/<circle cx="[\d.]+" cy="[\d.]+" r="1.6"\/>/g)).toHaveLength(scenario.strategies.reduce((n, s) => n + s.samples.filter((p) => p.atSim <= 1800).length, 0));
+}, 120_000);
