@@ -26,7 +26,9 @@ describe('eks-helm <env>-aws (prod): the cluster', () => {
     expect(cluster.enabled_cluster_log_types).toEqual(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']);
     expect(cluster.upgrade_policy).toEqual({ support_type: 'STANDARD' });
     expect(cluster.deletion_protection).toBe(true);
-    expect(onlyResource(prodEnv.aws, 'aws_cloudwatch_log_group').name).toBe('/aws/eks/cdc-prod/cluster');
+    // Beside the RDS log groups: exactly one for the control plane, with the name EKS writes to.
+    const eksGroups = resourcesOf(prodEnv.aws, 'aws_cloudwatch_log_group').filter((g) => String(g.name).startsWith('/aws/eks/'));
+    expect(eksGroups.map((g) => g.name)).toEqual(['/aws/eks/cdc-prod/cluster']);
   });
 
   test('has a private endpoint in the configured private subnets of two AZs', () => {
