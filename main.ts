@@ -5,9 +5,10 @@ import { BootstrapStack } from './stacks/bootstrap-stack';
 import { runApp } from './stacks/run-app';
 
 /**
- * The cdktf app: every selected environment's three stacks, checked by the security policy pack.
- * Progress goes to stdout; a user mistake (bad config, bad selection, bad props, policy findings)
- * ends with one message on stderr and exit code 1, never a stack trace (stacks/run-app.ts).
+ * The cdktf app: every selected environment's stacks (three, four with eks-helm), checked by the
+ * security policy pack. Progress goes to stdout; a user mistake (bad config, bad selection, bad
+ * props, policy findings) ends with one message on stderr and exit code 1, never a stack trace
+ * (stacks/run-app.ts).
  */
 process.exitCode = runApp(() => {
   const environments = loadEnvironments(process.env);

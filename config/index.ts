@@ -6,7 +6,8 @@ import { ResolvedEnvironment, validateEnvironment } from './validate';
 
 export * from './types';
 export { ConfigValidationError, validateEnvironment } from './validate';
-export type { ResolvedEnvironment, ResolvedDatabase, ResolvedStream } from './validate';
+export type { ResolvedEnvironment, ResolvedDatabase, ResolvedStream, ResolvedHosting, ResolvedEksHosting, ResolvedNodeGroup } from './validate';
+export { EKS_KUBERNETES_VERSIONS } from './validate';
 
 /** The environments checked into the repository. */
 export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod];
@@ -21,15 +22,20 @@ export class EnvironmentSelectionError extends UserError {}
  * An ephemeral (pull-request) environment: dev's shape under another name, with
  * teardown-friendly settings and its own slot/publication/dataset so it never collides with dev.
  */
-export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev): EnvironmentConfig {
+export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev, hosting?: 'ec2-abctl' | 'eks-helm'): EnvironmentConfig {
   if (!EPHEMERAL_NAME.test(name)) {
     throw new EnvironmentSelectionError(
       `EPHEMERAL_ENV: ${JSON.stringify(name)} is not an ephemeral environment name; expected pr-<number> (e.g. pr-123) or test-<letters/digits>`,
     );
   }
   const suffix = name.replace(/-/g, '_');
+  const baseHosting = hosting === undefined || hosting === (base.hosting?.mode ?? 'ec2-abctl') ? base.hosting : hosting === 'eks-helm' ? { mode: 'eks-helm' as const } : { mode: 'ec2-abctl' as const };
   return {
     ...base,
+    hosting:
+      baseHosting?.mode === 'eks-helm'
+        ? { ...baseHosting, configDatabase: { ...(baseHosting.configDatabase ?? {}), multiAz: false, backupRetentionDays: 1 } }
+        : baseHosting,
     name,
     ephemeral: true,
     backend: base.backend,
@@ -57,7 +63,8 @@ export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev
 /**
  * The validated environments to synthesize, chosen by environment variables so no file is
  * edited for a test stack:
- * - EPHEMERAL_ENV=pr-123 adds an ephemeral environment;
+ * - EPHEMERAL_ENV=pr-123 adds an ephemeral environment (dev's shape; EPHEMERAL_HOSTING=eks-helm
+ *   runs its Airbyte on EKS instead of one host);
  * - ENVIRONMENTS=dev,pr-123 restricts the output to those names (default: all).
  */
 export function loadEnvironments(variables: NodeJS.ProcessEnv = process.env): ResolvedEnvironment[] {
@@ -67,7 +74,11 @@ export function loadEnvironments(variables: NodeJS.ProcessEnv = process.env): Re
     if (configs.some((c) => c.name === ephemeralName)) {
       throw new EnvironmentSelectionError(`EPHEMERAL_ENV: ${JSON.stringify(ephemeralName)} is a checked-in environment; expected a new name such as pr-123`);
     }
-    configs.push(ephemeralEnvironment(ephemeralName));
+    const hosting = variables.EPHEMERAL_HOSTING?.trim() || undefined;
+    if (hosting !== undefined && hosting !== 'ec2-abctl' && hosting !== 'eks-helm') {
+      throw new EnvironmentSelectionError(`EPHEMERAL_HOSTING: ${JSON.stringify(hosting)} is not a hosting mode; expected ec2-abctl or eks-helm`);
+    }
+    configs.push(ephemeralEnvironment(ephemeralName, dev, hosting));
   }
   let selected = configs;
   const only = variables.ENVIRONMENTS?.trim();

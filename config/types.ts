@@ -18,7 +18,12 @@ export interface EnvironmentConfig {
   /** @default { type: "local" } */
   readonly backend?: BackendSettings;
   readonly network: NetworkSettings;
-  /** @default the AirbyteHostSettings defaults */
+  /**
+   * Where Airbyte runs: one EC2 host with abctl, or Amazon EKS with Airbyte's Helm chart V2.
+   * @default { mode: "ec2-abctl" }
+   */
+  readonly hosting?: HostingSettings;
+  /** Used in `ec2-abctl` hosting only. @default the AirbyteHostSettings defaults */
   readonly host?: AirbyteHostSettings;
   readonly database: DatabaseSettings;
   readonly airbyte: AirbyteSettings;
@@ -124,6 +129,95 @@ export interface ExistingNetworkSettings {
   readonly hostSubnetId: string;
   /** Private subnets (≥ 2, different AZs) for a created RDS instance. */
   readonly databaseSubnetIds: readonly string[];
+}
+
+export type HostingSettings = Ec2AbctlHostingSettings | EksHelmHostingSettings;
+
+/** Today's behaviour: one EC2 host runs abctl (Airbyte in kind) and the orchestrator as a systemd unit. */
+export interface Ec2AbctlHostingSettings {
+  readonly mode: 'ec2-abctl';
+}
+
+/**
+ * Airbyte on Amazon EKS with Airbyte's Helm chart V2: its database on its own RDS instance, its
+ * logs and state in S3, job pods on their own node group, the orchestrator as a Deployment.
+ * Adds the `<env>-kubernetes` stack.
+ */
+export interface EksHelmHostingSettings {
+  readonly mode: 'eks-helm';
+  /** EKS Kubernetes version (one of the versions in standard support). @default "1.35" */
+  readonly kubernetesVersion?: string;
+  /**
+   * CIDRs allowed to reach the cluster's public API endpoint. Empty: the endpoint is private only
+   * (reached from inside the VPC, e.g. a runner or bastion there). Never 0.0.0.0/0.
+   * @default []
+   */
+  readonly endpointPublicAccessCidrs?: readonly string[];
+  /**
+   * IAM role ARNs given cluster admin through EKS access entries (the bootstrap deploy roles).
+   * The principal that applies `<env>-aws` always gets one as well.
+   * @default []
+   */
+  readonly clusterAdminRoleArns?: readonly string[];
+  /** IAM role ARNs given read-only cluster access (the plan role, so `diff` can refresh). @default [] */
+  readonly clusterViewerRoleArns?: readonly string[];
+  /**
+   * Private subnets (≥ 2, different AZs, outbound through NAT) for the cluster and its nodes, when
+   * `network.mode` is "existing". A created network uses its own private subnets.
+   */
+  readonly clusterSubnetIds?: readonly string[];
+  /** Nodes for Airbyte's services (server, worker, launcher, temporal, ...) and the orchestrator. @default m6i.xlarge, 2–4 nodes */
+  readonly servicesNodes?: NodeGroupSettings;
+  /** Nodes for job pods (connector syncs, checks, discovers); tainted so nothing else lands there. @default m6i.xlarge, 1–6 nodes */
+  readonly jobNodes?: NodeGroupSettings;
+  /** Airbyte's own config database (RDS PostgreSQL), separate from the source. */
+  readonly configDatabase?: AirbyteConfigDatabaseSettings;
+  /** How many syncs run at once and how big each job pod is. */
+  readonly scaling?: AirbyteScalingSettings;
+  /** Kubernetes namespace of the release and the orchestrator. @default "airbyte" */
+  readonly namespace?: string;
+}
+
+export interface NodeGroupSettings {
+  /** EC2 instance type (known sizes only). */
+  readonly instanceType?: string;
+  readonly minSize?: number;
+  readonly desiredSize?: number;
+  readonly maxSize?: number;
+  /** Encrypted gp3 root volume per node in GiB. @default 100 */
+  readonly diskGiB?: number;
+}
+
+export interface AirbyteConfigDatabaseSettings {
+  /** PostgreSQL "<major>.<minor>" (the chart supports 13–17). @default "16.4" */
+  readonly engineVersion?: string;
+  /** @default "db.t4g.medium" */
+  readonly instanceClass?: string;
+  /** @default 20 */
+  readonly allocatedStorageGiB?: number;
+  /** @default 100 */
+  readonly maxAllocatedStorageGiB?: number;
+  /** @default false */
+  readonly multiAz?: boolean;
+  /** @default 7 (ephemeral: 1) */
+  readonly backupRetentionDays?: number;
+}
+
+export interface AirbyteScalingSettings {
+  /** `worker.replicaCount`. @default 2 */
+  readonly workerReplicas?: number;
+  /** `worker.maxSyncWorkers`: syncs one worker runs at once. @default 5 (chart default) */
+  readonly maxSyncWorkersPerWorker?: number;
+  /** `workloadLauncher.replicaCount`. @default 2 */
+  readonly launcherReplicas?: number;
+  /** `workloadLauncher.parallelism`: pods one launcher starts at once. @default 10 */
+  readonly launcherParallelism?: number;
+  /** Job pod main container CPU request/limit (Kubernetes quantities). @default "1" / "2" */
+  readonly jobCpuRequest?: string;
+  readonly jobCpuLimit?: string;
+  /** Job pod main container memory request/limit. @default "2Gi" / "4Gi" */
+  readonly jobMemoryRequest?: string;
+  readonly jobMemoryLimit?: string;
 }
 
 export interface AirbyteHostSettings {

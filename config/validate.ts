@@ -42,6 +42,7 @@ export interface ResolvedEnvironment {
         readonly hostSubnetId: string;
         readonly databaseSubnetIds: readonly string[];
       };
+  readonly hosting: ResolvedHosting;
   readonly host: {
     readonly instanceType: string;
     readonly vcpu: number;
@@ -89,6 +90,67 @@ export interface ResolvedEnvironment {
       | { readonly type: 'orchestrator'; readonly freshnessTargetSeconds?: number; readonly minSyncIntervalSeconds?: number }
       | { readonly type: 'cron'; readonly cronExpression: string };
   };
+}
+
+export type ResolvedHosting = { readonly mode: 'ec2-abctl' } | ResolvedEksHosting;
+
+export interface ResolvedNodeGroup {
+  readonly instanceType: string;
+  readonly vcpu: number;
+  readonly memoryGiB: number;
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  readonly diskGiB: number;
+}
+
+export interface ResolvedEksHosting {
+  readonly mode: 'eks-helm';
+  readonly kubernetesVersion: string;
+  readonly endpointPublicAccessCidrs: readonly string[];
+  readonly clusterAdminRoleArns: readonly string[];
+  readonly clusterViewerRoleArns: readonly string[];
+  /** Existing network only; a created network supplies its own. */
+  readonly clusterSubnetIds?: readonly string[];
+  readonly servicesNodes: ResolvedNodeGroup;
+  readonly jobNodes: ResolvedNodeGroup;
+  readonly configDatabase: {
+    readonly engineVersion: string;
+    readonly parameterGroupFamily: string;
+    readonly instanceClass: string;
+    readonly allocatedStorageGiB: number;
+    readonly maxAllocatedStorageGiB: number;
+    readonly multiAz: boolean;
+    readonly backupRetentionDays: number;
+  };
+  readonly scaling: {
+    readonly workerReplicas: number;
+    readonly maxSyncWorkersPerWorker: number;
+    readonly launcherReplicas: number;
+    readonly launcherParallelism: number;
+    readonly jobCpuRequest: string;
+    readonly jobCpuLimit: string;
+    readonly jobMemoryRequest: string;
+    readonly jobMemoryLimit: string;
+  };
+  readonly namespace: string;
+}
+
+/** EKS versions in standard support when this was written (late 2026); older ones cost extended-support fees. */
+export const EKS_KUBERNETES_VERSIONS: readonly string[] = ['1.34', '1.35', '1.36'];
+
+/** Kubernetes CPU quantity ("500m", "1", "1.5") in millicores, or undefined. */
+export function cpuMillis(quantity: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(String(quantity));
+  if (!match) return undefined;
+  return match[2] === 'm' ? Number(match[1]) : Number(match[1]) * 1000;
+}
+
+/** Kubernetes memory quantity with a binary suffix ("512Mi", "4Gi") in MiB, or undefined. */
+export function memoryMiB(quantity: string): number | undefined {
+  const match = /^(\d+)(Mi|Gi)$/.exec(String(quantity));
+  if (!match) return undefined;
+  return match[2] === 'Gi' ? Number(match[1]) * 1024 : Number(match[1]);
 }
 
 export type ResolvedDatabase =
@@ -280,6 +342,8 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
   if (hostIn.dockerHubSecretArn !== undefined) {
     p.matches('host.dockerHubSecretArn', hostIn.dockerHubSecretArn, SECRET_ARN, 'a Secrets Manager secret ARN');
   }
+
+  const hosting = resolveHosting(config, p, network, ephemeral);
 
   // Database
   const dbIn = config.database;
@@ -515,6 +579,7 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
     aws: { region: aws.region, allowedAccountIds: aws.allowedAccountIds },
     backend,
     network,
+    hosting,
     host: {
       instanceType, vcpu: size.vcpu, memoryGiB: size.memoryGiB, rootVolumeGiB, abctlVersion, airbyteChartVersion,
       dataVolumeGiB, retainDataVolume: hostIn.retainDataVolume ?? !ephemeral, dockerHubSecretArn: hostIn.dockerHubSecretArn, airbytePort: 8000,
@@ -532,5 +597,148 @@ export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironm
       streams,
       schedule: scheduleIn,
     },
+  };
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function resolveNodeGroup(
+  p: Problems,
+  field: string,
+  input: import('./types').NodeGroupSettings | undefined,
+  defaults: { instanceType: string; minSize: number; desiredSize: number; maxSize: number },
+): ResolvedNodeGroup {
+  const instanceType = input?.instanceType ?? defaults.instanceType;
+  const size = INSTANCE_TYPE_SIZES[instanceType];
+  if (!size) p.oneOf(`${field}.instanceType`, instanceType, Object.keys(INSTANCE_TYPE_SIZES));
+  const minSize = input?.minSize ?? defaults.minSize;
+  const desiredSize = input?.desiredSize ?? Math.max(defaults.desiredSize, minSize);
+  const maxSize = input?.maxSize ?? Math.max(defaults.maxSize, desiredSize);
+  p.integer(`${field}.minSize`, minSize, 0, 100);
+  p.integer(`${field}.maxSize`, maxSize, 1, 100);
+  if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
+    p.add(`${field}.desiredSize`, `${JSON.stringify(desiredSize)} must lie between minSize (${minSize}) and maxSize (${maxSize})`);
+  }
+  const diskGiB = input?.diskGiB ?? 100;
+  p.integer(`${field}.diskGiB`, diskGiB, 20, 16384);
+  return { instanceType, vcpu: size?.vcpu ?? 0, memoryGiB: size?.memoryGiB ?? 0, minSize, desiredSize, maxSize, diskGiB };
+}
+
+/** `hosting`: ec2-abctl (default) or eks-helm with its cluster, node groups, config database and scaling. */
+function resolveHosting(
+  config: EnvironmentConfig,
+  p: Problems,
+  network: ResolvedEnvironment['network'],
+  ephemeral: boolean,
+): ResolvedHosting {
+  const input = config.hosting ?? { mode: 'ec2-abctl' as const };
+  if (input.mode === 'ec2-abctl') return { mode: 'ec2-abctl' };
+  if (input.mode !== 'eks-helm') {
+    p.oneOf('hosting.mode', (input as { mode: unknown }).mode, ['ec2-abctl', 'eks-helm']);
+    return { mode: 'ec2-abctl' };
+  }
+  const kubernetesVersion = input.kubernetesVersion ?? '1.35';
+  p.oneOf('hosting.kubernetesVersion', kubernetesVersion, EKS_KUBERNETES_VERSIONS);
+
+  const endpointPublicAccessCidrs = [...(input.endpointPublicAccessCidrs ?? [])];
+  endpointPublicAccessCidrs.forEach((cidr, i) => {
+    const prefix = parseIpv4Cidr(cidr);
+    if (prefix === undefined) {
+      p.add(`hosting.endpointPublicAccessCidrs[${i}]`, `${JSON.stringify(cidr)} does not parse; expected an IPv4 network CIDR such as 203.0.113.0/24`);
+    } else if (prefix < 8) {
+      p.add(`hosting.endpointPublicAccessCidrs[${i}]`, `${JSON.stringify(cidr)} opens the cluster API to (nearly) the whole internet; expected your office or runner ranges (/8 or narrower), or none for a private endpoint`);
+    }
+  });
+  const roles = (field: 'clusterAdminRoleArns' | 'clusterViewerRoleArns') => {
+    const list = [...(input[field] ?? [])];
+    list.forEach((arn, i) => p.matches(`hosting.${field}[${i}]`, arn, ROLE_ARN, 'an IAM role ARN like arn:aws:iam::123456789012:role/cdc-github-deploy-prod'));
+    if (new Set(list).size !== list.length) p.add(`hosting.${field}`, 'lists a role twice; expected each role once');
+    return list;
+  };
+  const clusterAdminRoleArns = roles('clusterAdminRoleArns');
+  const clusterViewerRoleArns = roles('clusterViewerRoleArns');
+  for (const arn of clusterViewerRoleArns) {
+    if (clusterAdminRoleArns.includes(arn)) p.add('hosting.clusterViewerRoleArns', `${arn} is also a cluster admin; an access entry per role, so list it once`);
+  }
+
+  let clusterSubnetIds: string[] | undefined;
+  if (network.mode === 'existing') {
+    clusterSubnetIds = [...(input.clusterSubnetIds ?? [])];
+    if (clusterSubnetIds.length < 2) {
+      p.add('hosting.clusterSubnetIds', `has ${clusterSubnetIds.length} subnet(s); eks-helm on an existing network needs at least 2 private subnets in different availability zones`);
+    }
+    clusterSubnetIds.forEach((id, i) => p.matches(`hosting.clusterSubnetIds[${i}]`, id, /^subnet-[0-9a-f]{8,17}$/, 'a subnet id'));
+    if (new Set(clusterSubnetIds).size !== clusterSubnetIds.length) p.add('hosting.clusterSubnetIds', 'lists a subnet twice; expected distinct subnets in different availability zones');
+  } else {
+    if (network.availabilityZoneCount < 2) p.add('network.availabilityZoneCount', 'eks-helm needs at least 2 availability zones');
+    if (input.clusterSubnetIds !== undefined) p.add('hosting.clusterSubnetIds', 'is only for network.mode "existing"; a created network uses its own private subnets');
+  }
+
+  const servicesNodes = resolveNodeGroup(p, 'hosting.servicesNodes', input.servicesNodes, { instanceType: 'm6i.xlarge', minSize: 2, desiredSize: 2, maxSize: 4 });
+  const jobNodes = resolveNodeGroup(p, 'hosting.jobNodes', input.jobNodes, { instanceType: 'm6i.xlarge', minSize: 1, desiredSize: 1, maxSize: 6 });
+  if (servicesNodes.minSize < 1) p.add('hosting.servicesNodes.minSize', "is 0; Airbyte's services need at least one node");
+
+  const dbIn = input.configDatabase ?? {};
+  const engineVersion = dbIn.engineVersion ?? '16.4';
+  const major = Number(engineVersion.split('.')[0]);
+  if (!/^\d+\.\d+$/.test(engineVersion) || major < 13 || major > 17) {
+    p.add('hosting.configDatabase.engineVersion', `${JSON.stringify(engineVersion)} is not allowed; expected "<major>.<minor>" with major 13–17 (what chart 2.2.0 supports)`);
+  }
+  const instanceClass = dbIn.instanceClass ?? 'db.t4g.medium';
+  p.matches('hosting.configDatabase.instanceClass', instanceClass, /^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class like db.t4g.medium');
+  const allocatedStorageGiB = dbIn.allocatedStorageGiB ?? 20;
+  const maxAllocatedStorageGiB = dbIn.maxAllocatedStorageGiB ?? Math.max(100, allocatedStorageGiB);
+  p.integer('hosting.configDatabase.allocatedStorageGiB', allocatedStorageGiB, 20, 65536);
+  p.integer('hosting.configDatabase.maxAllocatedStorageGiB', maxAllocatedStorageGiB, allocatedStorageGiB, 65536);
+  const backupRetentionDays = dbIn.backupRetentionDays ?? (ephemeral ? 1 : 7);
+  p.integer('hosting.configDatabase.backupRetentionDays', backupRetentionDays, 1, 35);
+
+  const sc = input.scaling ?? {};
+  const scaling = {
+    workerReplicas: sc.workerReplicas ?? 2,
+    maxSyncWorkersPerWorker: sc.maxSyncWorkersPerWorker ?? 5,
+    launcherReplicas: sc.launcherReplicas ?? 2,
+    launcherParallelism: sc.launcherParallelism ?? 10,
+    jobCpuRequest: sc.jobCpuRequest ?? '1',
+    jobCpuLimit: sc.jobCpuLimit ?? '2',
+    jobMemoryRequest: sc.jobMemoryRequest ?? '2Gi',
+    jobMemoryLimit: sc.jobMemoryLimit ?? '4Gi',
+  };
+  p.integer('hosting.scaling.workerReplicas', scaling.workerReplicas, 1, 50);
+  p.integer('hosting.scaling.maxSyncWorkersPerWorker', scaling.maxSyncWorkersPerWorker, 1, 100);
+  p.integer('hosting.scaling.launcherReplicas', scaling.launcherReplicas, 1, 20);
+  p.integer('hosting.scaling.launcherParallelism', scaling.launcherParallelism, 1, 200);
+  const cpu = (field: 'jobCpuRequest' | 'jobCpuLimit') => {
+    const millis = cpuMillis(scaling[field]);
+    if (millis === undefined || millis <= 0) p.add(`hosting.scaling.${field}`, `${JSON.stringify(scaling[field])} is not a CPU quantity; expected e.g. "500m" or "2"`);
+    return millis;
+  };
+  const memory = (field: 'jobMemoryRequest' | 'jobMemoryLimit') => {
+    const mib = memoryMiB(scaling[field]);
+    if (mib === undefined || mib <= 0) p.add(`hosting.scaling.${field}`, `${JSON.stringify(scaling[field])} is not a memory quantity; expected e.g. "512Mi" or "4Gi"`);
+    return mib;
+  };
+  const [cpuReq, cpuLim, memReq, memLim] = [cpu('jobCpuRequest'), cpu('jobCpuLimit'), memory('jobMemoryRequest'), memory('jobMemoryLimit')];
+  if (cpuReq !== undefined && cpuLim !== undefined && cpuReq > cpuLim) p.add('hosting.scaling.jobCpuRequest', `${scaling.jobCpuRequest} exceeds jobCpuLimit ${scaling.jobCpuLimit}`);
+  if (memReq !== undefined && memLim !== undefined && memReq > memLim) p.add('hosting.scaling.jobMemoryRequest', `${scaling.jobMemoryRequest} exceeds jobMemoryLimit ${scaling.jobMemoryLimit}`);
+  if (jobNodes.vcpu > 0 && cpuReq !== undefined && cpuReq > jobNodes.vcpu * 1000) {
+    p.add('hosting.scaling.jobCpuRequest', `${scaling.jobCpuRequest} does not fit on a ${jobNodes.instanceType} job node (${jobNodes.vcpu} vCPU)`);
+  }
+  if (jobNodes.memoryGiB > 0 && memReq !== undefined && memReq > jobNodes.memoryGiB * 1024) {
+    p.add('hosting.scaling.jobMemoryRequest', `${scaling.jobMemoryRequest} does not fit on a ${jobNodes.instanceType} job node (${jobNodes.memoryGiB} GiB)`);
+  }
+
+  const namespace = input.namespace ?? 'airbyte';
+  p.matches('hosting.namespace', namespace, K8S_NAME, 'a Kubernetes namespace name (lowercase letters, digits, hyphens, ≤ 63)');
+
+  return {
+    mode: 'eks-helm', kubernetesVersion, endpointPublicAccessCidrs, clusterAdminRoleArns, clusterViewerRoleArns, clusterSubnetIds,
+    servicesNodes, jobNodes,
+    configDatabase: {
+      engineVersion, parameterGroupFamily: parameterGroupFamilyFor(engineVersion), instanceClass, allocatedStorageGiB,
+      maxAllocatedStorageGiB, multiAz: dbIn.multiAz ?? false, backupRetentionDays,
+    },
+    scaling, namespace,
   };
 }

@@ -19,6 +19,8 @@ export interface NetworkPlacement {
   readonly hostSubnetId: string;
   /** Private subnets (≥ 2 AZs) for the database subnet group. */
   readonly databaseSubnetIds: string[];
+  /** Every private subnet with outbound internet (one per AZ): the EKS cluster and its nodes. */
+  readonly privateSubnetIds?: string[];
   /**
    * What must exist before the host subnet reaches the internet (NAT route, route table
    * association); a host that boots earlier finds no network for its first package install.
@@ -45,6 +47,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
   readonly vpcId: string;
   readonly hostSubnetId: string;
   readonly databaseSubnetIds: string[];
+  readonly privateSubnetIds: string[];
   readonly hostInternetAccess: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: CdcNetworkProps) {
@@ -98,6 +101,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
       databaseSubnets.push(db);
     }
     this.hostSubnetId = hostSubnets[0].id;
+    this.privateSubnetIds = hostSubnets.map((s) => s.id);
     this.hostInternetAccess = [natRoute, hostAssociations[0]];
     this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
   }

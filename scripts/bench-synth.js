@@ -98,7 +98,7 @@ const npmFull = measureNpm('npm run synth, dev + prod', root);
 fs.rmSync(emptyNpmProject, { recursive: true, force: true });
 
 const floor = measure('empty cdktf app (floor)', emptyApp);
-const full = measure('dev + prod, 6 stacks', path.join(root, 'dist', 'main.js'), { ENVIRONMENTS: 'dev,prod' });
+const full = measure('dev + prod, 7 stacks', path.join(root, 'dist', 'main.js'), { ENVIRONMENTS: 'dev,prod' });
 
 /**
  * The same two apps run by `cdktf synth` (what deploys and CI plans use): the CLI process plus the

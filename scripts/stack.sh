@@ -8,16 +8,19 @@ usage() {
 Usage: scripts/stack.sh <command> [options] <environment>
 
 Commands:
-  deploy <env>    synth and preflight (tools, credentials, GCP key policy); deploy <env>-aws
-                  and <env>-gcp; wait until Airbyte answers on the environment's host (through
-                  scripts/tunnel.sh); prepare the source database on the host (SSM Run
-                  Command: cdc-prepare-source); deploy <env>-airbyte; restart the orchestrator
-  diff <env>      synth and plan the three stacks; <env>-airbyte only when Airbyte answers
-                  (on a first deploy the host does not exist yet, and that plan is skipped)
+  deploy <env>    synth and preflight (tools, credentials, GCP key policy); deploy <env>-aws,
+                  <env>-gcp (and <env>-kubernetes when the environment hosts Airbyte on EKS);
+                  wait until Airbyte answers (through scripts/tunnel.sh: SSM to the host, or
+                  kubectl port-forward in the cluster); prepare the source database on the host
+                  (SSM Run Command: cdc-prepare-source; not automated on eks-helm yet, see
+                  README); deploy <env>-airbyte; restart the orchestrator
+  diff <env>      synth and plan the stacks; <env>-kubernetes only when its cluster exists and
+                  <env>-airbyte only when Airbyte answers (both skipped on a first deploy)
   destroy <env>   retire-source (drops the replication slot when the source database is not
                   the environment's own), then destroy <env>-airbyte (skipped by itself when
-                  its state is empty or the host is gone), <env>-gcp, <env>-aws, and delete
-                  the environment's Terraform state objects once they hold no resources
+                  its state is empty or the host is gone), (<env>-kubernetes), <env>-gcp,
+                  <env>-aws, and delete the environment's Terraform state objects once they
+                  hold no resources
   affected <git-ref>
                   print, as JSON, the checked-in environments whose plans the changes since
                   <git-ref> can alter: [{"environment":"dev","key":"DEV"}, ...]
@@ -208,6 +211,10 @@ select_environment() {
 
 stack_json() { echo "$outdir/stacks/$1/cdk.tf.json"; }
 
+# The hosting mode is read from the synthesized stacks: eks-helm environments have a kubernetes stack.
+has_kubernetes_stack() { [ -f "$(stack_json "$env_name-kubernetes")" ]; }
+airbyte_where() { if has_kubernetes_stack; then echo "the $env_name cluster"; else echo "the $env_name host"; fi; }
+
 # Prints the value of a small JavaScript expression over the stack's JSON (`j`).
 stack_query() {
   node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = (0, eval)("(j) => " + process.argv[2])(j); if (v !== undefined) console.log(v);' "$(stack_json "$1")" "$2"
@@ -265,7 +272,13 @@ trap cleanup EXIT
 
 start_tunnel() {
   [ -n "$tunnel_log" ] || tunnel_log=$(mktemp "${TMPDIR:-/tmp}/stack-tunnel.XXXXXX")
-  "$root/scripts/tunnel.sh" --local-port "$tunnel_port" "$env_name" >>"$tunnel_log" 2>&1 &
+  local mode=()
+  if has_kubernetes_stack; then
+    mode=(--mode eks-helm
+      --cluster "$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')"
+      --namespace "$(stack_query "$env_name-kubernetes" 'String(j.output?.airbyte_server_service?.value ?? "airbyte/").split("/")[0]')")
+  fi
+  "$root/scripts/tunnel.sh" --local-port "$tunnel_port" ${mode[@]+"${mode[@]}"} "$env_name" >>"$tunnel_log" 2>&1 &
   tunnel_pid=$!
 }
 
@@ -273,14 +286,14 @@ start_tunnel() {
 # endpoint answers through it, or the timeout passes.
 wait_for_airbyte() {
   local timeout=$1 deadline=$((SECONDS + $1))
-  log "waiting up to ${timeout}s for Airbyte on the $env_name host (tunnel on localhost:$tunnel_port)"
+  log "waiting up to ${timeout}s for Airbyte on $(airbyte_where) (tunnel on localhost:$tunnel_port)"
   while :; do
     if [ -z "$tunnel_pid" ] || ! kill -0 "$tunnel_pid" 2>/dev/null; then
       if [ -n "$tunnel_pid" ]; then wait "$tunnel_pid" 2>/dev/null || true; fi
       start_tunnel
     fi
     if curl -fsS --max-time 5 -o /dev/null "http://localhost:$tunnel_port/api/public/v1/health" 2>/dev/null; then
-      log "Airbyte answers on the $env_name host"
+      log "Airbyte answers on $(airbyte_where)"
       return 0
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
@@ -289,6 +302,14 @@ wait_for_airbyte() {
     fi
     sleep "$health_interval"
   done
+}
+
+# Whether the environment's EKS cluster exists (a kubernetes stack can only be planned or
+# destroyed through it).
+cluster_exists() {
+  local cluster
+  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  [ -n "$cluster" ] && aws eks describe-cluster --name "$cluster" --query cluster.status --output text >/dev/null 2>&1
 }
 
 # ---- GCP organisation policy ------------------------------------------------------------------
@@ -352,6 +373,12 @@ prepare_source() {
     log "source preparation skipped (--skip-prepare-source)"
     return 0
   fi
+  if has_kubernetes_stack; then
+    # No host to run it on, and the orchestrator Deployment cannot start before <env>-airbyte
+    # writes its configuration: the in-cluster preparation is not built yet (README, "Airbyte on EKS").
+    log "the source of $env_name (eks-helm) is not prepared automatically yet: run prepare-source from a machine or pod that reaches the database (README, \"Airbyte on EKS\"), then rerun 'scripts/stack.sh deploy $env_name --skip-prepare-source'. $env_name-airbyte was not deployed"
+    exit 2
+  fi
   local args="" rc=0
   if $recreate_lost_slot; then args=" --recreate-lost-slot"; fi
   # The boot writes cdc-prepare-source right after Airbyte answers: give it a moment.
@@ -385,15 +412,27 @@ deploy() {
   aws_args=(--region "$(stack_query "$env_name-aws" '(j.provider?.aws ?? [])[0]?.region')")
   run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
   run_cdktf deploy "$env_name-gcp" || die "deploying $env_name-gcp failed ($env_name-aws is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
+  local applied="$env_name-aws and $env_name-gcp" follow="Follow the host's boot with scripts/boot-log.sh $env_name"
+  if has_kubernetes_stack; then
+    run_cdktf deploy "$env_name-kubernetes" \
+      || die "deploying $env_name-kubernetes failed ($applied are applied); see 'kubectl -n <namespace> get pods' through 'aws eks update-kubeconfig', fix and rerun 'scripts/stack.sh deploy $env_name'"
+    applied="$env_name-aws, $env_name-gcp and $env_name-kubernetes" follow="Check the pods with kubectl (aws eks update-kubeconfig --name <cluster>)"
+  fi
   wait_for_airbyte "${health_timeout:-2400}" \
-    || die "Airbyte on the $env_name host did not answer within ${health_timeout:-2400}s ($env_name-aws and $env_name-gcp are applied). Follow the host's boot with scripts/boot-log.sh $env_name, then rerun 'scripts/stack.sh deploy $env_name'"
+    || die "Airbyte on $(airbyte_where) did not answer within ${health_timeout:-2400}s ($applied are applied). $follow, then rerun 'scripts/stack.sh deploy $env_name'"
   prepare_source
   run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
   stop_tunnel
-  # The unit installs the release and reads its configuration when it starts.
-  on_host "restart the orchestrator" "systemctl restart cdc-orchestrator" \
-    || die "restarting cdc-orchestrator on the $env_name host failed; the stacks are deployed. Check 'journalctl -u cdc-orchestrator' on the host"
-  log "deployed $env_name-aws, $env_name-gcp, $env_name-airbyte"
+  if has_kubernetes_stack; then
+    # The Deployment's init step reads the configuration parameter that <env>-airbyte has just
+    # written; Kubernetes retries a failed init with back-off, a restart makes it immediate.
+    log "the orchestrator in the cluster picks up its configuration on its next start: 'kubectl -n <namespace> rollout restart deployment/cdc-orchestrator' makes that now"
+  else
+    # The unit installs the release and reads its configuration when it starts.
+    on_host "restart the orchestrator" "systemctl restart cdc-orchestrator" \
+      || die "restarting cdc-orchestrator on the $env_name host failed; the stacks are deployed. Check 'journalctl -u cdc-orchestrator' on the host"
+  fi
+  log "deployed $env_name-aws, $env_name-gcp,$(has_kubernetes_stack && echo " $env_name-kubernetes,") $env_name-airbyte"
 }
 
 diff_environment() {
@@ -408,12 +447,21 @@ diff_environment() {
   fi
   run_cdktf diff "$env_name-aws" || failed+=("$env_name-aws")
   run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
+  if ! has_kubernetes_stack; then
+    :
+  elif $skip_airbyte; then
+    echo "$env_name-kubernetes: not planned (--skip-airbyte): like $env_name-airbyte, its plan reads secret values (the chart's database login, the API credentials); the deploy plans and applies it"
+  elif cluster_exists; then
+    run_cdktf diff "$env_name-kubernetes" || failed+=("$env_name-kubernetes")
+  else
+    echo "$env_name-kubernetes: not planned: the $env_name EKS cluster does not exist yet (the deploy applies $env_name-aws first)"
+  fi
   if $skip_airbyte; then
     echo "$env_name-airbyte: not planned (--skip-airbyte): its plan reads the Airbyte API credentials through an SSM session; the deploy plans and applies it"
   elif wait_for_airbyte "${health_timeout:-300}"; then
     run_cdktf diff "$env_name-airbyte" || failed+=("$env_name-airbyte")
   else
-    echo "$env_name-airbyte: not planned: Airbyte on the $env_name host does not answer through the tunnel (before the first deploy the host does not exist; the deploy applies $env_name-aws and $env_name-gcp, waits for Airbyte, then $env_name-airbyte)"
+    echo "$env_name-airbyte: not planned: Airbyte on $(airbyte_where) does not answer through the tunnel (before the first deploy it does not exist; the deploy applies the other stacks, waits for Airbyte, then $env_name-airbyte)"
   fi
   stop_tunnel
   [ ${#failed[@]} -eq 0 ] || die "plan failed for: ${failed[*]}"
@@ -451,14 +499,25 @@ destroy() {
     abandoned=$env_name-airbyte
   elif [ "$airbyte_resources" = 0 ]; then
     log "$env_name-airbyte not destroyed: its state holds no resources (never deployed, e.g. the host never came up, or already destroyed)"
-  elif ! airbyte_host_exists; then
+  elif has_kubernetes_stack && ! cluster_exists; then
+    log "$env_name-airbyte not destroyed: the $env_name EKS cluster is gone, and its objects lived in that Airbyte"
+    abandoned=$env_name-airbyte
+  elif ! has_kubernetes_stack && ! airbyte_host_exists; then
     log "$env_name-airbyte not destroyed: no $env_name host exists, and its objects lived on that host"
     abandoned=$env_name-airbyte
   else
     wait_for_airbyte "${health_timeout:-300}" \
-      || die "cannot reach Airbyte on the $env_name host to destroy $env_name-airbyte. If the host is broken, rerun with --skip-airbyte (the Airbyte objects live on the host and go with it)"
+      || die "cannot reach Airbyte on $(airbyte_where) to destroy $env_name-airbyte. If it is broken, rerun with --skip-airbyte (the Airbyte objects live in Airbyte's own database and go with it)"
     run_cdktf destroy "$env_name-airbyte" || die "destroying $env_name-airbyte failed; $env_name-gcp and $env_name-aws are untouched"
     stop_tunnel
+  fi
+  if ! has_kubernetes_stack; then
+    :
+  elif cluster_exists; then
+    run_cdktf destroy "$env_name-kubernetes" || die "destroying $env_name-kubernetes failed; $env_name-gcp and $env_name-aws are untouched"
+  else
+    log "$env_name-kubernetes not destroyed: its EKS cluster is gone, and what it installed went with it"
+    abandoned="$abandoned $env_name-kubernetes"
   fi
   run_cdktf destroy "$env_name-gcp" || die "destroying $env_name-gcp failed; $env_name-aws is untouched"
   run_cdktf destroy "$env_name-aws" || die "destroying $env_name-aws failed"
@@ -527,7 +586,8 @@ remove_state() {
     || die "could not list $env_name's state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
   for key in $(tr -s '[:space:]' '\n' <<<"${keys/None/}"); do
     case $key in *.tfstate) ;; *) continue ;; esac
-    [ -z "$abandoned" ] || [ "$key" != "$prefix/$abandoned.tfstate" ] || continue
+    # shellcheck disable=SC2086 # a space-separated list of stack names
+    case " $(printf '%s.tfstate ' $abandoned)" in *" ${key#"$prefix/"} "*) continue ;; esac
     count=$(s3_state_resources "$bucket" "$key")
     [ "$count" = 0 ] || kept+=("$key ($count resources)")
   done

@@ -1,6 +1,8 @@
 #!/bin/bash
-# Port-forwards localhost to the Airbyte port of an environment's host over SSM Session Manager:
-# the host has no inbound rules, so this is how the UI and the <env>-airbyte stack reach Airbyte.
+# Port-forwards localhost to an environment's Airbyte: over SSM Session Manager to the host
+# (ec2-abctl; the host has no inbound rules), or with kubectl port-forward to Airbyte's server
+# service in the EKS cluster (eks-helm). Either way the UI and the <env>-airbyte stack find the
+# API at http://localhost:<local-port>/api/public/v1.
 set -euo pipefail
 script_dir=${BASH_SOURCE[0]%/*}
 [ "$script_dir" != "${BASH_SOURCE[0]}" ] || script_dir=.
@@ -12,21 +14,30 @@ usage() {
   cat <<'USAGE'
 Usage: scripts/tunnel.sh [options] <environment>
 
-Forwards localhost:<local-port> to port 8000 of the environment's Airbyte host (the running EC2
-instance tagged Environment=<environment> and Role=airbyte-host) through AWS Systems Manager.
-Keep it running while you use the UI (http://localhost:<local-port>) or deploy the
-<environment>-airbyte stack (API at http://localhost:<local-port>/api/public/v1). Ctrl-C stops it.
+Forwards localhost:<local-port> to the environment's Airbyte. ec2-abctl: port 8000 of its host
+(the running EC2 instance tagged Environment=<environment> and Role=airbyte-host) through AWS
+Systems Manager. eks-helm: `kubectl port-forward svc/airbyte-airbyte-server-svc` (port 8001) in
+its EKS cluster, with a kubeconfig from `aws eks update-kubeconfig`. Keep it running while you
+use the UI (http://localhost:<local-port>) or deploy the <environment>-airbyte stack (API at
+http://localhost:<local-port>/api/public/v1). Ctrl-C stops it.
 
 Options:
-  -p, --local-port PORT   local port to listen on (default 8000)
-      --remote-port PORT  Airbyte's port on the host (default 8000)
-  -i, --instance-id ID    use this instance instead of looking it up by tags
+  -p, --local-port PORT   local port to listen on (default 8000; 8089 with --orchestrator)
+      --remote-port PORT  port on the host or service (default: 8000 on the host, 8001 in the cluster)
+      --orchestrator      forward to the orchestrator's status page, /healthz and /metrics
+                          (port 8089 on the host, or of the cdc-orchestrator Deployment)
+      --mode MODE         ec2-abctl or eks-helm (default: eks-helm when the synthesized stacks
+                          in cdktf.out have <environment>-kubernetes, else ec2-abctl)
+      --cluster NAME      eks-helm: the EKS cluster (default cdc-<environment>)
+      --namespace NS      eks-helm: the namespace of the release (default: from cdktf.out, else airbyte)
+  -i, --instance-id ID    ec2-abctl: use this instance instead of looking it up by tags
   -r, --region REGION     AWS region (default: AWS_REGION or your AWS CLI configuration)
       --profile PROFILE   AWS CLI profile (default: AWS_PROFILE or the default profile)
   -h, --help              show this help
 
-Needs the AWS CLI v2, the Session Manager plugin, and permission for ec2:DescribeInstances and
-ssm:StartSession (document AWS-StartPortForwardingSession) on the host.
+Needs the AWS CLI v2. ec2-abctl: the Session Manager plugin, and permission for
+ec2:DescribeInstances and ssm:StartSession (document AWS-StartPortForwardingSession) on the host.
+eks-helm: kubectl, eks:DescribeCluster, and an access entry on the cluster for your role.
 USAGE
 }
 
@@ -35,7 +46,7 @@ usage_error() { echo "tunnel.sh: $*" >&2; echo "Run 'scripts/tunnel.sh --help' f
 need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then usage_error "$1 needs a value"; fi; }
 valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
 
-local_port=8000 remote_port=8000 instance_id="" env_name=""
+local_port="" remote_port="" instance_id="" env_name="" mode="" cluster="" namespace="" orchestrator=false
 aws_args=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -43,6 +54,10 @@ while [ $# -gt 0 ]; do
     -p|--local-port) need_value "$@"; local_port=$2; shift 2 ;;
     --remote-port) need_value "$@"; remote_port=$2; shift 2 ;;
     -i|--instance-id) need_value "$@"; instance_id=$2; shift 2 ;;
+    --orchestrator) orchestrator=true; shift ;;
+    --mode) need_value "$@"; mode=$2; shift 2 ;;
+    --cluster) need_value "$@"; cluster=$2; shift 2 ;;
+    --namespace) need_value "$@"; namespace=$2; shift 2 ;;
     -r|--region) need_value "$@"; aws_args+=(--region "$2"); shift 2 ;;
     --profile) need_value "$@"; aws_args+=(--profile "$2"); shift 2 ;;
     -*) usage_error "unknown option $1" ;;
@@ -51,10 +66,36 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$env_name" ] || usage_error "which environment? e.g. scripts/tunnel.sh dev"
 [[ $env_name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || usage_error "'$env_name' is not an environment name"
+if [ -z "$local_port" ]; then if $orchestrator; then local_port=8089; else local_port=8000; fi; fi
+synthesized="${CDKTF_OUTDIR:-$script_dir/../cdktf.out}/stacks/$env_name-kubernetes/cdk.tf.json"
+if [ -z "$mode" ]; then if [ -f "$synthesized" ]; then mode=eks-helm; else mode=ec2-abctl; fi; fi
+case $mode in ec2-abctl|eks-helm) ;; *) usage_error "--mode must be ec2-abctl or eks-helm, got '$mode'" ;; esac
+if [ -z "$remote_port" ]; then
+  if $orchestrator; then remote_port=8089; elif [ "$mode" = eks-helm ]; then remote_port=8001; else remote_port=8000; fi
+fi
 valid_port "$local_port" || usage_error "--local-port must be a port number (1-65535), got '$local_port'"
 valid_port "$remote_port" || usage_error "--remote-port must be a port number (1-65535), got '$remote_port'"
 
 command -v aws >/dev/null || die "the AWS CLI (v2) is not installed or not on PATH"
+
+if [ "$mode" = eks-helm ]; then
+  command -v kubectl >/dev/null || die "kubectl is not installed or not on PATH (needed to reach Airbyte in the $env_name EKS cluster)"
+  [ -n "$cluster" ] || cluster="cdc-$env_name"
+  if [ -z "$namespace" ] && [ -f "$synthesized" ]; then
+    # The stack's output airbyte_server_service is "<namespace>/airbyte-airbyte-server-svc:8001".
+    namespace=$(grep -oE '"[a-z0-9-]+/airbyte-airbyte-server-svc:[0-9]+"' "$synthesized" | head -n 1 | sed -E 's|^"([^/]+)/.*|\1|' || true)
+  fi
+  [ -n "$namespace" ] || namespace=airbyte
+  # No secret in it: the kubeconfig runs `aws eks get-token` for every connection.
+  kubeconfig="${XDG_CACHE_HOME:-$HOME/.cache}/cdc-bigquery/kubeconfig-$env_name"
+  mkdir -p "${kubeconfig%/*}"
+  aws ${aws_args[@]+"${aws_args[@]}"} eks update-kubeconfig --name "$cluster" --kubeconfig "$kubeconfig" >/dev/null \
+    || die "could not get a kubeconfig for the EKS cluster $cluster (is $env_name-aws deployed, is this the right region, and does your role have an access entry?)"
+  if $orchestrator; then target=deploy/cdc-orchestrator; else target=svc/airbyte-airbyte-server-svc; fi
+  echo "Forwarding localhost:$local_port to $target:$remote_port in $cluster/$namespace (environment $env_name); Ctrl-C stops it." >&2
+  exec kubectl --kubeconfig "$kubeconfig" --namespace "$namespace" port-forward "$target" "$local_port:$remote_port"
+fi
+
 command -v session-manager-plugin >/dev/null \
   || die "the Session Manager plugin for the AWS CLI is not installed (no session-manager-plugin on PATH)"
 

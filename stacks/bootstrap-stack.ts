@@ -19,6 +19,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { ResolvedBootstrapConfig } from '../config/bootstrap';
 import { suppressRule } from '../constructs/policy';
+import { EKS_EC2_CHANGE_ACTIONS, EKS_EC2_CREATE_ACTIONS, EKS_MANAGED_POLICIES, eksDeployStatements, eksPlanStatements, eksRoleBoundaryStatements } from './eks-deploy-permissions';
 
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { BIGQUERY_TARGET_PROJECT_ROLES } from '../constructs/bigquery-target';
@@ -44,7 +45,7 @@ export const PLAN_ROLE_NAME = 'cdc-github-plan';
  * The only managed policies deploy roles may attach to the roles they create: what the stacks
  * attach (the host's Session Manager agent, constructs/airbyte-host.ts).
  */
-export const ATTACHABLE_MANAGED_POLICIES: readonly string[] = ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'];
+export const ATTACHABLE_MANAGED_POLICIES: readonly string[] = ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore', ...EKS_MANAGED_POLICIES];
 
 /** Custom GCP role of the plan service account: what plans of the GCS staging bucket read. */
 export const PLAN_STORAGE_PERMISSIONS: readonly string[] = ['storage.buckets.get', 'storage.hmacKeys.get'];
@@ -209,6 +210,8 @@ export class BootstrapStack extends TerraformStack {
         data: statements.data,
         iam: statements.iam,
         resources: statements.named,
+        // eks-helm hosting (stacks/eks-hosting.ts): its own policy, each stays under 6,144 characters.
+        eks: eksDeployStatements(aws.region, aws.accountId, patterns),
       };
       for (const [group, statement] of Object.entries(groups)) {
         const permissions = new DataAwsIamPolicyDocument(this, `deploy-${group}-${environment}`, { statement });
@@ -255,6 +258,7 @@ export class BootstrapStack extends TerraformStack {
         // A plan run with the lock (by a person with this role) writes <key>.tflock beside the state.
         { sid: 'StateLockFiles', effect: 'Allow', actions: ['s3:PutObject', 's3:DeleteObject'], resources: planned.map((p) => `${this.stateBucket.arn}/${aws.stateKeyPrefix}/${p}/*.tflock`) },
         stateKeyUse,
+        ...eksPlanStatements(aws.region, aws.accountId, planned),
         // The data sources of <env>-aws and <env>-gcp (stacks/deploy-actions.ts, `plan`).
         { sid: 'DataSourceDescribe', effect: 'Allow', actions: ['ec2:DescribeAvailabilityZones', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets'], resources: ['*'] },
         { sid: 'PublicAmiParameters', effect: 'Allow', actions: ['ssm:GetParameter'], resources: [arns.publicParameters()] },
@@ -416,11 +420,11 @@ function hostCommandStatements(arns: AccountArns, patterns: string[]): DataAwsIa
 }
 
 // EC2 resource types the stacks create, and the create calls that carry their tags.
-const EC2_CREATED = ['vpc', 'subnet', 'internet-gateway', 'elastic-ip', 'natgateway', 'route-table', 'security-group', 'security-group-rule', 'instance', 'volume'];
+const EC2_CREATED = ['vpc', 'subnet', 'internet-gateway', 'elastic-ip', 'natgateway', 'route-table', 'security-group', 'security-group-rule', 'instance', 'volume', 'launch-template'];
 const EC2_CREATE_ACTIONS = [
   'ec2:CreateVpc', 'ec2:CreateSubnet', 'ec2:CreateInternetGateway', 'ec2:AllocateAddress', 'ec2:CreateNatGateway',
   'ec2:CreateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
-  'ec2:RunInstances', 'ec2:CreateVolume',
+  'ec2:RunInstances', 'ec2:CreateVolume', ...EKS_EC2_CREATE_ACTIONS,
 ];
 const EC2_CHANGE_ACTIONS = [
   'ec2:DeleteVpc', 'ec2:ModifyVpcAttribute', 'ec2:DeleteSubnet', 'ec2:ModifySubnetAttribute',
@@ -430,7 +434,7 @@ const EC2_CHANGE_ACTIONS = [
   'ec2:DeleteSecurityGroup', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:ModifySecurityGroupRules',
   'ec2:UpdateSecurityGroupRuleDescriptionsIngress', 'ec2:UpdateSecurityGroupRuleDescriptionsEgress',
   'ec2:TerminateInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:ModifyInstanceAttribute', 'ec2:ModifyInstanceMetadataOptions',
-  'ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation', 'ec2:DisassociateIamInstanceProfile',
+  'ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation', 'ec2:DisassociateIamInstanceProfile', ...EKS_EC2_CHANGE_ACTIONS,
   'ec2:DeleteVolume', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:ModifyVolume',
 ];
 
@@ -677,6 +681,8 @@ function boundaryDocument(scope: Construct, id: string, arns: AccountArns, patte
       { sid: 'EnvironmentParameters', effect: 'Allow', actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: patterns.flatMap((p) => [arns.ssm(`parameter/${p}/*`), arns.ssm(`parameter/cdc-${p}/*`)]) },
       { sid: 'EnvironmentObjects', effect: 'Allow', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: named(patterns, (prefix) => [`arn:aws:s3:::${prefix}-*/*`]) },
       { sid: 'EnvironmentKeys', effect: 'Allow', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [arns.kms('key/*')], condition: tagConditions('aws:ResourceTag', patterns, ephemeral) },
+      // eks-helm: the cluster, node and pod roles (stacks/eks-deploy-permissions.ts).
+      ...eksRoleBoundaryStatements(arns.region, arns.account, patterns),
     ],
   });
   suppressRule(document, 'CDC-IAM-2', 'a permissions boundary grants nothing; the Session Manager agent actions it caps have no resource-level permission (the role gets them from AmazonSSMManagedInstanceCore)');

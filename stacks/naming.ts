@@ -1,10 +1,11 @@
 /** Names shared by the stacks of one environment (and by the operator scripts). */
 
-export type StackRole = 'aws' | 'gcp' | 'airbyte';
+export type StackRole = 'aws' | 'gcp' | 'kubernetes' | 'airbyte';
 
-export const STACK_ROLES: readonly StackRole[] = ['aws', 'gcp', 'airbyte'];
+/** In deploy order; `kubernetes` exists only for eks-helm hosting. */
+export const STACK_ROLES: readonly StackRole[] = ['aws', 'gcp', 'kubernetes', 'airbyte'];
 
-/** `<env>-aws`, `<env>-gcp`, `<env>-airbyte`: selectable as `cdktf deploy '<env>-*'`. */
+/** `<env>-aws`, `<env>-gcp`, (`<env>-kubernetes`), `<env>-airbyte`: selectable as `cdktf deploy '<env>-*'`. */
 export function stackName(environment: string, role: StackRole): string {
   return `${environment}-${role}`;
 }

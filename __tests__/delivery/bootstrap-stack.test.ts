@@ -7,6 +7,7 @@ import { attachedPolicyArns, grantsOf, roleStatements, Statement } from '../supp
 import { BOOTSTRAP_TARGETS, BootstrapConfig, BootstrapConfigError, selectBootstrapTargets, validateBootstrapConfig } from '../../config/bootstrap';
 import { applyPolicyPack } from '../../constructs/policy';
 import { BootstrapStack } from '../../stacks/bootstrap-stack';
+import { EKS_MANAGED_POLICIES } from '../../stacks/eks-deploy-permissions';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -172,12 +173,31 @@ describe('bootstrap stack: GitHub OIDC and AWS roles', () => {
     expect(bySid('plan-permissions', 'StateLockFiles').resources).toEqual([`${bucketArn}/cdc-bigquery/dev/*.tflock`]);
   });
 
+  test('a deploy role may build its environments\' EKS clusters (eks-helm) and nothing beyond their names', () => {
+    const documents = nonprod.json.data.aws_iam_policy_document;
+    const bySid = (id: string, sid: string) => (documents[id].statement as Json[]).find((s) => s.sid === sid)!;
+    const clusters = bySid('deploy-eks-ephemeral', 'EnvironmentClusters');
+    expect(clusters.actions).toEqual(expect.arrayContaining(['eks:CreateCluster', 'eks:CreateNodegroup', 'eks:CreateAddon', 'eks:CreateAccessEntry', 'eks:AssociateAccessPolicy', 'eks:CreatePodIdentityAssociation']));
+    expect(clusters.resources).toContain('arn:aws:eks:eu-west-1:123456789012:cluster/cdc-pr-*');
+    expect(clusters.resources).toContain('arn:aws:eks:eu-west-1:123456789012:nodegroup/cdc-pr-*/*');
+    expect(clusters.resources.every((r: string) => /:(cluster|nodegroup|addon|access-entry|podidentityassociation)\/cdc-(pr|test)-\*/.test(r))).toBe(true);
+    expect(bySid('deploy-eks-dev', 'PassEnvironmentRolesToEks')).toMatchObject({
+      resources: ['arn:aws:iam::123456789012:role/cdc-dev-*'],
+      condition: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['eks.amazonaws.com', 'pods.eks.amazonaws.com'] }],
+    });
+    const policies = (Object.values(nonprod.json.resource.aws_iam_policy) as Json[]).map((p) => p.name);
+    expect(policies).toContain('cdc-github-deploy-dev-eks');
+    // Each managed policy stays under IAM's 6,144 characters (JSON without whitespace).
+    for (const id of ['deploy-eks-dev', 'deploy-eks-ephemeral']) expect(JSON.stringify(documents[id].statement).length).toBeLessThan(6144);
+  });
+
   test('passes the security policy pack; the only suppression is the documented unscoped-actions one', () => {
     expect(nonprod.policy.errors).toEqual([]);
     const suppressed = nonprod.policy.findings.filter((f) => f.suppressedReason !== undefined);
     // One finding per statement (kms:CreateKey, tag:GetResources), all on the two unscoped documents.
-    // And one per permissions boundary (the Session Manager agent's actions, which grant nothing there).
-    expect(suppressed).toHaveLength(6);
+    // And per permissions boundary: the Session Manager agent's actions and those of the EKS
+    // cluster and node roles (stacks/eks-deploy-permissions.ts), which grant nothing there.
+    expect(suppressed).toHaveLength(8);
     expect([...new Set(suppressed.map((f) => `${f.ruleId} ${f.address}`))].sort()).toEqual([
       'CDC-IAM-2 data.aws_iam_policy_document.deploy-unscoped-dev',
       'CDC-IAM-2 data.aws_iam_policy_document.deploy-unscoped-ephemeral',
@@ -337,7 +357,11 @@ describe('bootstrap stack: what deploy and plan roles may do', () => {
     const statement = bySid(deploy('dev'), 'DatabaseLogGroups');
     expect(statement.resources).toEqual(['arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/cdc-dev-*']);
     expect(statement.actions).toEqual(expect.arrayContaining(['logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:AssociateKmsKey']));
-    expect(grantsOf(deploy('dev'), 'logs:DeleteLogGroup').map((st) => st.sid)).toEqual(['DatabaseLogGroups']);
+    // The other grant is eks-helm's control-plane log groups, also only the environment's own.
+    const deletes = grantsOf(deploy('dev'), 'logs:DeleteLogGroup');
+    expect(deletes.map((st) => st.sid).sort()).toEqual(['ControlPlaneLogGroups', 'DatabaseLogGroups']);
+    expect(deletes.every((st) => (st.resources ?? []).length > 0)).toBe(true);
+    for (const st of deletes) for (const resource of st.resources ?? []) expect(resource).toMatch(/:log-group:\/aws\/(rds\/instance|eks)\/cdc-dev[-*/]/);
   });
 
   test('roles are created only with the bootstrap permissions boundary, which the environments use', () => {
@@ -384,7 +408,7 @@ describe('bootstrap stack: what deploy and plan roles may do', () => {
   test('policies are attached only from the allow-list, which holds what the host attaches', () => {
     const statement = bySid(deploy('dev'), 'AttachAllowedPolicies');
     expect(statement.condition).toEqual(
-      expect.arrayContaining([{ test: 'ArnEquals', variable: 'iam:PolicyARN', values: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'] }]),
+      expect.arrayContaining([{ test: 'ArnEquals', variable: 'iam:PolicyARN', values: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore', ...EKS_MANAGED_POLICIES] }]),
     );
     expect(grantsOf(deploy('dev'), 'iam:AttachRolePolicy').map((s) => s.sid)).toEqual(['AttachAllowedPolicies']);
   });

@@ -44,7 +44,7 @@ function environmentStacks(): Array<{ name: string; env: string; role: string; g
   return Object.keys(stacks)
     .filter((name) => !name.startsWith('bootstrap-'))
     .map((name) => {
-      const env = name.replace(/-(aws|gcp|airbyte)$/, '');
+      const env = name.replace(/-(aws|gcp|kubernetes|airbyte)$/, '');
       const githubEnvironment = deployGithubEnvironment(env, /^(pr|test)-/.test(env));
       const target = BOOTSTRAP_TARGETS.find((t) => t.github.environments.includes(githubEnvironment));
       if (!target) throw new Error(`no bootstrap target deploys GitHub environment ${githubEnvironment} (${name})`);
@@ -53,9 +53,9 @@ function environmentStacks(): Array<{ name: string; env: string; role: string; g
 }
 
 describe('resource type → deploy actions map (stacks/deploy-actions.ts)', () => {
-  test('the synth covers dev, prod and a pull request environment, all three stacks each', () => {
+  test('the synth covers dev, prod and a pull request environment, all their stacks (prod runs on EKS)', () => {
     expect(environmentStacks().map((s) => s.name).sort()).toEqual(
-      ['dev', 'prod', 'pr-42'].flatMap((e) => ['airbyte', 'aws', 'gcp'].map((r) => `${e}-${r}`)).sort(),
+      [...['dev', 'prod', 'pr-42'].flatMap((e) => ['airbyte', 'aws', 'gcp'].map((r) => `${e}-${r}`)), 'prod-kubernetes'].sort(),
     );
   });
 
@@ -63,8 +63,9 @@ describe('resource type → deploy actions map (stacks/deploy-actions.ts)', () =
     const all = environmentStacks().flatMap(({ name }) => typesOf(stacks[name]));
     expect(all.length).toBeGreaterThan(40);
     expect(unmapped(all)).toEqual([]);
-    // And the check does catch a type nobody mapped (as EKS types will be until they get rows).
-    expect(unmapped([...all, 'aws_eks_cluster'])).toEqual(['aws_eks_cluster']);
+    expect(all).toEqual(expect.arrayContaining(['aws_eks_cluster', 'aws_eks_node_group', 'helm_release', 'kubernetes_manifest']));
+    // And the check does catch a type nobody mapped.
+    expect(unmapped([...all, 'aws_eks_fargate_profile'])).toEqual(['aws_eks_fargate_profile']);
   });
 
   test('every row says what it needs: AWS actions, GCP roles, or why nothing', () => {

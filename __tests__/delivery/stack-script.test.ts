@@ -5,13 +5,15 @@ import * as path from 'path';
 
 const root = path.join(__dirname, '..', '..');
 const script = path.join(root, 'scripts', 'stack.sh');
-const STUBBED = ['cdktf', 'terraform', 'aws', 'gcloud', 'curl', 'npm', 'gh', 'session-manager-plugin'];
+const STUBBED = ['cdktf', 'terraform', 'aws', 'gcloud', 'curl', 'npm', 'gh', 'kubectl', 'session-manager-plugin'];
 
 /** The system tools the scripts use; linked alone so a real gcloud/terraform/aws here cannot leak in. */
 const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch', 'find', 'wc'];
 
 let work: string;
 let synthDir: string;
+/** pr-8 synthesized in eks-helm hosting (EPHEMERAL_HOSTING), so it has a pr-8-kubernetes stack. */
+let eksSynthDir: string;
 let systemBin: string;
 
 /** Real synthesized stacks for dev and pr-7, which the cdktf stub "synthesizes" by copying. */
@@ -34,6 +36,13 @@ beforeAll(() => {
     env: { ...process.env, CDKTF_OUTDIR: synthDir, EPHEMERAL_ENV: 'pr-7', ENVIRONMENTS: 'dev,pr-7', BOOTSTRAP: '' },
   });
   expect(synth.status).toBe(0);
+  eksSynthDir = path.join(work, 'synth-eks');
+  const eksSynth = spawnSync(process.execPath, [path.join(root, 'dist', 'main.js')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CDKTF_OUTDIR: eksSynthDir, EPHEMERAL_ENV: 'pr-8', EPHEMERAL_HOSTING: 'eks-helm', ENVIRONMENTS: 'pr-8', BOOTSTRAP: '' },
+  });
+  expect(eksSynth.status).toBe(0);
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -416,6 +425,78 @@ describe('scripts/stack.sh destroy', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("refusing to destroy 'dev', which is not an ephemeral environment");
     expect(r.calls).toEqual([]);
+  });
+});
+
+describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized stacks)', () => {
+  // The stub `cdktf synth` copies STUB_SYNTH_DIR; EPHEMERAL_HOSTING is what a caller sets for pr-8.
+  const eks = (args: string[], env: Record<string, string> = {}, bucket?: string) =>
+    run(args, { synth: eksSynthDir, bucket, env: { EPHEMERAL_HOSTING: 'eks-helm', ...env } });
+  /** pr-8 fully deployed: every stack's state records resources. */
+  const deployedPr8 = () =>
+    stateBucket({
+      'cdc-bigquery/pr-8/pr-8-aws.tfstate': 60, 'cdc-bigquery/pr-8/pr-8-gcp.tfstate': 5,
+      'cdc-bigquery/pr-8/pr-8-kubernetes.tfstate': 6, 'cdc-bigquery/pr-8/pr-8-airbyte.tfstate': 4,
+    });
+
+  test('deploy: the source is not prepared automatically on eks-helm yet: stops before airbyte, exit 2, says what to run', () => {
+    const r = eks(['deploy', 'pr-8']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('the source of pr-8 (eks-helm) is not prepared automatically yet');
+    expect(r.stderr).toContain("then rerun 'scripts/stack.sh deploy pr-8 --skip-prepare-source'");
+    expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes']);
+    expect(r.calls.some((c) => c.startsWith('aws ssm send-command'))).toBe(false);
+  });
+
+  test('deploy: aws, gcp, kubernetes, then waits for Airbyte through kubectl port-forward, then airbyte', () => {
+    const r = eks(['deploy', 'pr-8', '--skip-prepare-source']);
+    expect(r.stderr).toContain('deployed pr-8-aws, pr-8-gcp, pr-8-kubernetes, pr-8-airbyte');
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes', 'deploy pr-8-airbyte']);
+    const index = (prefix: string) => r.calls.findIndex((c) => c.startsWith(prefix));
+    const forward = r.calls.find((c) => c.startsWith('kubectl'))!;
+    expect(forward).toMatch(/--namespace airbyte port-forward svc\/airbyte-airbyte-server-svc 8000:8001$/);
+    expect(r.calls.find((c) => c.startsWith('aws eks update-kubeconfig'))).toContain('--name cdc-pr-8');
+    expect(index('cdktf deploy pr-8-kubernetes')).toBeLessThan(index('kubectl'));
+    expect(index('curl')).toBeLessThan(index('cdktf deploy pr-8-airbyte'));
+    expect(r.calls.some((c) => c.startsWith('aws ssm start-session'))).toBe(false);
+  });
+
+  test('deploy: a failed kubernetes stack stops before Airbyte is waited for', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_CDKTF_FAIL: 'pr-8-kubernetes' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('deploying pr-8-kubernetes failed (pr-8-aws and pr-8-gcp are applied)');
+    expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes']);
+  });
+
+  test('diff: plans kubernetes when the cluster exists, says why not before the first deploy', () => {
+    expect(stackActions(eks(['diff', 'pr-8']).calls)).toEqual(['diff pr-8-aws', 'diff pr-8-gcp', 'diff pr-8-kubernetes', 'diff pr-8-airbyte']);
+    const first = eks(['diff', 'pr-8', '--health-timeout', '0'], { STUB_EKS_MISSING: '1', STUB_CURL_EXIT: '7' });
+    expect(first.status).toBe(0);
+    expect(stackActions(first.calls)).toEqual(['diff pr-8-aws', 'diff pr-8-gcp']);
+    expect(first.stdout).toContain('pr-8-kubernetes: not planned: the pr-8 EKS cluster does not exist yet');
+    expect(first.stdout).toContain('pr-8-airbyte: not planned: Airbyte on the pr-8 cluster does not answer');
+    // Pull request plans (--skip-airbyte) read no secret values, so the kubernetes stack is left to the deploy.
+    const pullRequest = eks(['diff', 'pr-8', '--skip-airbyte']);
+    expect(stackActions(pullRequest.calls)).toEqual(['diff pr-8-aws', 'diff pr-8-gcp']);
+    expect(pullRequest.stdout).toContain('pr-8-kubernetes: not planned (--skip-airbyte)');
+  });
+
+  test('destroy: airbyte, kubernetes, gcp, aws; a cluster already gone skips kubernetes', () => {
+    const full = eks(['destroy', 'pr-8'], {}, deployedPr8());
+    expect(full.status).toBe(0);
+    expect(stackActions(full.calls)).toEqual(['destroy pr-8-airbyte', 'destroy pr-8-kubernetes', 'destroy pr-8-gcp', 'destroy pr-8-aws']);
+    expect(full.calls.some((c) => c.startsWith('aws ec2 describe-instances'))).toBe(false);
+    const gone = eks(['destroy', 'pr-8'], { STUB_EKS_MISSING: '1' }, deployedPr8());
+    expect(gone.status).toBe(0);
+    expect(stackActions(gone.calls)).toEqual(['destroy pr-8-gcp', 'destroy pr-8-aws']);
+    expect(gone.stderr).toContain('pr-8-airbyte not destroyed: the pr-8 EKS cluster is gone');
+    expect(gone.stderr).toContain('pr-8-kubernetes not destroyed: its EKS cluster is gone');
+  });
+
+  test('an ec2-abctl environment never touches kubectl or EKS', () => {
+    const r = run(['deploy', 'pr-7']);
+    expect(r.calls.some((c) => c.startsWith('kubectl') || c.startsWith('aws eks'))).toBe(false);
   });
 });
 

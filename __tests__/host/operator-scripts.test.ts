@@ -10,7 +10,7 @@ const LOOKUP = "aws ec2 describe-instances --filters Name=tag:Environment,Values
 
 let sandbox: Sandbox;
 beforeEach(() => {
-  sandbox = new Sandbox({ stubs: ['aws', 'session-manager-plugin'] });
+  sandbox = new Sandbox({ stubs: ['aws', 'session-manager-plugin', 'kubectl'] });
   sandbox.write('instances', 'i-0abc123def4567890');
 });
 afterEach(() => sandbox.cleanup());
@@ -46,6 +46,34 @@ describe('tunnel.sh', () => {
     expect(run.status).toBe(0);
     expect(run.calls[0]).toMatch(/^aws --region eu-west-1 --profile ops ec2 describe-instances .*Values=prod /);
     expect(run.calls[1]).toBe('aws --region eu-west-1 --profile ops ssm start-session --target i-0abc123def4567890 --document-name AWS-StartPortForwardingSession --parameters portNumber=8000,localPortNumber=18000');
+  });
+
+  test('eks-helm: port-forwards to Airbyte\'s server service (8001) with a kubeconfig from aws eks update-kubeconfig', () => {
+    const run = sandbox.run(TUNNEL, ['--mode', 'eks-helm', '--region', 'eu-west-1', 'prod'], { HOME: sandbox.dir });
+    expect(run.stderr).toContain('Forwarding localhost:8000 to svc/airbyte-airbyte-server-svc:8001 in cdc-prod/airbyte (environment prod)');
+    expect(run.status).toBe(0);
+    const kubeconfig = `${sandbox.dir}/.cache/cdc-bigquery/kubeconfig-prod`;
+    expect(run.calls).toEqual([
+      `aws --region eu-west-1 eks update-kubeconfig --name cdc-prod --kubeconfig ${kubeconfig}`,
+      `kubectl --kubeconfig ${kubeconfig} --namespace airbyte port-forward svc/airbyte-airbyte-server-svc 8000:8001`,
+    ]);
+  });
+
+  test('eks-helm is detected from the synthesized stacks; --orchestrator reaches the status page of the Deployment', () => {
+    sandbox.write('cdktf.out/stacks/dev-kubernetes/cdk.tf.json', JSON.stringify({ output: { airbyte_server_service: { value: 'data-sync/airbyte-airbyte-server-svc:8001' } } }));
+    const run = sandbox.run(TUNNEL, ['--orchestrator', 'dev'], { HOME: sandbox.dir });
+    expect(run.status).toBe(0);
+    expect(run.calls[1]).toMatch(/^kubectl --kubeconfig \S+ --namespace data-sync port-forward deploy\/cdc-orchestrator 8089:8089$/);
+    const host = sandbox.run(TUNNEL, ['--orchestrator', '--mode', 'ec2-abctl', 'dev']);
+    expect(host.calls[1]).toContain('portNumber=8089,localPortNumber=8089');
+  });
+
+  test('eks-helm: a missing cluster or kubectl is one clear message', () => {
+    sandbox.control('eks-missing');
+    const run = sandbox.run(TUNNEL, ['--mode', 'eks-helm', 'dev'], { HOME: sandbox.dir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('could not get a kubeconfig for the EKS cluster cdc-dev');
+    expect(sandbox.run(TUNNEL, ['--mode', 'k8s', 'dev']).stderr).toContain("--mode must be ec2-abctl or eks-helm, got 'k8s'");
   });
 
   test('--instance-id skips the lookup', () => {

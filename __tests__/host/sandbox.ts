@@ -172,6 +172,8 @@ export class Sandbox {
       HEALTH_TIMEOUT_SECONDS: '5',
       HEALTH_INTERVAL_SECONDS: '0.1',
       LANG: 'C',
+      // Operator scripts read the synthesized stacks (e.g. the hosting mode); none unless a test writes them.
+      CDKTF_OUTDIR: path.join(this.dir, 'cdktf.out'),
       ...extra,
     };
   }

@@ -47,6 +47,7 @@ function synthesizeWithPolicy(
 const environments: Array<[string, EnvironmentConfig]> = [
   ...CHECKED_IN_ENVIRONMENTS.map((config) => [config.name, config] as [string, EnvironmentConfig]),
   ['pr-123 (ephemeral)', ephemeralEnvironment('pr-123')],
+  ['pr-124 (ephemeral, eks-helm)', ephemeralEnvironment('pr-124', undefined, 'eks-helm')],
 ];
 
 describe.each(environments)('environment %s under the policy pack', (_name, config) => {
@@ -62,6 +63,29 @@ describe.each(environments)('environment %s under the policy pack', (_name, conf
 });
 
 describe('the pack on the real stacks', () => {
+  it('catches a regression in the eks-helm stacks of prod', () => {
+    const resourcesOfType = (app: App, type: string): TerraformResource[] =>
+      app.node.findAll().filter((node): node is TerraformResource => TerraformResource.isTerraformResource(node) && node.terraformResourceType === type);
+    const tampered: string[] = [];
+    const prod = CHECKED_IN_ENVIRONMENTS.find((config) => config.name === 'prod')!;
+    const { findings } = synthesizeWithPolicy(prod, true, (app) => {
+      for (const cluster of resourcesOfType(app, 'aws_eks_cluster')) {
+        cluster.addOverride('vpc_config.endpoint_public_access', true);
+        cluster.addOverride('encryption_config.provider.key_arn', '');
+        tampered.push(`CDC-EKS-1 ${cluster.node.path}`, `CDC-EKS-2 ${cluster.node.path}`);
+      }
+      for (const template of resourcesOfType(app, 'aws_launch_template')) {
+        template.addOverride('metadata_options.http_put_response_hop_limit', 2);
+        tampered.push(`CDC-EC2-2 ${template.node.path}`);
+      }
+    });
+    expect(tampered.length).toBe(4);
+    const errors = findings.filter((finding) => finding.level === 'error').map((finding) => `${finding.ruleId} ${finding.path}`);
+    // A weakened template is seen on the template (CDC-EC2-2); the node groups read their templates
+    // as they are when visited, so CDC-EKS-4 may or may not see an override made afterwards.
+    expect([...new Set(errors.filter((e) => !e.startsWith('CDC-EKS-4')))].sort()).toEqual(tampered.sort());
+  });
+
   it('catches a regression in them (so the zero-findings result above is not vacuous)', () => {
     const resourcesOfType = (app: App, type: string): TerraformResource[] =>
       app.node.findAll().filter((node): node is TerraformResource => TerraformResource.isTerraformResource(node) && node.terraformResourceType === type);

@@ -14,7 +14,8 @@ import { Source } from '../../.gen/providers/airbyte/source';
 import { Destination } from '../../.gen/providers/airbyte/destination';
 import { AirbyteProvider } from '../../.gen/providers/airbyte/provider';
 import { applyPolicyPack } from '../../constructs/policy';
-import { isSecretKey } from '../../constructs/policy/rules/secret-scan';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { isSecretEntryName, isSecretKey } from '../../constructs/policy/rules/secret-scan';
 import { findingsOf, findingsOfRule, pathsFlagged } from './helpers';
 
 const POSTGRES = 'decd338e-5647-4c0b-adf4-da0e75f5a750';
@@ -150,6 +151,31 @@ describe('CDC-SECRET-1 no clear-text secrets', () => {
     for (const key of ['secret_id', 'token_url', 'http_tokens', 'credential_type', 'password_length', 'kms_key_id', 'hmac_key_access_id', 'private_key_type', 'name', 'username']) {
       expect([key, isSecretKey(key)]).toEqual([key, false]);
     }
+  });
+});
+
+describe('CDC-SECRET-1 and Helm values naming Kubernetes secret entries', () => {
+  const release = (stack: TerraformStack, id: string, database: Record<string, unknown>) =>
+    new Release(stack, id, { name: id, chart: 'airbyte', values: [Fn.yamlencode({ global: { database } })] });
+
+  it('accepts `<what>SecretKey: ENTRY_NAME` (the name of a key inside a Kubernetes Secret)', () => {
+    const findings = findingsOf((stack) => release(stack, 'ok', { secretName: 'airbyte-config-db', passwordSecretKey: 'DATABASE_PASSWORD', userSecretKey: 'DATABASE_USER' }));
+    expect(pathsFlagged(findings, 'CDC-SECRET-1')).toEqual([]);
+  });
+
+  it('still flags a literal password, and a credential-looking value under a SecretKey name', () => {
+    const findings = findingsOf((stack) => {
+      release(stack, 'password', { password: 'hunter2-in-clear' });
+      release(stack, 'aws-key', { awsSecretKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+    });
+    expect(pathsFlagged(findings, 'CDC-SECRET-1')).toEqual(['test/aws-key', 'test/password']);
+  });
+
+  it('exempts only SecretKey names with SCREAMING_SNAKE_CASE entry names', () => {
+    expect(isSecretEntryName('passwordSecretKey', 'DATABASE_PASSWORD')).toBe(true);
+    expect(isSecretEntryName('secretKey', 'DATABASE_PASSWORD')).toBe(false);
+    expect(isSecretEntryName('awsSecretKey', 'wJalrXUtnFEMI/K7MDENG')).toBe(false);
+    expect(isSecretEntryName('passwordSecretKey', 'PASSWORD')).toBe(false);
   });
 });
 

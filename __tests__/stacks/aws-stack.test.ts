@@ -12,7 +12,9 @@ import * as path from 'path';
 import { dataOf, fakeBundlePath, onlyResource, resourcesOf, synthEnvironment } from '../support/synth';
 
 const devAws = synthEnvironment(dev).aws;
-const prodAws = synthEnvironment(prod).aws;
+// prod runs Airbyte on EKS (eks-hosting.test.ts); these host-mode checks use prod's shape on one host.
+const prodOnHost: EnvironmentConfig = { ...prod, hosting: { mode: 'ec2-abctl' }, host: { instanceType: 'm6i.2xlarge', rootVolumeGiB: 200 } };
+const prodAws = synthEnvironment(prodOnHost).aws;
 const prAws = synthEnvironment(ephemeralEnvironment('pr-123')).aws;
 
 const resourcesOfWithIds = (stack: typeof devAws, type: string) => Object.keys(stack.resource?.[type] ?? {});

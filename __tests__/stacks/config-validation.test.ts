@@ -197,3 +197,54 @@ describe('alarm settings', () => {
     expect(problemsOf({ ...dev, alarms: { slotLagMiB: 0 } })).toContain('alarms.slotLagMiB: 0 is out of range');
   });
 });
+
+describe('hosting: ec2-abctl (default) or eks-helm', () => {
+  const eks = (hosting: Record<string, unknown>, rest: Partial<EnvironmentConfig> = {}): EnvironmentConfig =>
+    ({ ...prod, ...rest, hosting: { ...(prod.hosting as object), ...hosting } }) as unknown as EnvironmentConfig;
+
+  test('dev stays on one host; prod uses eks-helm with its defaults filled in', () => {
+    expect(validateEnvironment(dev).hosting).toEqual({ mode: 'ec2-abctl' });
+    const hosting = validateEnvironment(prod).hosting;
+    expect(hosting).toMatchObject({
+      mode: 'eks-helm', kubernetesVersion: '1.35', endpointPublicAccessCidrs: [], namespace: 'airbyte',
+      clusterSubnetIds: ['subnet-0a1b2c3d4e5f60004', 'subnet-0a1b2c3d4e5f60005'],
+      jobNodes: { instanceType: 'm6i.2xlarge', vcpu: 8, memoryGiB: 32, minSize: 1, desiredSize: 2, maxSize: 8, diskGiB: 100 },
+      scaling: { workerReplicas: 2, maxSyncWorkersPerWorker: 5, jobCpuRequest: '1', jobMemoryLimit: '4Gi' },
+      configDatabase: { engineVersion: '16.4', parameterGroupFamily: 'postgres16', multiAz: true, backupRetentionDays: 14 },
+    });
+  });
+
+  test('eks-helm on an existing network needs two cluster subnets', () => {
+    expect(problemsOf(eks({ clusterSubnetIds: ['subnet-0a1b2c3d4e5f60004'] }))).toContain(
+      'hosting.clusterSubnetIds: has 1 subnet(s); eks-helm on an existing network needs at least 2 private subnets in different availability zones',
+    );
+    expect(problemsOf(eks({ clusterSubnetIds: ['subnet-0a1b2c3d4e5f60004', 'subnet-0a1b2c3d4e5f60004'] }))).toContain('hosting.clusterSubnetIds: lists a subnet twice');
+    expect(problemsOf({ ...dev, hosting: { mode: 'eks-helm', clusterSubnetIds: ['subnet-0a1b2c3d4e5f60004', 'subnet-0a1b2c3d4e5f60005'] } })).toContain(
+      'hosting.clusterSubnetIds: is only for network.mode "existing"',
+    );
+  });
+
+  test('refuses an endpoint open to the world, unsupported versions, a bad mode, bad ARNs', () => {
+    expect(problemsOf(eks({ endpointPublicAccessCidrs: ['0.0.0.0/0'] }))).toContain('hosting.endpointPublicAccessCidrs[0]: "0.0.0.0/0" opens the cluster API to (nearly) the whole internet');
+    expect(problemsOf(eks({ kubernetesVersion: '1.29' }))).toContain('hosting.kubernetesVersion: "1.29" is not allowed; expected one of: 1.34, 1.35, 1.36');
+    expect(problemsOf({ ...dev, hosting: { mode: 'kubernetes' } as never })).toContain('hosting.mode: "kubernetes" is not allowed; expected one of: ec2-abctl, eks-helm');
+    expect(problemsOf(eks({ clusterAdminRoleArns: ['cdc-github-deploy-prod'] }))).toContain('hosting.clusterAdminRoleArns[0]: "cdc-github-deploy-prod" is invalid; expected an IAM role ARN');
+  });
+
+  test('node groups and job sizes are checked against each other', () => {
+    expect(problemsOf(eks({ servicesNodes: { minSize: 3, desiredSize: 2, maxSize: 4 } }))).toContain('hosting.servicesNodes.desiredSize: 2 must lie between minSize (3) and maxSize (4)');
+    expect(problemsOf(eks({ servicesNodes: { minSize: 0, desiredSize: 1, maxSize: 2 } }))).toContain("hosting.servicesNodes.minSize: is 0; Airbyte's services need at least one node");
+    expect(problemsOf(eks({ jobNodes: { instanceType: 'x9.huge' } }))).toContain('hosting.jobNodes.instanceType: "x9.huge" is not allowed');
+    expect(problemsOf(eks({ scaling: { jobMemoryRequest: '64Gi', jobMemoryLimit: '64Gi' } }))).toContain('hosting.scaling.jobMemoryRequest: 64Gi does not fit on a m6i.2xlarge job node (32 GiB)');
+    expect(problemsOf(eks({ scaling: { jobCpuRequest: '2', jobCpuLimit: '1' } }))).toContain('hosting.scaling.jobCpuRequest: 2 exceeds jobCpuLimit 1');
+    expect(problemsOf(eks({ scaling: { jobMemoryLimit: '4GB' } }))).toContain('hosting.scaling.jobMemoryLimit: "4GB" is not a memory quantity');
+    expect(problemsOf(eks({ configDatabase: { engineVersion: '18.1' } }))).toContain('hosting.configDatabase.engineVersion: "18.1" is not allowed');
+  });
+
+  test('EPHEMERAL_HOSTING=eks-helm puts an ephemeral environment on EKS', () => {
+    const [pr] = loadEnvironments({ EPHEMERAL_ENV: 'pr-9', EPHEMERAL_HOSTING: 'eks-helm', ENVIRONMENTS: 'pr-9' });
+    expect(pr.hosting).toMatchObject({ mode: 'eks-helm', configDatabase: { multiAz: false, backupRetentionDays: 1 } });
+    expect(loadEnvironments({ EPHEMERAL_ENV: 'pr-9', ENVIRONMENTS: 'pr-9' })[0].hosting).toEqual({ mode: 'ec2-abctl' });
+    expect(() => loadEnvironments({ EPHEMERAL_ENV: 'pr-9', EPHEMERAL_HOSTING: 'k8s' })).toThrow('EPHEMERAL_HOSTING: "k8s" is not a hosting mode; expected ec2-abctl or eks-helm');
+  });
+});

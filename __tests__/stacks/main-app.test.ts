@@ -26,7 +26,7 @@ describe('the cdktf app (npm run synth)', () => {
     const run = runApp({});
     expect(run.status).toBe(0);
     const stacks = fs.readdirSync(path.join(run.outdir, 'stacks')).sort();
-    expect(stacks).toEqual(['dev-airbyte', 'dev-aws', 'dev-gcp', 'prod-airbyte', 'prod-aws', 'prod-gcp']);
+    expect(stacks).toEqual(['dev-airbyte', 'dev-aws', 'dev-gcp', 'prod-airbyte', 'prod-aws', 'prod-gcp', 'prod-kubernetes']);
     for (const stack of stacks) {
       const json = JSON.parse(fs.readFileSync(path.join(run.outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
       expect(Object.keys(json.resource).length).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describe('output streams: progress and warnings on stdout, errors on stderr', ()
     const run = runApp({ EPHEMERAL_ENV: 'pr-7' });
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('synthesized 9 stacks: dev-aws, dev-gcp, dev-airbyte, prod-aws, prod-gcp, prod-airbyte, pr-7-aws');
+    expect(run.stdout).toContain('synthesized 10 stacks: dev-aws, dev-gcp, dev-airbyte, prod-aws, prod-gcp, prod-kubernetes, prod-airbyte, pr-7-aws');
   });
 
   test('a user error is one line on stderr, and stdout stays empty', () => {

@@ -18,9 +18,13 @@ export interface SynthesizedEnvironment {
   readonly aws: StackJson;
   readonly gcp: StackJson;
   readonly airbyte: StackJson;
+  /** eks-helm hosting only. */
+  readonly kubernetes?: StackJson;
   readonly stacks: EnvironmentStacks;
   /** Raw JSON text of each stack, for scans. */
-  readonly text: { aws: string; gcp: string; airbyte: string };
+  readonly text: { aws: string; gcp: string; airbyte: string; kubernetes?: string };
+  /** cdktf.out/manifest.json: stacks and their dependencies. */
+  readonly manifest: { stacks: Record<string, { dependencies: string[] }> };
 }
 
 let fakeBundle: string | undefined;
@@ -46,9 +50,16 @@ export function synthEnvironment(config: EnvironmentConfig, bundlePath = fakeBun
   const stacks = defineEnvironmentStacks(app, validateEnvironment(config), { orchestratorBundlePath: bundlePath });
   app.synth();
   const read = (name: string) => fs.readFileSync(path.join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8');
-  const text = { aws: read(stacks.aws.node.id), gcp: read(stacks.gcp.node.id), airbyte: read(stacks.airbyte.node.id) };
+  const text = {
+    aws: read(stacks.aws.node.id), gcp: read(stacks.gcp.node.id), airbyte: read(stacks.airbyte.node.id),
+    kubernetes: stacks.kubernetes ? read(stacks.kubernetes.node.id) : undefined,
+  };
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
   fs.rmSync(outdir, { recursive: true, force: true });
-  return { aws: JSON.parse(text.aws), gcp: JSON.parse(text.gcp), airbyte: JSON.parse(text.airbyte), stacks, text };
+  return {
+    aws: JSON.parse(text.aws), gcp: JSON.parse(text.gcp), airbyte: JSON.parse(text.airbyte),
+    kubernetes: text.kubernetes ? JSON.parse(text.kubernetes) : undefined, stacks, text, manifest,
+  };
 }
 
 /** All resources of one type in a stack, by logical id. */

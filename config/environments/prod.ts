@@ -2,7 +2,8 @@ import { EnvironmentConfig } from '../types';
 
 /**
  * Production. Placeholder ids: replace the account id, VPC/subnet ids and project before the
- * first `cdktf deploy 'prod-*'`. Uses the existing network and an S3 state backend.
+ * first `cdktf deploy 'prod-*'`. Uses the existing network and an S3 state backend, and runs
+ * Airbyte on EKS with its Helm chart (README, "Hosting modes").
  */
 export const prod: EnvironmentConfig = {
   name: 'prod',
@@ -26,7 +27,18 @@ export const prod: EnvironmentConfig = {
     hostSubnetId: 'subnet-0a1b2c3d4e5f60001',
     databaseSubnetIds: ['subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003'],
   },
-  host: { instanceType: 'm6i.2xlarge', rootVolumeGiB: 200 },
+  hosting: {
+    mode: 'eks-helm',
+    clusterSubnetIds: ['subnet-0a1b2c3d4e5f60004', 'subnet-0a1b2c3d4e5f60005'],
+    // The bootstrap stack's roles (config/bootstrap.ts, target prod): deploy applies every stack,
+    // plan refreshes the kubernetes stack for pull-request diffs.
+    clusterAdminRoleArns: ['arn:aws:iam::111111111111:role/cdc-github-deploy-prod'],
+    clusterViewerRoleArns: ['arn:aws:iam::111111111111:role/cdc-github-plan'],
+    servicesNodes: { instanceType: 'm6i.xlarge', minSize: 2, desiredSize: 3, maxSize: 4 },
+    jobNodes: { instanceType: 'm6i.2xlarge', minSize: 1, desiredSize: 2, maxSize: 8 },
+    configDatabase: { instanceClass: 'db.t4g.medium', multiAz: true, backupRetentionDays: 14 },
+    scaling: { workerReplicas: 2, maxSyncWorkersPerWorker: 5, launcherReplicas: 2, launcherParallelism: 10 },
+  },
   database: {
     mode: 'create',
     databaseName: 'app',

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stand-in for cdktf, terraform, aws, gcloud, curl, npm, gh and session-manager-plugin in the
+# Stand-in for cdktf, terraform, aws, gcloud, curl, npm, gh, kubectl and session-manager-plugin in the
 # operator script tests: records each call in $STUB_LOG and answers from STUB_* variables.
 name=$(basename "$0")
 echo "$name $*" >>"$STUB_LOG"
@@ -64,6 +64,10 @@ case $name in
           rm "$f"; echo "delete: s3://$bucket/${f#"$STUB_STATE_DIR"/}"
         done < <(find "$STUB_STATE_DIR/$prefix" -type f 2>/dev/null | sort)
         find "$STUB_STATE_DIR" -mindepth 1 -type d -empty -delete 2>/dev/null ;;
+      "eks describe-cluster")
+        if [ -n "${STUB_EKS_MISSING:-}" ]; then echo "An error occurred (ResourceNotFoundException) when calling the DescribeCluster operation" >&2; exit 254; fi
+        echo ACTIVE ;;
+      "eks update-kubeconfig") ;;
       # SSM Run Command as the CLI answers it (aws ssm send-command / get-command-invocation, AWS CLI
       # v2 reference): a command id, then an invocation that is InProgress once and then ends;
       # a script exiting non-zero ends "Failed" with its exit code as ResponseCode.
@@ -101,6 +105,10 @@ case $name in
     [ -f "$STUB_LOG.tunnel-up" ] || exit 7
     ;;
   npm) exit "${STUB_NPM_EXIT:-0}" ;;
+  kubectl)
+    # `kubectl port-forward` stays in the foreground like the real one; the tunnel is then "up".
+    case " $* " in *" port-forward "*) touch "$STUB_LOG.tunnel-up"; exec sleep 30 ;; esac
+    ;;
   gh)
     number=${2##*/}
     var="STUB_PR_$number"

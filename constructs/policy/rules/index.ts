@@ -4,7 +4,12 @@ import { ebsInstanceVolumesEncrypted } from './ebs-instance-volumes-encrypted';
 import { ebsVolumeEncrypted } from './ebs-volume-encrypted';
 import { ec2ImdsV2Required } from './ec2-imdsv2-required';
 import { ec2MetadataHopLimit } from './ec2-metadata-hop-limit';
+import { eksControlPlaneLogging } from './eks-control-plane-logging';
+import { eksEndpointNotPublic } from './eks-endpoint-not-public';
+import { eksNodeGroupImds } from './eks-node-group-imds';
+import { eksSecretsEncrypted } from './eks-secrets-encrypted';
 import { gcpNoPrimitiveRoles } from './gcp-no-primitive-roles';
+import { iamNoAccessKeys } from './iam-no-access-keys';
 import { iamNoWildcardAction } from './iam-no-wildcard-action';
 import { iamNoWildcardResource } from './iam-no-wildcard-resource';
 import { noClearTextSecrets } from './no-cleartext-secrets';
@@ -23,7 +28,8 @@ import { snsTopicSubscribed } from './sns-topic-subscribed';
 
 export {
   bigQueryNotPublic, ebsInstanceVolumesEncrypted, ebsVolumeEncrypted, ec2ImdsV2Required, ec2MetadataHopLimit,
-  gcpNoPrimitiveRoles, iamNoWildcardAction, iamNoWildcardResource, noClearTextSecrets, rdsBackups,
+  eksControlPlaneLogging, eksEndpointNotPublic, eksNodeGroupImds, eksSecretsEncrypted,
+  gcpNoPrimitiveRoles, iamNoAccessKeys, iamNoWildcardAction, iamNoWildcardResource, noClearTextSecrets, rdsBackups,
   rdsDeletionProtection, rdsForceSsl, rdsNotPublic, rdsStorageEncrypted, s3Encrypted, s3PublicAccessBlocked,
   secretsManagerKms, sgAirbytePortClosed, sgNoOpenIngress, sgRulesDescribed, snsTopicSubscribed,
 };
@@ -47,6 +53,11 @@ export const ALL_RULES: readonly PolicyRule[] = [
   s3Encrypted,
   iamNoWildcardAction,
   iamNoWildcardResource,
+  iamNoAccessKeys,
+  eksEndpointNotPublic,
+  eksSecretsEncrypted,
+  eksControlPlaneLogging,
+  eksNodeGroupImds,
   secretsManagerKms,
   snsTopicSubscribed,
   bigQueryNotPublic,

@@ -44,6 +44,16 @@ export function isSecretKey(key: string): boolean {
   return parts.some((part, index) => index > 0 && SECRET_PAIRS.has(`${parts[index - 1]} ${part}`));
 }
 
+/**
+ * Helm charts name the entry of a Kubernetes Secret to read with `<what>SecretKey`
+ * (`passwordSecretKey: DATABASE_PASSWORD`): the value is a key name in SCREAMING_SNAKE_CASE,
+ * a shape no generated credential has. Only that pair is exempt; `awsSecretKey: "wJal..."` is not.
+ */
+export function isSecretEntryName(key: string, value: string): boolean {
+  const parts = words(key);
+  return parts.length >= 3 && parts[parts.length - 2] === 'secret' && parts[parts.length - 1] === 'key' && /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(value);
+}
+
 /** Literal text that is a credential whatever attribute holds it. */
 const SECRET_SHAPES: Array<{ pattern: RegExp; what: string }> = [
   { pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/, what: 'a PEM private key' },
@@ -95,7 +105,7 @@ export function findClearTextSecrets(value: unknown, location = '', key = ''): S
   const leaks: SecretLeak[] = [];
   const { literal, expressions } = splitInterpolations(value);
   const shapes = SECRET_SHAPES.filter((shape) => shape.pattern.test(literal)).map((shape) => shape.what);
-  if (key && isSecretKey(key) && literal.trim() !== '') {
+  if (key && isSecretKey(key) && literal.trim() !== '' && !(expressions.length === 0 && isSecretEntryName(key, literal))) {
     const what = expressions.length > 0 ? 'the value is partly literal text' : 'the value is a literal';
     leaks.push({ location, reason: shapes.length > 0 ? `${what} (${shapes.join(', ')})` : what });
   } else {
@@ -106,7 +116,7 @@ export function findClearTextSecrets(value: unknown, location = '', key = ''): S
   }
   for (const expression of expressions) {
     for (const [, pairKey, pairValue] of expression.matchAll(QUOTED_PAIR)) {
-      if (pairValue !== '' && !pairValue.includes('${') && isSecretKey(pairKey)) {
+      if (pairValue !== '' && !pairValue.includes('${') && isSecretKey(pairKey) && !isSecretEntryName(pairKey, pairValue)) {
         leaks.push({ location: join(location, pairKey), reason: 'a literal inside an expression' });
       }
     }
