@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { AirbyteProvider } from '../.gen/providers/airbyte/provider';
@@ -10,6 +9,7 @@ import type { OrchestratorConfigDocument } from '../orchestrator/src/config-docu
 import { PostgresSourceInput } from '../constructs/connector-configuration';
 import { InvalidPropsError } from '../constructs/errors';
 import { AwsStack } from './aws-stack';
+import { addEnvironmentAwsProvider } from './aws-provider';
 import { configureBackend } from './backend';
 import { GcpStack } from './gcp-stack';
 import { stackName } from './naming';
@@ -60,11 +60,7 @@ export class AirbyteStack extends TerraformStack {
     this.addDependency(aws);
     this.addDependency(gcp);
 
-    new AwsProvider(this, 'aws', {
-      region: env.aws.region,
-      allowedAccountIds: env.aws.allowedAccountIds ? [...env.aws.allowedAccountIds] : undefined,
-      defaultTags: [{ tags: { Environment: env.name, ManagedBy: 'cdktf', Stack: name, ...env.tags } }],
-    });
+    addEnvironmentAwsProvider(this, env, name);
     const apiCredentials = new DataAwsSecretsmanagerSecretVersion(this, 'airbyte-api-credentials', {
       secretId: aws.airbyteCredentialsSecretArn,
     });

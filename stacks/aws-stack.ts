@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import * as path from 'path';
 import { Fn, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
@@ -20,6 +19,7 @@ import { OrchestratorBundle } from '../constructs/orchestrator-bundle';
 import { suppressRule } from '../constructs/policy';
 import { PrivateBucket } from '../constructs/private-bucket';
 import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
+import { addEnvironmentAwsProvider, environmentTags } from './aws-provider';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
 import { defineEksHosting, EksHosting } from './eks-hosting';
@@ -64,13 +64,8 @@ export class AwsStack extends TerraformStack {
     this.region = env.aws.region;
     configureBackend(this, env, name);
     const prefix = awsNamePrefix(env.name);
-    const tags = { Environment: env.name, ManagedBy: 'cdktf', Stack: name, ...env.tags };
-
-    new AwsProvider(this, 'aws', {
-      region: env.aws.region,
-      allowedAccountIds: env.aws.allowedAccountIds ? [...env.aws.allowedAccountIds] : undefined,
-      defaultTags: [{ tags }],
-    });
+    const tags = environmentTags(env, name);
+    addEnvironmentAwsProvider(this, env, name);
     new RandomProvider(this, 'random');
     const partition = new DataAwsPartition(this, 'partition');
     const caller = new DataAwsCallerIdentity(this, 'caller');

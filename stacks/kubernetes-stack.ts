@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
 import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
@@ -13,6 +12,7 @@ import { OrchestratorDeployment } from '../constructs/orchestrator-deployment';
 import { POOL_LABEL } from '../constructs/eks-node-group';
 import { AIRBYTE_CHART, AIRBYTE_DATABASE_SECRET, airbyteChartValues, INSTANCE_ADMIN_VALUE_PATHS } from './airbyte-chart-values';
 import { AwsStack, DEFAULT_ORCHESTRATOR_BUNDLE } from './aws-stack';
+import { addEnvironmentAwsProvider } from './aws-provider';
 import { configureBackend } from './backend';
 import { ORCHESTRATOR_SERVICE_ACCOUNT, SERVICES_POOL } from './eks-hosting';
 import { GcpStack } from './gcp-stack';
@@ -59,11 +59,7 @@ export class KubernetesStack extends TerraformStack {
     // Not a data dependency: the deploy order is aws, gcp, kubernetes (DESIGN.md).
     this.addDependency(gcp);
 
-    new AwsProvider(this, 'aws', {
-      region: env.aws.region,
-      allowedAccountIds: env.aws.allowedAccountIds ? [...env.aws.allowedAccountIds] : undefined,
-      defaultTags: [{ tags: { Environment: env.name, ManagedBy: 'cdktf', Stack: name, ...env.tags } }],
-    });
+    addEnvironmentAwsProvider(this, env, name);
     const cluster = new DataAwsEksCluster(this, 'cluster', { name: eks.cluster.clusterName });
     const connection = {
       host: cluster.endpoint,
