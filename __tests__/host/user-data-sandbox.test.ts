@@ -301,10 +301,12 @@ describe('user-data in a sandbox', () => {
   test('a health timeout stops the boot in the airbyte-health step', () => {
     sandbox.control('never-healthy');
     const started = Date.now();
-    const run = sandbox.run(writeScript(sandbox), [], { HEALTH_TIMEOUT_SECONDS: '1' });
+    // bash's SECONDS counts whole seconds, so a 1 s deadline can pass right after the first try:
+    // 3 s leaves room for several polls (HEALTH_INTERVAL_SECONDS is 0.1 in the sandbox) under load.
+    const run = sandbox.run(writeScript(sandbox), [], { HEALTH_TIMEOUT_SECONDS: '3' });
     expect(run.status).not.toBe(0);
     expect(Date.now() - started).toBeLessThan(15000);
-    expect(run.stderr).toContain('FAILED in step airbyte-health: no healthy answer from http://localhost:8000/api/public/v1/health within 1s');
+    expect(run.stderr).toContain('FAILED in step airbyte-health: no healthy answer from http://localhost:8000/api/public/v1/health within 3s');
     expect(stepsLogged(run.log)).toEqual(ALL_STEPS.slice(0, 6));
     expect(run.calls.filter((c) => c.includes('/health')).length).toBeGreaterThan(1);
     expect(run.calls.some((c) => c.startsWith('kubectl'))).toBe(false);
