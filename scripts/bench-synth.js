@@ -24,6 +24,17 @@ fs.writeFileSync(
     `const app = new App();\nnew TerraformStack(app, 'empty');\napp.synth();\n`,
 );
 
+/** Medians of a case's runs, with the worst peak (and the largest single process, where measured). */
+function summarize(label, samples) {
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const summary = {
+    label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)),
+    rssMiB: median(samples.map((s) => s.rssMiB)), maxRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
+  };
+  if (samples.every((s) => s.largestMiB !== undefined)) summary.largestMiB = Math.max(...samples.map((s) => s.largestMiB));
+  return summary;
+}
+
 function measure(label, script, env = {}) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
@@ -44,8 +55,7 @@ function measure(label, script, env = {}) {
     samples.push({ ms, cpuMs: usage.cpuMs, rssMiB: usage.maxRssKiB / 1024 });
     fs.rmSync(outdir, { recursive: true, force: true });
   }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return { label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)), rssMiB: median(samples.map((s) => s.rssMiB)), maxRssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
+  return summarize(label, samples);
 }
 
 /**
@@ -79,12 +89,7 @@ function measureNpm(label, projectDir) {
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.rmSync(rssDir, { recursive: true, force: true });
   }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return {
-    label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)),
-    rssMiB: median(samples.map((s) => s.rssMiB)), maxRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
-    largestMiB: Math.max(...samples.map((s) => s.largestMiB)),
-  };
+  return summarize(label, samples);
 }
 
 // The empty app as a project of its own, run the same way: `npm run synth` of plain `node`.
@@ -133,12 +138,7 @@ function measureCli(label, projectDir) {
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.rmSync(rssDir, { recursive: true, force: true });
   }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return {
-    label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)),
-    rssMiB: median(samples.map((s) => s.rssMiB)), maxRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
-    largestMiB: Math.max(...samples.map((s) => s.largestMiB)),
-  };
+  return summarize(label, samples);
 }
 
 // An empty project beside ours (same node_modules) for the CLI floor.
