@@ -4,7 +4,7 @@
  * side, e.g. the EBS key grants of a launch), the GCP roles of the deploy service account, and the
  * AWS actions of a pull request plan (no refresh: only data sources are read).
  *
- * __tests__/delivery/deploy-actions.test.ts synthesizes every stack of every environment, fails on
+ * __tests__/stacks/deploy-actions.test.ts synthesizes every stack of every environment, fails on
  * a type that is missing here, and checks that the bootstrap stack's roles grant what is listed.
  * A new resource type gets its row here, and its actions in the bootstrap stack's deploy policies
  * (the eks-helm ones in stacks/eks-deploy-permissions.ts).
