@@ -12,7 +12,7 @@ import { AwsStack } from './aws-stack';
 import { addEnvironmentAwsProvider } from './aws-provider';
 import { configureBackend } from './backend';
 import { GcpStack } from './gcp-stack';
-import { stackName } from './naming';
+import { stackName } from '../config/naming';
 
 /** SSM's limit for a String parameter value in the Advanced tier (Intelligent-Tiering's ceiling). */
 export const SSM_PARAMETER_MAX_BYTES = 8192;

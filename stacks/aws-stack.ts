@@ -26,7 +26,7 @@ import { defineEksHosting, EksHosting } from './eks-hosting';
 import {
   awsNamePrefix, deployGithubEnvironment, hostReleaseParameterName, orchestratorConfigParameterName, roleBoundaryPolicyName,
   sourcePreparationParameterName, stackName,
-} from './naming';
+} from '../config/naming';
 
 export interface AwsStackOptions {
   /** The single-file orchestrator bundle to ship. @default <repo>/dist/orchestrator.js */

@@ -23,9 +23,9 @@ import { EKS_EC2_CHANGE_ACTIONS, EKS_EC2_CREATE_ACTIONS, EKS_MANAGED_POLICIES, e
 
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { BIGQUERY_TARGET_PROJECT_ROLES } from '../constructs/bigquery-target';
-import { EPHEMERAL_GITHUB_ENVIRONMENT, roleBoundaryPolicyName } from './naming';
+import { EPHEMERAL_GITHUB_ENVIRONMENT, roleBoundaryPolicyName } from '../config/naming';
 
-export { EPHEMERAL_GITHUB_ENVIRONMENT } from './naming';
+export { EPHEMERAL_GITHUB_ENVIRONMENT } from '../config/naming';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;

@@ -11,7 +11,7 @@ import { EksNodeGroup, POOL_LABEL } from '../constructs/eks-node-group';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { suppressRule } from '../constructs/policy';
 import { PrivateBucket } from '../constructs/private-bucket';
-import { awsNamePrefix } from './naming';
+import { awsNamePrefix } from '../config/naming';
 
 /** Kubernetes names shared by `<env>-aws` (Pod Identity) and `<env>-kubernetes` (chart, Deployment). */
 export const AIRBYTE_SERVICE_ACCOUNT = 'airbyte-admin';

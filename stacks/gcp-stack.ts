@@ -4,7 +4,7 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { ResolvedEnvironment } from '../config';
 import { BigQueryTarget } from '../constructs/bigquery-target';
 import { configureBackend } from './backend';
-import { stackName } from './naming';
+import { stackName } from '../config/naming';
 
 /** GCP labels allow only lowercase letters, digits, `-` and `_`. */
 function toLabels(tags: Readonly<Record<string, string>>): Record<string, string> {

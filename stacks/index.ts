@@ -10,7 +10,7 @@ export { AwsStack, DEFAULT_ORCHESTRATOR_BUNDLE } from './aws-stack';
 export type { AwsStackOptions } from './aws-stack';
 export { GcpStack } from './gcp-stack';
 export { KubernetesStack } from './kubernetes-stack';
-export * from './naming';
+export * from '../config/naming';
 
 export interface EnvironmentStacks {
   readonly aws: AwsStack;

@@ -16,7 +16,7 @@ import { addEnvironmentAwsProvider } from './aws-provider';
 import { configureBackend } from './backend';
 import { ORCHESTRATOR_SERVICE_ACCOUNT, SERVICES_POOL } from './eks-hosting';
 import { GcpStack } from './gcp-stack';
-import { stackName } from './naming';
+import { stackName } from '../config/naming';
 
 export interface KubernetesStackOptions {
   /** The single-file orchestrator bundle. @default <repo>/dist/orchestrator.js */

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { BOOTSTRAP_TARGETS } from '../../config/bootstrap';
 import { deployRoleName, PLAN_ROLE_NAME } from '../../stacks/bootstrap-stack';
 import { RESOURCE_TYPE_NEEDS, planActions } from '../../stacks/deploy-actions';
-import { EPHEMERAL_GITHUB_ENVIRONMENT, deployGithubEnvironment } from '../../stacks/naming';
+import { EPHEMERAL_GITHUB_ENVIRONMENT, deployGithubEnvironment } from '../../config/naming';
 import { grantsOf, Json, roleStatements } from '../support/iam-documents';
 
 const root = path.join(__dirname, '..', '..');

@@ -1,4 +1,4 @@
-/** Names shared by the stacks of one environment (and by the operator scripts). */
+/** Every name derived from an environment name: stacks, resources, Postgres objects, parameters. One rule each, used by the config, the stacks, the constructs' callers and the orchestrator. */
 
 export type StackRole = 'aws' | 'gcp' | 'kubernetes' | 'airbyte';
 
@@ -44,4 +44,33 @@ export function deployGithubEnvironment(environment: string, ephemeral: boolean)
  */
 export function roleBoundaryPolicyName(githubEnvironment: string): string {
   return `cdc-github-${githubEnvironment}-role-boundary`;
+}
+
+/**
+ * Postgres identifiers derived from the environment name (hyphens become underscores; Postgres
+ * identifiers are lowercase). The Airbyte stack's defaults, prepare-source, retire-source, the WAL
+ * guard and the orchestrator all act on these, so they are derived here only.
+ */
+function postgresStem(environment: string): string {
+  return environment.replace(/-/g, '_').toLowerCase();
+}
+
+/** The default logical replication slot (pgoutput) of an environment: `airbyte_<env>_slot`. */
+export function replicationSlotName(environment: string): string {
+  return `airbyte_${postgresStem(environment)}_slot`;
+}
+
+/** The default publication of an environment: `airbyte_<env>_publication`. */
+export function publicationName(environment: string): string {
+  return `airbyte_${postgresStem(environment)}_publication`;
+}
+
+/** The default Airbyte workspace of an environment. */
+export function workspaceName(environment: string): string {
+  return awsNamePrefix(environment);
+}
+
+/** An ephemeral environment's own BigQuery dataset suffix, e.g. `pr_123` for `pr-123`. */
+export function datasetSuffix(environment: string): string {
+  return postgresStem(environment);
 }
