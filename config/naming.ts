@@ -7,7 +7,7 @@
 
 /**
  * The rules as templates, so TypeScript and the shell apply the same text. A placeholder
- * `{arg}` is an argument (in order of first appearance; `environment` always first), and
+ * `{arg}` is an argument (in order of first appearance), and
  * `{environment|postgres}` is the environment name as a Postgres identifier stem (hyphens become
  * underscores, lowercase: Postgres folds unquoted identifiers).
  */
@@ -60,11 +60,9 @@ export const { EPHEMERAL_GITHUB_ENVIRONMENT, AIRBYTE_HOST_ROLE } = NAMING_CONSTA
 
 const PLACEHOLDER = /\{([A-Za-z]+)(\|postgres)?\}/g;
 
-/** The arguments a rule takes, in order (`environment` first when the rule uses it). */
+/** The arguments a rule takes, in order of first appearance (the TypeScript function's and the shell function's order). */
 export function ruleArguments(rule: NameRule): string[] {
-  const names = [...NAME_RULES[rule].matchAll(PLACEHOLDER)].map((m) => m[1]);
-  const unique = [...new Set(names)];
-  return unique.includes('environment') ? ['environment', ...unique.filter((n) => n !== 'environment')] : unique;
+  return [...new Set([...NAME_RULES[rule].matchAll(PLACEHOLDER)].map((m) => m[1]))];
 }
 
 /** The Postgres form of an environment name: hyphens become underscores, lowercase. */

@@ -57,9 +57,9 @@ describe('names derived from an environment name', () => {
     expect(AIRBYTE_HOST_ROLE).toBe('airbyte-host');
   });
 
-  test('ruleArguments lists environment first, then the other placeholders in order', () => {
+  test('ruleArguments lists the placeholders in order of first appearance', () => {
     expect(ruleArguments('stackName')).toEqual(['environment', 'role']);
-    expect(ruleArguments('stateKey')).toEqual(['environment', 'keyPrefix', 'stack']);
+    expect(ruleArguments('stateKey')).toEqual(['keyPrefix', 'environment', 'stack']);
     expect(ruleArguments('replicationSlotName')).toEqual(['environment']);
     expect(ruleArguments('roleBoundaryPolicyName')).toEqual(['githubEnvironment']);
   });
