@@ -37,12 +37,15 @@ export const NAME_RULES = {
   ephemeralDatasetId: `cdc_${POSTGRES_STEM}`,
   pullRequestEnvironmentName: `${PULL_REQUEST_PREFIX}{number}`,
   stateKey: '{keyPrefix}/{environment}/{stack}.tfstate',
+  gcpServiceAccountId: 'airbyte-{environment}',
 } as const;
 
 export type NameRule = keyof typeof NAME_RULES;
 
 /** Fixed names and patterns the stacks and the operator scripts share. */
 export const NAMING_CONSTANTS = {
+  /** What an environment name may be: it goes into stack, resource and Postgres names (2–20 chars). */
+  ENVIRONMENT_NAME_PATTERN: '^[a-z][a-z0-9-]{1,19}$',
   /** The GitHub environment whose jobs deploy pull request environments (`pr-<n>`, `test-<x>`). */
   EPHEMERAL_GITHUB_ENVIRONMENT: 'ephemeral',
   /**
@@ -184,6 +187,11 @@ export function airbyteNamePrefix(environment: string): string {
 /** The name the orchestrator's configuration gives the environment's connection. */
 export function orchestratorConnectionName(environment: string): string {
   return render('orchestratorConnectionName', { environment });
+}
+
+/** The default id of the GCP service account Airbyte's BigQuery destination uses. */
+export function gcpServiceAccountId(environment: string): string {
+  return render('gcpServiceAccountId', { environment });
 }
 
 /** An ephemeral environment's own BigQuery dataset suffix, e.g. `pr_123` for `pr-123`. */

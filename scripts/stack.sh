@@ -56,15 +56,13 @@ working credentials (and the Session Manager plugin, for the tunnel), and Google
 USAGE
 }
 
-die() { echo "stack.sh: $*" >&2; exit 1; }
-usage_error() { echo "stack.sh: $*" >&2; echo "Run 'scripts/stack.sh --help' for usage." >&2; exit 2; }
-log() { echo "stack.sh: $*" >&2; }
-need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then usage_error "$1 needs a value"; fi; }
-
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source-path=SCRIPTDIR source=lib/cli.sh
+source "$root/scripts/lib/cli.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/naming.sh
+source "$root/scripts/lib/naming.sh"
 
-EPHEMERAL_NAME='^(pr-[0-9]{1,6}|test-[a-z0-9]{1,14})$'
 command_name="" env_name="" health_timeout="" tunnel_port=8000
 skip_retire=false skip_airbyte=false confirm_persistent=false plan_lock=true plan_refresh=true
 skip_prepare=false recreate_lost_slot=false
@@ -81,7 +79,7 @@ while [ $# -gt 0 ]; do
     --confirm-persistent) confirm_persistent=true; shift ;;
     --lock=false) plan_lock=false; shift ;;
     --refresh=false) plan_refresh=false; shift ;;
-    -*) usage_error "unknown option $1" ;;
+    -*) unknown_option "$1" ;;
     *)
       if [ -z "$command_name" ]; then command_name=$1
       elif [ -z "$env_name" ]; then env_name=$1
@@ -96,9 +94,7 @@ case $command_name in
   *) usage_error "unknown command '$command_name'; expected deploy, diff, destroy, affected or stale-ephemeral" ;;
 esac
 if [ -n "$health_timeout" ] && ! [[ $health_timeout =~ ^[0-9]+$ ]]; then usage_error "--health-timeout must be a number of seconds, got '$health_timeout'"; fi
-if ! [[ $tunnel_port =~ ^[0-9]{1,5}$ ]] || [ "$tunnel_port" -lt 1 ] || [ "$tunnel_port" -gt 65535 ]; then
-  usage_error "--tunnel-port must be a port number (1-65535), got '$tunnel_port'"
-fi
+require_port --tunnel-port "$tunnel_port"
 health_interval=${STACK_HEALTH_INTERVAL:-15}
 outdir=${CDKTF_OUTDIR:-$root/cdktf.out}
 
@@ -195,9 +191,9 @@ check_gcp_credentials() {
 
 # ---- environment, synth -----------------------------------------------------------------------
 select_environment() {
-  [[ $env_name =~ ^[a-z][a-z0-9-]{1,19}$ ]] || usage_error "'$env_name' is not an environment name (lowercase letters, digits, hyphens)"
+  [[ $env_name =~ $ENVIRONMENT_NAME_PATTERN ]] || usage_error "'$env_name' is not an environment name (lowercase letters, digits, hyphens)"
   ephemeral=false
-  if [[ $env_name =~ $EPHEMERAL_NAME ]]; then
+  if is_ephemeral_environment "$env_name"; then
     ephemeral=true
     export EPHEMERAL_ENV=$env_name
   else
@@ -212,7 +208,7 @@ select_environment() {
 stack_json() { echo "$outdir/stacks/$1/cdk.tf.json"; }
 
 # The hosting mode is read from the synthesized stacks: eks-helm environments have a kubernetes stack.
-has_kubernetes_stack() { [ -f "$(stack_json "$env_name-kubernetes")" ]; }
+has_kubernetes_stack() { [ -f "$(stack_json "$(stack_name "$env_name" kubernetes)")" ]; }
 airbyte_where() { if has_kubernetes_stack; then echo "the $env_name cluster"; else echo "the $env_name host"; fi; }
 
 # Prints the value of a small JavaScript expression over the stack's JSON (`j`).
@@ -224,7 +220,7 @@ synth() {
   log "synthesizing $env_name (cdktf synth)"
   "${cdktf_cmd[@]}" synth --output "$outdir" || die "cdktf synth failed for $env_name (see the messages above)"
   local stack
-  for stack in "$env_name-aws" "$env_name-gcp" "$env_name-airbyte"; do
+  for stack in "$(stack_name "$env_name" aws)" "$(stack_name "$env_name" gcp)" "$(stack_name "$env_name" airbyte)"; do
     [ -f "$(stack_json "$stack")" ] || die "synth produced no stack $stack in $outdir (is '$env_name' selected by config/index.ts?)"
   done
 }
@@ -564,9 +560,7 @@ state_resources() {
 # Any instance of the environment's host that is not terminated (a stopped host still holds Airbyte).
 airbyte_host_exists() {
   local found
-  found=$(aws ec2 describe-instances \
-    --filters "Name=tag:Environment,Values=$env_name" "Name=tag:Role,Values=airbyte-host" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
-    --query 'Reservations[].Instances[].InstanceId' --output text) \
+  found=$(list_airbyte_hosts "$env_name" pending,running,stopping,stopped) \
     || die "could not list instances to find the $env_name host (check the role's ec2:DescribeInstances)"
   [ -n "$(tr -d '[:space:]' <<<"${found/None/}")" ]
 }
@@ -604,22 +598,23 @@ remove_state() {
 # emptied state left by a torn-down environment does not count), and resources tagged
 # Ephemeral=true (which also finds environments whose state is gone).
 stale_ephemeral() {
-  env_name=pr-0
+  env_name=$(pull_request_environment_name 0)
   select_environment
   require_tools
   command -v gh >/dev/null || die "the GitHub CLI (gh) is not installed or not on PATH"
   check_aws_credentials
   synth
   local names="" backend
-  backend=$(stack_query pr-0-aws 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  backend=$(stack_query "$(stack_name "$env_name" aws)" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
   if [ "$backend" = s3 ]; then
     local bucket prefix keys
-    bucket=$(stack_query pr-0-aws 'j.terraform.backend.s3.bucket')
-    prefix=$(stack_query pr-0-aws 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
+    bucket=$(stack_query "$(stack_name "$env_name" aws)" 'j.terraform.backend.s3.bucket')
+    prefix=$(stack_query "$(stack_name "$env_name" aws)" 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
     keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --delimiter / --query 'CommonPrefixes[].Prefix' --output text) \
       || die "could not list Terraform state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
     local candidate key count held
-    for candidate in $(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\(pr-[0-9]*\)/\$|\1|p"); do
+    for candidate in $(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\([^/]*\)/\$|\1|p"); do
+      [[ $candidate =~ $PULL_REQUEST_ENVIRONMENT_PATTERN ]] || continue
       keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/$candidate/" --query 'Contents[].Key' --output text) \
         || die "could not list Terraform state in s3://$bucket/$prefix/$candidate/ (check the role's s3:ListBucket)"
       held=0
@@ -642,13 +637,13 @@ stale_ephemeral() {
   tagged=$(aws resourcegroupstaggingapi get-resources --tag-filters Key=Ephemeral,Values=true \
     --query 'ResourceTagMappingList[].Tags[?Key==`Environment`].Value[]' --output text) \
     || die "could not list resources tagged Ephemeral=true (check the role's tag:GetResources)"
-  names=$(printf '%s\n%s\n' "$names" "$(tr -s '[:space:]' '\n' <<<"$tagged")" | grep -E '^pr-[0-9]+$' | sort -u || true)
+  names=$(printf '%s\n%s\n' "$names" "$(tr -s '[:space:]' '\n' <<<"$tagged")" | grep -E "$PULL_REQUEST_ENVIRONMENT_PATTERN" | sort -u || true)
 
   local json="" name number state err
   err=$(mktemp "${TMPDIR:-/tmp}/stack-gh.XXXXXX")
   for name in $names; do
-    [ "$name" != pr-0 ] || continue
-    number=${name#pr-}
+    [ "$name" != "$(pull_request_environment_name 0)" ] || continue
+    number=${name#"$(pull_request_environment_name '')"}
     if state=$(gh api "repos/{owner}/{repo}/pulls/$number" --jq .state 2>"$err"); then
       :
     elif grep -q 'HTTP 404' "$err"; then

@@ -1,7 +1,7 @@
 import {
   AIRBYTE_HOST_ROLE, NAME_RULES, NAMING_CONSTANTS, airbyteCredentialsSecretPrefix, airbyteNamePrefix, airbyteStorageBucketPrefix,
   alertTopicName, alertWebhookSecretPrefix, assetsBucketPrefix, awsNamePrefix, datasetSuffix, deployGithubEnvironment,
-  eksClusterName, ephemeralDatasetId, hostReleaseParameterName, isEphemeralEnvironmentName, orchestratorConfigParameterName,
+  eksClusterName, ephemeralDatasetId, gcpServiceAccountId, hostReleaseParameterName, isEphemeralEnvironmentName, orchestratorConfigParameterName,
   orchestratorConnectionName, postgresStem, publicationName, pullRequestEnvironmentName, render, replicationSlotName,
   roleBoundaryPolicyName, ruleArguments, sourcePreparationParameterName, stackName, stateKey, workspaceName,
 } from '../../config/naming';
@@ -29,6 +29,7 @@ describe('names derived from an environment name', () => {
     ['datasetSuffix', () => datasetSuffix('pr-123'), 'pr_123'],
     ['ephemeralDatasetId', () => ephemeralDatasetId('test-x1'), 'cdc_test_x1'],
     ['pullRequestEnvironmentName', () => pullRequestEnvironmentName(42), 'pr-42'],
+    ['gcpServiceAccountId', () => gcpServiceAccountId('pr-42'), 'airbyte-pr-42'],
     ['postgresStem', () => postgresStem('A-b-C'), 'a_b_c'],
   ])('%s', (_, derive, expected) => {
     expect(derive()).toBe(expected);
@@ -51,6 +52,12 @@ describe('names derived from an environment name', () => {
     expect(new RegExp(NAMING_CONSTANTS.PULL_REQUEST_ENVIRONMENT_PATTERN).test(name)).toBe(true);
     expect(isEphemeralEnvironmentName(name)).toBe(true);
     expect(new RegExp(NAMING_CONSTANTS.PULL_REQUEST_ENVIRONMENT_PATTERN).test('test-abc')).toBe(false);
+  });
+
+  test('ENVIRONMENT_NAME_PATTERN: lowercase letters, digits and hyphens, 2-20 chars, starting with a letter; ephemeral names fit it', () => {
+    const valid = new RegExp(NAMING_CONSTANTS.ENVIRONMENT_NAME_PATTERN);
+    for (const name of ['dev', 'pr-123456', 'test-abcdefghijklmn', 'a1']) expect(valid.test(name)).toBe(true);
+    for (const name of ['d', 'Dev', '1dev', 'dev_1', 'a'.repeat(21)]) expect(valid.test(name)).toBe(false);
   });
 
   test('AIRBYTE_HOST_ROLE is the host tag the scripts look up', () => {

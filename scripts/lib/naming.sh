@@ -4,6 +4,7 @@
 # same rules. Each function prints one name; a wrong argument count is exit status 2.
 # shellcheck disable=SC2034  # the constants are read by the scripts that source this file
 
+ENVIRONMENT_NAME_PATTERN='^[a-z][a-z0-9-]{1,19}$'
 EPHEMERAL_GITHUB_ENVIRONMENT='ephemeral'
 EPHEMERAL_ENVIRONMENT_PATTERN='^(pr-[0-9]{1,6}|test-[a-z0-9]{1,14})$'
 PULL_REQUEST_ENVIRONMENT_PATTERN='^pr-[0-9]{1,6}$'
@@ -63,3 +64,5 @@ ephemeral_dataset_id() { naming_arity ephemeral_dataset_id 1 "$@" || return; pri
 pull_request_environment_name() { naming_arity pull_request_environment_name 1 "$@" || return; printf '%s\n' "pr-${1}"; }
 # state_key <keyPrefix> <environment> <stack>: stateKey in config/naming.ts
 state_key() { naming_arity state_key 3 "$@" || return; printf '%s\n' "${1}/${2}/${3}.tfstate"; }
+# gcp_service_account_id <environment>: gcpServiceAccountId in config/naming.ts
+gcp_service_account_id() { naming_arity gcp_service_account_id 1 "$@" || return; printf '%s\n' "airbyte-${1}"; }
