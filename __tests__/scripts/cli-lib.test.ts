@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { expectShellcheckClean } from '../support/shellcheck';
 
 // scripts/lib/cli.sh: the one library of messages, errors and option parsing the operator
 // scripts share (exit 1 failure, exit 2 usage error, --help on stdout with exit 0).
@@ -88,16 +89,10 @@ describe('scripts/lib/cli.sh', () => {
   });
 
   test.each(['cli.sh', 'airbyte-host.sh'])('lib/%s is shellcheck-clean', (lib) => {
-    const result = spawnSync('shellcheck', ['--severity=style', path.join(scripts, 'lib', lib)], { encoding: 'utf8' });
-    if (result.error) throw new Error(`shellcheck could not run (${result.error.message}); install it: apt-get install -y shellcheck`);
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
+    expectShellcheckClean(path.join(scripts, 'lib', lib));
   });
 
   test('install-system-deps.sh is shellcheck-clean', () => {
-    const result = spawnSync('shellcheck', ['--severity=style', '--external-sources', path.join(scripts, 'install-system-deps.sh')], { encoding: 'utf8' });
-    if (result.error) throw new Error(`shellcheck could not run (${result.error.message}); install it: apt-get install -y shellcheck`);
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
+    expectShellcheckClean(path.join(scripts, 'install-system-deps.sh'), ['--external-sources']);
   });
 });

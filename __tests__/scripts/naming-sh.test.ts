@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NAME_RULES, NAMING_CONSTANTS, NameRule, isEphemeralEnvironmentName, render, ruleArguments } from '../../config/naming';
+import { expectShellcheckClean } from '../support/shellcheck';
 import { NAMING_SHELL_COMMAND, NAMING_SHELL_FILE, renderNamingShell, shellFunctionName } from '../../scripts/naming-shell';
 
 const root = path.join(__dirname, '..', '..');
@@ -23,10 +24,7 @@ test(`${NAMING_SHELL_FILE} is what config/naming.ts generates (else: run ${NAMIN
 });
 
 test(`${NAMING_SHELL_FILE} is shellcheck-clean`, () => {
-  const result = spawnSync('shellcheck', ['--severity=style', file], { encoding: 'utf8' });
-  if (result.error) throw new Error(`shellcheck could not run (${result.error.message}); install it: apt-get install -y shellcheck`);
-  expect(result.stdout + result.stderr).toBe('');
-  expect(result.status).toBe(0);
+  expectShellcheckClean(file);
 });
 
 describe('the shell functions give the TypeScript names', () => {
