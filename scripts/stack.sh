@@ -203,12 +203,15 @@ select_environment() {
   fi
   # Synthesize only this environment: faster, and another environment's config cannot fail it.
   export ENVIRONMENTS=$env_name
+  # Its stacks, named by the app's rule (config/naming.ts, through lib/naming.sh).
+  aws_stack=$(stack_name "$env_name" aws) gcp_stack=$(stack_name "$env_name" gcp)
+  kubernetes_stack=$(stack_name "$env_name" kubernetes) airbyte_stack=$(stack_name "$env_name" airbyte)
 }
 
 stack_json() { echo "$outdir/stacks/$1/cdk.tf.json"; }
 
 # The hosting mode is read from the synthesized stacks: eks-helm environments have a kubernetes stack.
-has_kubernetes_stack() { [ -f "$(stack_json "$(stack_name "$env_name" kubernetes)")" ]; }
+has_kubernetes_stack() { [ -f "$(stack_json "$kubernetes_stack")" ]; }
 airbyte_where() { if has_kubernetes_stack; then echo "the $env_name cluster"; else echo "the $env_name host"; fi; }
 
 # Prints the value of a small JavaScript expression over the stack's JSON (`j`).
@@ -220,14 +223,14 @@ synth() {
   log "synthesizing $env_name (cdktf synth)"
   "${cdktf_cmd[@]}" synth --output "$outdir" || die "cdktf synth failed for $env_name (see the messages above)"
   local stack
-  for stack in "$(stack_name "$env_name" aws)" "$(stack_name "$env_name" gcp)" "$(stack_name "$env_name" airbyte)"; do
+  for stack in "$aws_stack" "$gcp_stack" "$airbyte_stack"; do
     [ -f "$(stack_json "$stack")" ] || die "synth produced no stack $stack in $outdir (is '$env_name' selected by config/index.ts?)"
   done
 }
 
 check_target_account() {
   local allowed
-  allowed=$(stack_query "$env_name-aws" '((j.provider?.aws ?? [])[0]?.allowed_account_ids ?? []).join(" ")')
+  allowed=$(stack_query "$aws_stack" '((j.provider?.aws ?? [])[0]?.allowed_account_ids ?? []).join(" ")')
   if [ -n "$allowed" ] && ! grep -qw -- "$aws_account" <<<"$allowed"; then
     die "these AWS credentials are for account $aws_account, but $env_name may only be deployed to: $allowed"
   fi
@@ -235,7 +238,7 @@ check_target_account() {
 
 check_remote_state() {
   local backend
-  backend=$(stack_query "$env_name-aws" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  backend=$(stack_query "$aws_stack" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
   if [ "$backend" = local ] && [ -n "${CI:-}" ]; then
     die "$env_name keeps its Terraform state on local disk, which a CI runner throws away: set backend: { type: 's3', bucket, region } in config/environments (the bootstrap stack creates the bucket)"
   fi
@@ -271,8 +274,8 @@ start_tunnel() {
   local mode=()
   if has_kubernetes_stack; then
     mode=(--mode eks-helm
-      --cluster "$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')"
-      --namespace "$(stack_query "$env_name-kubernetes" 'String(j.output?.airbyte_server_service?.value ?? "airbyte/").split("/")[0]')")
+      --cluster "$(stack_query "$aws_stack" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')"
+      --namespace "$(stack_query "$kubernetes_stack" 'String(j.output?.airbyte_server_service?.value ?? "airbyte/").split("/")[0]')")
   fi
   "$root/scripts/tunnel.sh" --local-port "$tunnel_port" ${mode[@]+"${mode[@]}"} "$env_name" >>"$tunnel_log" 2>&1 &
   tunnel_pid=$!
@@ -304,7 +307,7 @@ wait_for_airbyte() {
 # destroyed through it).
 cluster_exists() {
   local cluster
-  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  cluster=$(stack_query "$aws_stack" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
   [ -n "$cluster" ] && aws eks describe-cluster --name "$cluster" --query cluster.status --output text >/dev/null 2>&1
 }
 
@@ -314,7 +317,7 @@ cluster_exists() {
 KEY_CONSTRAINTS=(iam.disableServiceAccountKeyCreation iam.managed.disableServiceAccountKeyCreation)
 check_gcp_key_policy() {
   local project constraint out
-  project=$(stack_query "$env_name-gcp" '(j.provider?.google ?? [])[0]?.project')
+  project=$(stack_query "$gcp_stack" '(j.provider?.google ?? [])[0]?.project')
   if ! command -v gcloud >/dev/null; then
     log "warning: without the gcloud CLI the organisation policy ${KEY_CONSTRAINTS[0]} of project $project is not checked"
     return 0
@@ -325,7 +328,7 @@ check_gcp_key_policy() {
       continue
     fi
     if grep -Eq '"enforce": *true' <<<"$out"; then
-      die "the GCP organisation policy $constraint is enforced on project $project: it refuses the service-account key (and HMAC key) that $env_name-gcp creates for Airbyte's BigQuery destination. Nothing was applied. Ask an organisation policy administrator for an exception on project $project (README, \"GCP organisations that forbid service-account keys\"), then rerun"
+      die "the GCP organisation policy $constraint is enforced on project $project: it refuses the service-account key (and HMAC key) that $gcp_stack creates for Airbyte's BigQuery destination. Nothing was applied. Ask an organisation policy administrator for an exception on project $project (README, \"GCP organisations that forbid service-account keys\"), then rerun"
     fi
   done
 }
@@ -441,23 +444,23 @@ diff_environment() {
     export TF_CLI_ARGS_plan="${TF_CLI_ARGS_plan:+$TF_CLI_ARGS_plan }${plan_args[*]}"
     log "terraform plan with ${plan_args[*]}"
   fi
-  run_cdktf diff "$env_name-aws" || failed+=("$env_name-aws")
-  run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
+  run_cdktf diff "$aws_stack" || failed+=("$aws_stack")
+  run_cdktf diff "$gcp_stack" || failed+=("$gcp_stack")
   if ! has_kubernetes_stack; then
     :
   elif $skip_airbyte; then
-    echo "$env_name-kubernetes: not planned (--skip-airbyte): like $env_name-airbyte, its plan reads secret values (the chart's database login, the API credentials); the deploy plans and applies it"
+    echo "$kubernetes_stack: not planned (--skip-airbyte): like $airbyte_stack, its plan reads secret values (the chart's database login, the API credentials); the deploy plans and applies it"
   elif cluster_exists; then
-    run_cdktf diff "$env_name-kubernetes" || failed+=("$env_name-kubernetes")
+    run_cdktf diff "$kubernetes_stack" || failed+=("$kubernetes_stack")
   else
-    echo "$env_name-kubernetes: not planned: the $env_name EKS cluster does not exist yet (the deploy applies $env_name-aws first)"
+    echo "$kubernetes_stack: not planned: the $env_name EKS cluster does not exist yet (the deploy applies $aws_stack first)"
   fi
   if $skip_airbyte; then
-    echo "$env_name-airbyte: not planned (--skip-airbyte): its plan reads the Airbyte API credentials through an SSM session; the deploy plans and applies it"
+    echo "$airbyte_stack: not planned (--skip-airbyte): its plan reads the Airbyte API credentials through an SSM session; the deploy plans and applies it"
   elif wait_for_airbyte "${health_timeout:-300}"; then
-    run_cdktf diff "$env_name-airbyte" || failed+=("$env_name-airbyte")
+    run_cdktf diff "$airbyte_stack" || failed+=("$airbyte_stack")
   else
-    echo "$env_name-airbyte: not planned: Airbyte on $(airbyte_where) does not answer through the tunnel (before the first deploy it does not exist; the deploy applies the other stacks, waits for Airbyte, then $env_name-airbyte)"
+    echo "$airbyte_stack: not planned: Airbyte on $(airbyte_where) does not answer through the tunnel (before the first deploy it does not exist; the deploy applies the other stacks, waits for Airbyte, then $airbyte_stack)"
   fi
   stop_tunnel
   [ ${#failed[@]} -eq 0 ] || die "plan failed for: ${failed[*]}"
@@ -472,7 +475,7 @@ destroy() {
 
   if $skip_retire; then
     log "retire-source skipped (--skip-retire-source)"
-  elif [ "$(stack_query "$env_name-aws" 'Object.keys(j.resource?.aws_db_instance ?? {}).length')" != 0 ]; then
+  elif [ "$(stack_query "$aws_stack" 'Object.keys(j.resource?.aws_db_instance ?? {}).length')" != 0 ]; then
     log "retire-source not needed: $env_name has its own database, and its replication slot goes with it"
   else
     # The publication belongs to the admin login that prepare-source ran as, and the database is
@@ -489,34 +492,34 @@ destroy() {
   # with recorded objects needs Airbyte to answer.
   local abandoned="" airbyte_resources=""
   # Read outside the `if`, where a failed read stops the script instead of counting as "not 0".
-  $skip_airbyte || airbyte_resources=$(state_resources "$env_name-airbyte")
+  $skip_airbyte || airbyte_resources=$(state_resources "$airbyte_stack")
   if $skip_airbyte; then
-    log "$env_name-airbyte left alone (--skip-airbyte): its objects live on the host that $env_name-aws removes"
-    abandoned=$env_name-airbyte
+    log "$airbyte_stack left alone (--skip-airbyte): its objects live on the host that $aws_stack removes"
+    abandoned=$airbyte_stack
   elif [ "$airbyte_resources" = 0 ]; then
-    log "$env_name-airbyte not destroyed: its state holds no resources (never deployed, e.g. the host never came up, or already destroyed)"
+    log "$airbyte_stack not destroyed: its state holds no resources (never deployed, e.g. the host never came up, or already destroyed)"
   elif has_kubernetes_stack && ! cluster_exists; then
-    log "$env_name-airbyte not destroyed: the $env_name EKS cluster is gone, and its objects lived in that Airbyte"
-    abandoned=$env_name-airbyte
+    log "$airbyte_stack not destroyed: the $env_name EKS cluster is gone, and its objects lived in that Airbyte"
+    abandoned=$airbyte_stack
   elif ! has_kubernetes_stack && ! airbyte_host_exists; then
-    log "$env_name-airbyte not destroyed: no $env_name host exists, and its objects lived on that host"
-    abandoned=$env_name-airbyte
+    log "$airbyte_stack not destroyed: no $env_name host exists, and its objects lived on that host"
+    abandoned=$airbyte_stack
   else
     wait_for_airbyte "${health_timeout:-300}" \
-      || die "cannot reach Airbyte on $(airbyte_where) to destroy $env_name-airbyte. If it is broken, rerun with --skip-airbyte (the Airbyte objects live in Airbyte's own database and go with it)"
-    run_cdktf destroy "$env_name-airbyte" || die "destroying $env_name-airbyte failed; $env_name-gcp and $env_name-aws are untouched"
+      || die "cannot reach Airbyte on $(airbyte_where) to destroy $airbyte_stack. If it is broken, rerun with --skip-airbyte (the Airbyte objects live in Airbyte's own database and go with it)"
+    run_cdktf destroy "$airbyte_stack" || die "destroying $airbyte_stack failed; $gcp_stack and $aws_stack are untouched"
     stop_tunnel
   fi
   if ! has_kubernetes_stack; then
     :
   elif cluster_exists; then
-    run_cdktf destroy "$env_name-kubernetes" || die "destroying $env_name-kubernetes failed; $env_name-gcp and $env_name-aws are untouched"
+    run_cdktf destroy "$kubernetes_stack" || die "destroying $kubernetes_stack failed; $gcp_stack and $aws_stack are untouched"
   else
-    log "$env_name-kubernetes not destroyed: its EKS cluster is gone, and what it installed went with it"
-    abandoned="$abandoned $env_name-kubernetes"
+    log "$kubernetes_stack not destroyed: its EKS cluster is gone, and what it installed went with it"
+    abandoned="$abandoned $kubernetes_stack"
   fi
-  run_cdktf destroy "$env_name-gcp" || die "destroying $env_name-gcp failed; $env_name-aws is untouched"
-  run_cdktf destroy "$env_name-aws" || die "destroying $env_name-aws failed"
+  run_cdktf destroy "$gcp_stack" || die "destroying $gcp_stack failed; $aws_stack is untouched"
+  run_cdktf destroy "$aws_stack" || die "destroying $aws_stack failed"
   remove_state "$abandoned"
   log "destroyed $env_name"
 }
@@ -570,12 +573,12 @@ airbyte_host_exists() {
 # keeps its state). $1 names a stack whose remaining records went with the host.
 remove_state() {
   local abandoned=$1 bucket prefix keys key count kept=()
-  if [ "$(backend_of "$env_name-aws")" != s3 ]; then
-    log "$env_name's state is local: its files stay ($(stack_query "$env_name-aws" 'j.terraform.backend.local.path') and siblings)"
+  if [ "$(backend_of "$aws_stack")" != s3 ]; then
+    log "$env_name's state is local: its files stay ($(stack_query "$aws_stack" 'j.terraform.backend.local.path') and siblings)"
     return 0
   fi
-  bucket=$(stack_query "$env_name-aws" 'j.terraform.backend.s3.bucket')
-  prefix=$(stack_query "$env_name-aws" 'j.terraform.backend.s3.key.split("/").slice(0, -1).join("/")')
+  bucket=$(stack_query "$aws_stack" 'j.terraform.backend.s3.bucket')
+  prefix=$(stack_query "$aws_stack" 'j.terraform.backend.s3.key.split("/").slice(0, -1).join("/")')
   keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --query 'Contents[].Key' --output text) \
     || die "could not list $env_name's state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
   for key in $(tr -s '[:space:]' '\n' <<<"${keys/None/}"); do
@@ -605,11 +608,11 @@ stale_ephemeral() {
   check_aws_credentials
   synth
   local names="" backend
-  backend=$(stack_query "$(stack_name "$env_name" aws)" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  backend=$(stack_query "$aws_stack" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
   if [ "$backend" = s3 ]; then
     local bucket prefix keys
-    bucket=$(stack_query "$(stack_name "$env_name" aws)" 'j.terraform.backend.s3.bucket')
-    prefix=$(stack_query "$(stack_name "$env_name" aws)" 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
+    bucket=$(stack_query "$aws_stack" 'j.terraform.backend.s3.bucket')
+    prefix=$(stack_query "$aws_stack" 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
     keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --delimiter / --query 'CommonPrefixes[].Prefix' --output text) \
       || die "could not list Terraform state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
     local candidate key count held
