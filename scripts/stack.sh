@@ -62,6 +62,8 @@ cd "$root"
 source "$root/scripts/lib/cli.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/naming.sh
 source "$root/scripts/lib/naming.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
+source "$root/scripts/lib/airbyte-host.sh"
 
 command_name="" env_name="" health_timeout="" tunnel_port=8000
 skip_retire=false skip_airbyte=false confirm_persistent=false plan_lock=true plan_refresh=true
@@ -140,9 +142,6 @@ if [ "$command_name" = affected ]; then
   affected "$env_name"
   exit 0
 fi
-# (after `affected`, which runs on a bare checkout of this file)
-# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
-source "$root/scripts/lib/airbyte-host.sh"
 
 # ---- prerequisites ----------------------------------------------------------------------------
 cdktf_cmd=()
