@@ -10,6 +10,7 @@ import {
   schemaReviewResolved,
   schemaUpdatesWarning,
   shouldForceLagSync,
+  slotAsksForSync,
   tableChangeReasons,
   watchedTablesFromStreams,
 } from '../../orchestrator/src/core/decision';
@@ -231,5 +232,17 @@ describe('watched tables from selected streams', () => {
   });
   test('a stream without a namespace is an error naming the connection, never "public"', () => {
     expect(() => watchedTablesFromStreams('app (c-1)', [{ name: 'orders' }, { name: 'items', namespace: '' }], options)).toThrow(/connection app \(c-1\): selected stream\(s\) "orders", "items" have no namespace/);
+  });
+});
+
+describe('WAL lag: which slot states ask for a sync at all', () => {
+  test.each([
+    [{ lagOverThreshold: true, slotAtRisk: false, slotLost: false }, true],
+    [{ lagOverThreshold: false, slotAtRisk: true, slotLost: false }, true],
+    [{ lagOverThreshold: false, slotAtRisk: false, slotLost: false }, false],
+    // A lost slot cannot be caught up by syncing (only a reset helps): nothing is forced.
+    [{ lagOverThreshold: true, slotAtRisk: false, slotLost: true }, false],
+  ])('%o → %s', (slot, expected) => {
+    expect(slotAsksForSync(slot)).toBe(expected);
   });
 });

@@ -138,6 +138,15 @@ export function classifyTrigger(input: TriggerInput): TriggerReason {
 
 // ---- Airbyte-facing rules (issue: the orchestrator against Airbyte 2.2 as it really behaves) ----
 
+/**
+ * Whether the slot's state asks every connection for a sync even without table changes: its lag
+ * is over WAL_LAG_ALERT_BYTES or it is about to be invalidated. A lost slot cannot be caught up by
+ * syncing (only a reset helps), so it asks for nothing. shouldForceLagSync then decides per connection.
+ */
+export function slotAsksForSync(slot: { readonly lagOverThreshold: boolean; readonly slotAtRisk: boolean; readonly slotLost: boolean }): boolean {
+  return !slot.slotLost && (slot.lagOverThreshold || slot.slotAtRisk);
+}
+
 /** The connection's last job as recorded here, for the WAL-lag rule. */
 export interface LastJobRecord {
   readonly triggerReason: string | null;
