@@ -1,15 +1,20 @@
 // The decision logic is pure: observations + stored watermarks in, actions out. No I/O here.
 import {
+  EndedJob,
+  MAX_JOBS_PER_WORK,
   SyncedWatermark,
   assessSchemaRefresh,
   decideConnection,
   describeChanges,
+  followUpAfterJob,
   inFlightOutcome,
   isSameJob,
   jobCreatedByRequest,
   schemaReviewResolved,
   schemaUpdatesWarning,
+  rerunAfterWork,
   shouldForceLagSync,
+  shouldStartJob,
   slotAsksForSync,
   tableChangeReasons,
   watchedTablesFromStreams,
@@ -244,5 +249,46 @@ describe('WAL lag: which slot states ask for a sync at all', () => {
     [{ lagOverThreshold: true, slotAtRisk: false, slotLost: true }, false],
   ])('%o → %s', (slot, expected) => {
     expect(slotAsksForSync(slot)).toBe(expected);
+  });
+});
+
+describe('the follow-up job: one, right after a job, when changes arrived meanwhile', () => {
+  test('a first job needs a change or the WAL guard', () => {
+    expect(shouldStartJob({ round: 0, changed: true, forcedForLag: false })).toBe(true);
+    expect(shouldStartJob({ round: 0, changed: false, forcedForLag: true })).toBe(true);
+    expect(shouldStartJob({ round: 0, changed: false, forcedForLag: false })).toBe(false);
+  });
+
+  test('after the first job: one follow-up for a change seen meanwhile, never a third job in the same work', () => {
+    expect(MAX_JOBS_PER_WORK).toBe(2);
+    expect(shouldStartJob({ round: 1, changed: true, forcedForLag: false })).toBe(true);
+    expect(shouldStartJob({ round: 1, changed: false, forcedForLag: false })).toBe(false);
+    expect(shouldStartJob({ round: 2, changed: true, forcedForLag: false })).toBe(false);
+    expect(shouldStartJob({ round: 2, changed: true, forcedForLag: true })).toBe(false);
+  });
+
+  test.each<[EndedJob, boolean]>([
+    [{ origin: 'triggered', ending: 'succeeded' }, true],
+    // Ours failed: its changes stay pending, the next run retries them; no hammering within this work.
+    [{ origin: 'triggered', ending: 'failed' }, false],
+    // Released (Airbyte no longer knows it): look again at once.
+    [{ origin: 'triggered', ending: 'lost' }, true],
+    // Attached: what it covered is unknown and it recorded no watermarks, whatever its ending.
+    [{ origin: 'attached', ending: 'succeeded' }, true],
+    [{ origin: 'attached', ending: 'failed' }, true],
+    [{ origin: 'attached', ending: 'lost' }, true],
+    // The running job ended before we could attach: decide again on a fresh observation.
+    [{ origin: 'attached', ending: 'ended-meanwhile' }, true],
+  ])('look again after %o: %s', (job, expected) => {
+    expect(followUpAfterJob(job)).toBe(expected);
+  });
+
+  test('the daemon starts the next work at once only after a successful sync, never while stopping', () => {
+    expect(rerunAfterWork({ jobs: 1, outcome: 'synced', stopping: false })).toBe(true);
+    expect(rerunAfterWork({ jobs: 1, outcome: 'synced', stopping: true })).toBe(false);
+    expect(rerunAfterWork({ jobs: 1, outcome: 'failed', stopping: false })).toBe(false);
+    expect(rerunAfterWork({ jobs: 1, outcome: 'error', stopping: false })).toBe(false);
+    // Nothing synced: the next tick is soon enough.
+    expect(rerunAfterWork({ jobs: 0, outcome: 'unchanged', stopping: false })).toBe(false);
   });
 });

@@ -11,10 +11,12 @@ import {
   classifyTrigger,
   decideConnection,
   describeChanges,
+  followUpAfterJob,
   inFlightOutcome,
   schemaReviewResolved,
   schemaUpdatesWarning,
   shouldForceLagSync,
+  shouldStartJob,
   watchedTablesFromStreams,
 } from './decision';
 import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from '../airbyte/job-control';
@@ -280,10 +282,9 @@ export class CycleRunner {
       }
       // The slot holds back too much WAL: sync even without table changes, so Airbyte consumes it.
       let forceForLag = walLag ? await this.lagSyncNeeded(connectionId, walLag, log) : false;
-      // A change that lands while a job runs gets one follow-up job right after it; anything
-      // later is the connection's next run (the daemon starts it at once after a sync), so this
-      // loop stays bounded.
-      for (let round = 0; (decision.sync || forceForLag) && round < 2; round += 1) {
+      // A change that lands while a job runs gets one follow-up job right after it (decision.ts
+      // shouldStartJob, followUpAfterJob).
+      for (let round = 0; shouldStartJob({ round, changed: decision.sync, forcedForLag: forceForLag }); round += 1) {
         // The WAL guard protects the source's disk: it is not held back by the cost cap.
         if (!forceForLag) {
           const cap = await this.costCap(connection, result, log);
@@ -529,7 +530,7 @@ export class CycleRunner {
     if (outcome.kind === 'ended-meanwhile') {
       // It ended between our POST and the lookup: the next observation decides again.
       log.info('a sync was running but has already ended; re-checking', { message: outcome.message });
-      return { followUp: true };
+      return { followUp: followUpAfterJob({ origin: 'attached', ending: 'ended-meanwhile' }) };
     }
     const inFlight: InFlightJob = { jobId: outcome.jobId, origin: outcome.kind, since: new Date() };
     if (outcome.kind === 'triggered') {
@@ -544,7 +545,8 @@ export class CycleRunner {
     const followed = await this.jobs.follow(connectionId, inFlight, log);
     const succeeded = await this.recordOutcome(connectionId, inFlight, followed, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
     if (succeeded && inFlight.origin === 'triggered') await this.afterSuccessfulSync(connectionId, schema, result, log);
-    return { followUp: succeeded || inFlight.origin === 'attached' || followed.kind === 'lost', startedAt: inFlight.since };
+    const ending = followed.kind === 'lost' ? 'lost' : succeeded ? 'succeeded' : 'failed';
+    return { followUp: followUpAfterJob({ origin: inFlight.origin, ending }), startedAt: inFlight.since };
   }
 
   /** A pending schema review ends only when the change was applied (decision.ts schemaReviewResolved). */
