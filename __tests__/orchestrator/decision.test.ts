@@ -4,6 +4,7 @@ import {
   MAX_JOBS_PER_WORK,
   SyncedWatermark,
   assessSchemaRefresh,
+  costCap,
   decideConnection,
   describeChanges,
   followUpAfterJob,
@@ -290,5 +291,27 @@ describe('the follow-up job: one, right after a job, when changes arrived meanwh
     expect(rerunAfterWork({ jobs: 1, outcome: 'error', stopping: false })).toBe(false);
     // Nothing synced: the next tick is soon enough.
     expect(rerunAfterWork({ jobs: 0, outcome: 'unchanged', stopping: false })).toBe(false);
+  });
+});
+
+describe('the cost cap (MIN_SYNC_INTERVAL_SECONDS)', () => {
+  const last = new Date('2026-01-01T00:00:00Z');
+  const base = { minSyncIntervalMs: 60_000, lastTriggeredAt: last, forcedForLag: false, waitForCap: false };
+
+  test('no cap, never triggered, or the interval has passed: go', () => {
+    expect(costCap({ ...base, minSyncIntervalMs: 0, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
+    expect(costCap({ ...base, lastTriggeredAt: undefined, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
+    expect(costCap({ ...base, nowMs: last.getTime() + 60_000 })).toEqual({ action: 'go' });
+    expect(costCap({ ...base, nowMs: last.getTime() + 90_000 })).toEqual({ action: 'go' });
+  });
+
+  test('too soon: once defers until the allowed time, the daemon waits the rest of the interval', () => {
+    const allowedAt = new Date(last.getTime() + 60_000);
+    expect(costCap({ ...base, nowMs: last.getTime() + 15_000 })).toEqual({ action: 'defer', allowedAt });
+    expect(costCap({ ...base, waitForCap: true, nowMs: last.getTime() + 15_000 })).toEqual({ action: 'wait', waitMs: 45_000, allowedAt });
+  });
+
+  test('a WAL-lag sync is never held back: it protects the source\'s disk', () => {
+    expect(costCap({ ...base, forcedForLag: true, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
   });
 });

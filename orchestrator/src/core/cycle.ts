@@ -9,6 +9,7 @@ import {
   TriggerReason,
   assessSchemaRefresh,
   classifyTrigger,
+  costCap,
   decideConnection,
   describeChanges,
   followUpAfterJob,
@@ -285,14 +286,11 @@ export class CycleRunner {
       // A change that lands while a job runs gets one follow-up job right after it (decision.ts
       // shouldStartJob, followUpAfterJob).
       for (let round = 0; shouldStartJob({ round, changed: decision.sync, forcedForLag: forceForLag }); round += 1) {
-        // The WAL guard protects the source's disk: it is not held back by the cost cap.
-        if (!forceForLag) {
-          const cap = await this.costCap(connection, result, log);
-          if (cap === 'deferred') break;
-          if (cap === 'waited') {
-            decision = await this.observe(resolved, result, log);
-            if (!decision.sync) break;
-          }
+        const cap = await this.costCap(connection, forceForLag, result, log);
+        if (cap === 'deferred') break;
+        if (cap === 'waited') {
+          decision = await this.observe(resolved, result, log);
+          if (!decision.sync) break;
         }
         const ended = await this.sync(resolved, decision, result, log, forceForLag ? walLag : undefined);
         forceForLag = false;
@@ -330,22 +328,22 @@ export class CycleRunner {
   }
 
   /**
-   * The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger. The
-   * daemon sleeps until the cap allows the sync (the connection is busy meanwhile, the others are
-   * not); `once` leaves the change for a later run.
+   * The cost cap (decision.ts costCap) with what it needs. The daemon sleeps until the cap allows
+   * the sync (the connection is busy meanwhile, the others are not); `once` leaves the change for
+   * a later run.
    */
-  private async costCap(connection: ConnectionSettings, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
-    const minInterval = connection.minSyncIntervalMs ?? 0;
-    if (minInterval <= 0) return 'go';
-    const last = await this.deps.store.lastTriggeredAt(connection.connectionId);
-    const allowedAt = last ? last.getTime() + minInterval : 0;
-    const waitMs = allowedAt - Date.now();
-    if (waitMs <= 0) return 'go';
-    if (!this.deps.options.waitForCostCap) {
-      result.deferredUntil = new Date(allowedAt).toISOString();
+  private async costCap(connection: ConnectionSettings, forcedForLag: boolean, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
+    const minSyncIntervalMs = connection.minSyncIntervalMs ?? 0;
+    // The history is read only when a cap can apply: without one, the rule answers "go" anyway.
+    const lastTriggeredAt = minSyncIntervalMs > 0 && !forcedForLag ? await this.deps.store.lastTriggeredAt(connection.connectionId) : undefined;
+    const verdict = costCap({ minSyncIntervalMs, lastTriggeredAt, nowMs: Date.now(), forcedForLag, waitForCap: Boolean(this.deps.options.waitForCostCap) });
+    if (verdict.action === 'go') return 'go';
+    if (verdict.action === 'defer') {
+      result.deferredUntil = verdict.allowedAt.toISOString();
       log.info('change seen; the cost cap (MIN_SYNC_INTERVAL_SECONDS) defers the sync', { syncAllowedAt: result.deferredUntil });
       return 'deferred';
     }
+    const { waitMs } = verdict;
     log.debug('change seen; waiting for the cost cap (MIN_SYNC_INTERVAL_SECONDS)', { waitMs });
     await sleep(waitMs, this.deps.signal);
     if (this.deps.signal?.aborted) throw new Interrupted();

@@ -361,3 +361,30 @@ export function followUpAfterJob(job: EndedJob): boolean {
 export function rerunAfterWork(work: { readonly jobs: number; readonly outcome: string; readonly stopping: boolean }): boolean {
   return work.jobs > 0 && work.outcome === 'synced' && !work.stopping;
 }
+
+export interface CostCapInput {
+  /** MIN_SYNC_INTERVAL_SECONDS (per connection) in ms; 0 or less: no cap. */
+  readonly minSyncIntervalMs: number;
+  /** When we last triggered a sync of this connection (any reason), if ever. */
+  readonly lastTriggeredAt?: Date;
+  readonly nowMs: number;
+  /** The WAL guard forces this sync: it protects the source's disk, so the cap never holds it back. */
+  readonly forcedForLag: boolean;
+  /** true (daemon): wait until the cap allows the sync; false (`once`): leave it for a later run. */
+  readonly waitForCap: boolean;
+}
+
+export type CostCapVerdict =
+  | { readonly action: 'go' }
+  | { readonly action: 'wait'; readonly waitMs: number; readonly allowedAt: Date }
+  | { readonly action: 'defer'; readonly allowedAt: Date };
+
+/** The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger for a connection. */
+export function costCap(input: CostCapInput): CostCapVerdict {
+  if (input.forcedForLag || input.minSyncIntervalMs <= 0) return { action: 'go' };
+  const allowedAtMs = input.lastTriggeredAt ? input.lastTriggeredAt.getTime() + input.minSyncIntervalMs : 0;
+  const waitMs = allowedAtMs - input.nowMs;
+  if (waitMs <= 0) return { action: 'go' };
+  const allowedAt = new Date(allowedAtMs);
+  return input.waitForCap ? { action: 'wait', waitMs, allowedAt } : { action: 'defer', allowedAt };
+}
