@@ -85,6 +85,7 @@ describe('usage errors: exit 2, one message, nothing on stdout', () => {
     [['once', 'extra'], /too many arguments for 'once'/],
     [['--bogus'], /unknown option '--bogus'/],
     [[], /a command is required/],
+    [['help', 'sync-everything'], /unknown command 'sync-everything'/],
   ])('%j (not a terminal: one JSON line)', (args, message) => {
     const result = run(args);
     expect(result.code).toBe(2);

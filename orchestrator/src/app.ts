@@ -101,7 +101,9 @@ export function buildProgram(io: { stdout: (text: string) => void; stderr: (text
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
-      writeErr: io.stderr,
+      // Only help shown because of an error goes here (`help <unknown>`): main reports that as a
+      // usage error in the log format instead, so stderr stays one record.
+      writeErr: () => undefined,
       // Usage errors are reported by main in the chosen log format, not written here.
       outputError: (message) => errors.push(message.replace(/^error: /, '').trim()),
     })
@@ -149,6 +151,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     if (!(error instanceof CommanderError)) throw error;
     // --help, --version and `help` end here too, successfully.
     if (error.exitCode === 0) return EXIT_OK;
+    if (error.code === 'commander.help') return usageError(argv[0] === 'help' && argv[1] !== undefined ? `unknown command '${argv[1]}'` : 'a command is required');
     return usageError(errors[0] ?? error.message.replace(/^error: /, ''));
   }
   return code;
