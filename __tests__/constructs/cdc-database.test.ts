@@ -1,15 +1,13 @@
 import { CdcDatabase, CdcDatabaseProps, CreatedInstanceProps } from '../../constructs/cdc-database';
-import { all, byId, expectPropsError, Json, single, synthConstruct } from '../support/construct';
+import { all, buildConstruct, byId, expectPropsError, Json, single } from '../support/construct';
 
 const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/x';
 const instance: CreatedInstanceProps = { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], engineVersion: '16' };
 /** Only the required props: everything else takes its default. */
 const base: CdcDatabaseProps = { namePrefix: 'cdc-test', kmsKeyArn: KEY, parameterGroupFamily: 'postgres16', databaseName: 'app', instance };
 
-function build(props: Partial<CdcDatabaseProps> = {}): { json: Json; db: CdcDatabase } {
-  let db!: CdcDatabase;
-  const json = synthConstruct((stack) => (db = new CdcDatabase(stack, 'db', { ...base, ...props })));
-  return { json, db };
+function build(props: Partial<CdcDatabaseProps> = {}) {
+  return buildConstruct((stack) => new CdcDatabase(stack, 'db', { ...base, ...props }));
 }
 
 /** The parameter group's settings by name. */
@@ -59,13 +57,13 @@ describe('CdcDatabase defaults (props omitted)', () => {
   });
 
   test('the replication login is "airbyte", its secret kept 7 days after deletion', () => {
-    const { json, db } = build();
+    const { json, construct: db } = build();
     expect(db.replicationUsername).toBe('airbyte');
     expect(single(json, 'aws_secretsmanager_secret')).toMatchObject({ name_prefix: 'cdc-test/source-db/airbyte-', recovery_window_in_days: 7, kms_key_id: KEY });
   });
 
   test('an existing instance listens on 5432; without its security group no client rule can be added here', () => {
-    const { json, db } = build({ instance: undefined, existing: { address: 'db.internal' } });
+    const { json, construct: db } = build({ instance: undefined, existing: { address: 'db.internal' } });
     expect(db.port).toBe(5432);
     expect(db.address).toBe('db.internal');
     expect(db.allowClient('client', 'sg-1')).toBe(false);
@@ -88,10 +86,7 @@ describe('CdcDatabase props given', () => {
   });
 
   test('allowClient admits one security group on the database port', () => {
-    let added = false;
-    const json = synthConstruct((stack) => {
-      added = new CdcDatabase(stack, 'db', base).allowClient('from-host', 'sg-host');
-    });
+    const { json, construct: added } = buildConstruct((stack) => new CdcDatabase(stack, 'db', base).allowClient('from-host', 'sg-host'));
     expect(added).toBe(true);
     expect(byId(json, 'aws_vpc_security_group_ingress_rule', 'db_from-host')).toMatchObject({ referenced_security_group_id: 'sg-host', from_port: 5432, to_port: 5432, ip_protocol: 'tcp' });
   });

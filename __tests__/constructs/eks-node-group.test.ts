@@ -1,18 +1,16 @@
 import { EksNodeGroup, EksNodeGroupProps, POOL_LABEL } from '../../constructs/eks-node-group';
-import { all, expectPropsError, Json, single, synthConstruct } from '../support/construct';
+import { all, buildConstruct, expectPropsError, single } from '../support/construct';
 
 /** Only the required props: disk, labels, taints and tags take their defaults. */
 const base: EksNodeGroupProps = { namePrefix: 'cdc-test', clusterName: 'cdc-test', pool: 'jobs', subnetIds: ['subnet-a', 'subnet-b'], instanceType: 'm6i.xlarge', minSize: 1, desiredSize: 2, maxSize: 5 };
 
-function build(props: Partial<EksNodeGroupProps> = {}): { json: Json; group: EksNodeGroup } {
-  let group!: EksNodeGroup;
-  const json = synthConstruct((stack) => (group = new EksNodeGroup(stack, 'nodes', { ...base, ...props })));
-  return { json, group };
+function build(props: Partial<EksNodeGroupProps> = {}) {
+  return buildConstruct((stack) => new EksNodeGroup(stack, 'nodes', { ...base, ...props }));
 }
 
 describe('EksNodeGroup defaults (props omitted)', () => {
   test('on-demand Amazon Linux 2023 nodes of the given type and sizes, labelled with their pool, untainted', () => {
-    const { json, group } = build();
+    const { json, construct: group } = build();
     expect(single(json, 'aws_eks_node_group')).toMatchObject({
       cluster_name: 'cdc-test', node_group_name_prefix: 'jobs-', ami_type: 'AL2023_x86_64_STANDARD', capacity_type: 'ON_DEMAND',
       instance_types: ['m6i.xlarge'], scaling_config: { min_size: 1, desired_size: 2, max_size: 5 }, update_config: { max_unavailable: 1 },

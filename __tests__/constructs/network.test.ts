@@ -1,13 +1,11 @@
 import { CdcNetwork, CdcNetworkProps } from '../../constructs/network';
-import { all, expectPropsError, Json, single, synthConstruct } from '../support/construct';
+import { all, buildConstruct, expectPropsError, Json, single } from '../support/construct';
 
 /** Only the required props: the zone count takes its default. */
 const base: CdcNetworkProps = { vpcCidr: '10.42.0.0/16', namePrefix: 'cdc-test' };
 
-function build(props: Partial<CdcNetworkProps> = {}): { json: Json; network: CdcNetwork } {
-  let network!: CdcNetwork;
-  const json = synthConstruct((stack) => (network = new CdcNetwork(stack, 'net', { ...base, ...props })));
-  return { json, network };
+function build(props: Partial<CdcNetworkProps> = {}) {
+  return buildConstruct((stack) => new CdcNetwork(stack, 'net', { ...base, ...props }));
 }
 
 /** Subnets by their Name tag. */
@@ -17,7 +15,7 @@ function subnets(json: Json): Record<string, Json> {
 
 describe('CdcNetwork defaults (props omitted)', () => {
   test('two zones: one public NAT subnet, a host and a database subnet in each zone', () => {
-    const { json, network } = build();
+    const { json, construct: network } = build();
     expect(Object.keys(subnets(json)).sort()).toEqual(['cdc-test-db-0', 'cdc-test-db-1', 'cdc-test-host-0', 'cdc-test-host-1', 'cdc-test-public-nat']);
     expect(network.databaseSubnetIds).toHaveLength(2);
     expect(network.privateSubnetIds).toHaveLength(2);
@@ -55,7 +53,7 @@ describe('CdcNetwork defaults (props omitted)', () => {
 
 describe('CdcNetwork props given', () => {
   test('three zones add a third host and database subnet', () => {
-    const { json, network } = build({ availabilityZoneCount: 3 });
+    const { json, construct: network } = build({ availabilityZoneCount: 3 });
     expect(Object.keys(subnets(json))).toEqual(expect.arrayContaining(['cdc-test-host-2', 'cdc-test-db-2']));
     expect(network.databaseSubnetIds).toHaveLength(3);
   });

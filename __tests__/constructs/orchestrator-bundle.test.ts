@@ -3,21 +3,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { OrchestratorBundle, OrchestratorBundleProps } from '../../constructs/orchestrator-bundle';
-import { expectPropsError, Json, single, synthConstruct } from '../support/construct';
+import { buildConstruct, expectPropsError, single } from '../support/construct';
 import { fakeBundlePath } from '../support/synth';
 
 const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/x';
 const base: OrchestratorBundleProps = { bundlePath: fakeBundlePath(), bucketName: 'cdc-test-assets', bucketArn: 'arn:aws:s3:::cdc-test-assets', kmsKeyArn: KEY };
 
-function build(props: Partial<OrchestratorBundleProps> = {}): { json: Json; bundle: OrchestratorBundle } {
-  let bundle!: OrchestratorBundle;
-  const json = synthConstruct((stack) => (bundle = new OrchestratorBundle(stack, 'bundle', { ...base, ...props })));
-  return { json, bundle };
+function build(props: Partial<OrchestratorBundleProps> = {}) {
+  return buildConstruct((stack) => new OrchestratorBundle(stack, 'bundle', { ...base, ...props }));
 }
 
 describe('OrchestratorBundle', () => {
   test('uploads the file under a key carrying its sha256, KMS-encrypted, and exposes the hash the host verifies', () => {
-    const { json, bundle } = build();
+    const { json, construct: bundle } = build();
     const sha = crypto.createHash('sha256').update(fs.readFileSync(base.bundlePath)).digest('hex');
     expect(bundle.sha256).toBe(sha);
     expect(bundle.objectKey).toBe(`orchestrator/${sha.slice(0, 16)}/orchestrator.js`);
@@ -31,7 +29,7 @@ describe('OrchestratorBundle', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
     const other = path.join(dir, 'orchestrator.js');
     fs.writeFileSync(other, '// another release\n');
-    expect(build({ bundlePath: other }).bundle.objectKey).not.toBe(build().bundle.objectKey);
+    expect(build({ bundlePath: other }).construct.objectKey).not.toBe(build().construct.objectKey);
   });
 
   test('refuses a bundle path that does not exist, saying how to build it', () => {

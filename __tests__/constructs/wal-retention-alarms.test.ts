@@ -1,15 +1,13 @@
 import { WalRetentionAlarms, WalRetentionAlarmsProps } from '../../constructs/wal-retention-alarms';
-import { all, expectPropsError, Json, single, synthConstruct } from '../support/construct';
+import { all, buildConstruct, expectPropsError, Json, single } from '../support/construct';
 
 const KEY = 'arn:aws:kms:eu-west-1:111111111111:key/x';
 const GIB = 1024 ** 3;
 /** Only the required props: thresholds, topic and subscriptions take their defaults. */
 const base: WalRetentionAlarmsProps = { dbInstanceIdentifier: 'cdc-test-source', topicName: 'cdc-test-alerts', kmsKeyArn: KEY };
 
-function build(props: Partial<WalRetentionAlarmsProps> = {}): { json: Json; alarms: WalRetentionAlarms } {
-  let alarms!: WalRetentionAlarms;
-  const json = synthConstruct((stack) => (alarms = new WalRetentionAlarms(stack, 'wal', { ...base, ...props })));
-  return { json, alarms };
+function build(props: Partial<WalRetentionAlarmsProps> = {}) {
+  return buildConstruct((stack) => new WalRetentionAlarms(stack, 'wal', { ...base, ...props }));
 }
 
 /** Alarm metric → [comparison, threshold]. */
@@ -38,7 +36,7 @@ describe('WalRetentionAlarms defaults (props omitted)', () => {
   });
 
   test('each alarm watches the named instance over two 5-minute periods, silent when data is missing', () => {
-    const { json, alarms } = build();
+    const { json, construct: alarms } = build();
     expect(alarms.alarmNames).toEqual(['cdc-test-source-OldestReplicationSlotLag', 'cdc-test-source-TransactionLogsDiskUsage', 'cdc-test-source-FreeStorageSpace']);
     for (const alarm of all(json, 'aws_cloudwatch_metric_alarm')) {
       expect(alarm).toMatchObject({

@@ -15,6 +15,15 @@ export function synthConstruct(define: (stack: TerraformStack) => void, stackId 
   return JSON.parse(Testing.synth(stack));
 }
 
+/** Like synthConstruct, and also returns what `make` built, for assertions on its typed properties. */
+export function buildConstruct<T>(make: (stack: TerraformStack) => T, stackId = 'test'): { json: Json; construct: T } {
+  let construct: T | undefined;
+  const json = synthConstruct((stack) => {
+    construct = make(stack);
+  }, stackId);
+  return { json, construct: construct as T };
+}
+
 /** The single resource of `type`; fails when there is not exactly one. */
 export function single(json: Json, type: string, kind: 'resource' | 'data' = 'resource'): Json {
   const all = Object.values(json[kind]?.[type] ?? {}) as Json[];
