@@ -1,5 +1,5 @@
 import { InvalidPropsError } from './errors';
-import { checkInteger, checkNamePrefix } from './prop-checks';
+import { checkInteger, checkNamePrefix, checkRdsStorage } from './prop-checks';
 import { Construct } from 'constructs';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
@@ -68,9 +68,7 @@ export class AirbyteConfigDatabase extends Construct {
     checkNamePrefix(where, props.namePrefix);
     // Resolved once because the two limits are checked against each other.
     const storage = { allocated: props.allocatedStorageGiB ?? 20, max: props.maxAllocatedStorageGiB ?? 100 };
-    checkInteger(where, 'allocatedStorageGiB', storage.allocated, 20, 65536);
-    // Storage autoscaling needs room above the allocated size.
-    checkInteger(where, 'maxAllocatedStorageGiB', storage.max, storage.allocated, 65536);
+    checkRdsStorage(where, '', storage.allocated, storage.max);
     checkInteger(where, 'backupRetentionDays', props.backupRetentionDays, 1, 35);
     const sg = new SecurityGroup(this, 'sg', {
       namePrefix: `${props.namePrefix}-airbyte-db-`,

@@ -1,5 +1,5 @@
 import { InvalidPropsError } from './errors';
-import { checkInteger, checkNamePrefix, checkPattern } from './prop-checks';
+import { checkInteger, checkNamePrefix, checkPattern, checkRdsStorage } from './prop-checks';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -146,9 +146,7 @@ export class CdcDatabase extends Construct {
     if (props.instance) {
       const created = props.instance;
       checkPattern(where, 'instance.engineVersion', created.engineVersion, /^\d+(\.\d+)?$/, 'a major version like "16" or "<major>.<minor>"');
-      checkInteger(where, 'instance.allocatedStorageGiB', storage.allocated, 20, 65536);
-      // Storage autoscaling needs room above the allocated size.
-      checkInteger(where, 'instance.maxAllocatedStorageGiB', storage.max, storage.allocated, 65536);
+      checkRdsStorage(where, 'instance.', storage.allocated, storage.max);
       checkInteger(where, 'instance.backupRetentionDays', created.backupRetentionDays, 1, 35);
       checkInteger(where, 'instance.logRetentionDays', created.logRetentionDays, 1);
     }

@@ -25,6 +25,18 @@ export function checkPattern(where: string, prop: string, value: string, pattern
 }
 
 /**
+ * RDS storage with autoscaling: the allocated size from 20 GiB (gp3's minimum for PostgreSQL), the
+ * autoscaling limit at or above it, both at most 65536 GiB. `prefix` places the props ("instance.").
+ */
+export function checkRdsStorage(where: string, prefix: string, allocated: number, max: number): void {
+  checkInteger(where, `${prefix}allocatedStorageGiB`, allocated, 20, 65536);
+  if (Token.isUnresolved(max) || Token.isUnresolved(allocated)) return;
+  if (!Number.isInteger(max) || max < allocated || max > 65536) {
+    throw new InvalidPropsError(`${where}: ${prefix}maxAllocatedStorageGiB must be an integer from ${prefix}allocatedStorageGiB (${allocated}) to 65536, got ${max}`);
+  }
+}
+
+/**
  * The environment prefix built into AWS names, such as "cdc-dev". At most 24 characters: IAM
  * caps a role's name_prefix at 38, and the longest one built from it is "<prefix>-airbyte-host-".
  */

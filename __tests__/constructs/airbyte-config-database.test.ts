@@ -63,8 +63,8 @@ describe('AirbyteConfigDatabase refuses props it cannot work with, naming the pr
     ['a single subnet', { subnetIds: ['subnet-a'] }, `${where}: subnetIds needs at least 2 subnets in different AZs, got 1`],
     ['an empty namePrefix', { namePrefix: '' }, `${where}: namePrefix "" must be 1–24 lowercase letters, digits or hyphens, starting with a letter`],
     ['a negative storage size', { allocatedStorageGiB: -1 }, `${where}: allocatedStorageGiB must be an integer from 20 to 65536, got -1`],
-    ['a storage limit below the default size', { maxAllocatedStorageGiB: 10 }, `${where}: maxAllocatedStorageGiB must be an integer from 20 to 65536, got 10`],
-    ['a storage limit below the given size', { allocatedStorageGiB: 50, maxAllocatedStorageGiB: 40 }, `${where}: maxAllocatedStorageGiB must be an integer from 50 to 65536, got 40`],
+    ['a storage limit below the default size', { maxAllocatedStorageGiB: 10 }, `${where}: maxAllocatedStorageGiB must be an integer from allocatedStorageGiB (20) to 65536, got 10`],
+    ['a storage limit below the given size', { allocatedStorageGiB: 50, maxAllocatedStorageGiB: 40 }, `${where}: maxAllocatedStorageGiB must be an integer from allocatedStorageGiB (50) to 65536, got 40`],
     ['no backups', { backupRetentionDays: 0 }, `${where}: backupRetentionDays must be an integer from 1 to 35, got 0`],
   ])('%s', (_case, props, message) => {
     expectPropsError(() => synth(props), message);

@@ -108,7 +108,7 @@ describe('CdcDatabase refuses props it cannot work with, naming the prop', () =>
     ['a 3-day secret recovery window', { secretRecoveryWindowInDays: 3 }, `${where}: secretRecoveryWindowInDays must be 0 (delete at once) or an integer from 7 to 30, got 3`],
     ['a version that is not a number', { instance: { ...instance, engineVersion: 'latest' } }, `${where}: instance.engineVersion "latest" must be a major version like "16" or "<major>.<minor>"`],
     ['a negative storage size', { instance: { ...instance, allocatedStorageGiB: -5 } }, `${where}: instance.allocatedStorageGiB must be an integer from 20 to 65536, got -5`],
-    ['a storage limit below the default size', { instance: { ...instance, maxAllocatedStorageGiB: 40 } }, `${where}: instance.maxAllocatedStorageGiB must be an integer from 50 to 65536, got 40`],
+    ['a storage limit below the default size', { instance: { ...instance, maxAllocatedStorageGiB: 40 } }, `${where}: instance.maxAllocatedStorageGiB must be an integer from instance.allocatedStorageGiB (50) to 65536, got 40`],
     ['no backups', { instance: { ...instance, backupRetentionDays: 0 } }, `${where}: instance.backupRetentionDays must be an integer from 1 to 35, got 0`],
     ['a negative log retention', { instance: { ...instance, logRetentionDays: -1 } }, `${where}: instance.logRetentionDays must be an integer ≥ 1, got -1`],
     ['an existing port out of range', { instance: undefined, existing: { address: 'db.internal', port: 70000 } }, `${where}: existing.port must be an integer from 1 to 65535, got 70000`],

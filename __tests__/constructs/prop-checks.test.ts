@@ -1,5 +1,5 @@
 import { Token } from 'cdktf';
-import { checkInteger, checkNamePrefix, checkPattern } from '../../constructs/prop-checks';
+import { checkInteger, checkNamePrefix, checkPattern, checkRdsStorage } from '../../constructs/prop-checks';
 import { expectPropsError } from '../support/construct';
 
 describe('prop checks shared by the constructs', () => {
@@ -14,6 +14,14 @@ describe('prop checks shared by the constructs', () => {
     expectPropsError(() => checkInteger('X a', 'size', 9, 1, 8), 'X a: size must be an integer from 1 to 8, got 9');
     expectPropsError(() => checkInteger('X a', 'size', NaN, 1, 8), 'X a: size must be an integer from 1 to 8, got NaN');
     expectPropsError(() => checkPattern('X a', 'name', 'Y', /^x$/, 'an x'), 'X a: name "Y" must be an x');
+  });
+
+  test('RDS storage: the autoscaling limit may equal the size, not fall below it, and tokens pass', () => {
+    expect(() => checkRdsStorage('X a', '', 20, 20)).not.toThrow();
+    expect(() => checkRdsStorage('X a', '', 50, Token.asNumber({ Ref: 'n' }))).not.toThrow();
+    expectPropsError(() => checkRdsStorage('X a', 'instance.', 10, 100), 'X a: instance.allocatedStorageGiB must be an integer from 20 to 65536, got 10');
+    expectPropsError(() => checkRdsStorage('X a', 'instance.', 50, 49), 'X a: instance.maxAllocatedStorageGiB must be an integer from instance.allocatedStorageGiB (50) to 65536, got 49');
+    expectPropsError(() => checkRdsStorage('X a', '', 50, 70000), 'X a: maxAllocatedStorageGiB must be an integer from allocatedStorageGiB (50) to 65536, got 70000');
   });
 
   test('a name prefix fits the longest IAM role name prefix built from it (38 with "-airbyte-host-")', () => {
