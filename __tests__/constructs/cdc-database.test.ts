@@ -85,6 +85,25 @@ describe('CdcDatabase props given', () => {
     expect(json.resource.random_id).toBeUndefined();
   });
 
+  test('the replication login, recovery window, CDC settings and tags given reach the resources', () => {
+    const { json, construct: db } = build({
+      replicationUsername: 'cdc_reader', secretRecoveryWindowInDays: 0, tags: { Team: 'data' },
+      cdc: { maxReplicationSlots: 4, maxWalSenders: 6, walSenderTimeoutMs: 0, maxSlotWalKeepSizeMb: 2048 },
+    });
+    expect(db.replicationUsername).toBe('cdc_reader');
+    expect(single(json, 'aws_secretsmanager_secret')).toMatchObject({ name_prefix: 'cdc-test/source-db/cdc_reader-', recovery_window_in_days: 0, tags: { Team: 'data' } });
+    expect(parameters(json)).toMatchObject({ max_replication_slots: { value: '4' }, max_wal_senders: { value: '6' }, wal_sender_timeout: { value: '0' }, max_slot_wal_keep_size: { value: '2048' } });
+    expect(single(json, 'aws_db_instance').tags).toEqual({ Team: 'data' });
+  });
+
+  test('an existing instance with its security group on another port admits clients on that port', () => {
+    const { json, construct: added } = buildConstruct((stack) =>
+      new CdcDatabase(stack, 'db', { ...base, instance: undefined, existing: { address: 'db.internal', port: 6432, securityGroupId: 'sg-db' } }).allowClient('from-host', 'sg-host'),
+    );
+    expect(added).toBe(true);
+    expect(single(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({ security_group_id: 'sg-db', from_port: 6432, to_port: 6432 });
+  });
+
   test('allowClient admits one security group on the database port', () => {
     const { json, construct: added } = buildConstruct((stack) => new CdcDatabase(stack, 'db', base).allowClient('from-host', 'sg-host'));
     expect(added).toBe(true);
