@@ -4,6 +4,7 @@ import {
   MAX_JOBS_PER_WORK,
   SyncedWatermark,
   assessSchemaRefresh,
+  connectionBlocked,
   costCap,
   decideConnection,
   describeChanges,
@@ -314,4 +315,11 @@ describe('the cost cap (MIN_SYNC_INTERVAL_SECONDS)', () => {
   test('a WAL-lag sync is never held back: it protects the source\'s disk', () => {
     expect(costCap({ ...base, forcedForLag: true, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
   });
+});
+
+test('a connection Airbyte does not report active never syncs; one whose status was not read is left to POST /jobs', () => {
+  expect(connectionBlocked('active')).toBe(false);
+  expect(connectionBlocked(undefined)).toBe(false);
+  expect(connectionBlocked('inactive')).toBe(true);
+  expect(connectionBlocked('deprecated')).toBe(true);
 });

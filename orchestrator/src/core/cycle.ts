@@ -9,6 +9,7 @@ import {
   TriggerReason,
   assessSchemaRefresh,
   classifyTrigger,
+  connectionBlocked,
   costCap,
   decideConnection,
   describeChanges,
@@ -277,7 +278,7 @@ export class CycleRunner {
       const resolved = await this.resolve(connection, review?.kind === 'inactive', log);
       result.tablesWatched = resolved.tables.length;
       let decision = await this.observe(resolved, result, log);
-      if (resolved.status !== undefined && resolved.status !== 'active') {
+      if (connectionBlocked(resolved.status)) {
         const why = review ? `it needs a schema review (${review.reason}): ${this.reviewUrl(connectionId)}` : 'enable it in Airbyte';
         throw new ConnectionInactiveError(connectionId, `status ${resolved.status}; ${why}`);
       }

@@ -332,6 +332,15 @@ export function shouldStartJob(input: NextJobInput): boolean {
   return (input.changed || input.forcedForLag) && input.round < MAX_JOBS_PER_WORK;
 }
 
+/**
+ * Whether Airbyte's status of the connection stops it from syncing: anything but `active` (e.g.
+ * `inactive` after a breaking schema change, or disabled by a person). Unknown (not read this
+ * cycle) does not: POST /jobs answers for itself (409 state-conflict).
+ */
+export function connectionBlocked(status: string | undefined): boolean {
+  return status !== undefined && status !== 'active';
+}
+
 /** How a job we triggered or attached to ended, as far as the follow-up rule cares. */
 export interface EndedJob {
   /** triggered: ours; attached: the connection's running job (409 try-again-later). */
