@@ -143,8 +143,9 @@ case $name in
         cat >"$job_file"
         echo "job.batch/$(job_name) created" ;;
       "wait job/"*)
-        # kubectl wait job/NAME --for=condition=C --timeout=T: "condition met", or after T
-        # "timed out waiting for the condition" with exit 1 (kubectl pkg/cmd/wait).
+        # kubectl wait job/NAME --for=condition=C --timeout=T: "<kind>/<name> condition met", or after T
+        # (0: check once) "timed out waiting for the condition on jobs/NAME" with exit 1 (kubectl
+        # pkg/cmd/wait/wait.go: the "condition met" printer and the --timeout help; wait_test.go's errors).
         name=${2#job/}; for=""; for a in "$@"; do case $a in --for=condition=*) for=${a#--for=condition=} ;; esac; done
         if [ ! -f "$job_file" ] || [ "$(job_name)" != "$name" ]; then echo "Error from server (NotFound): jobs.batch \"$name\" not found" >&2; exit 1; fi
         echo x >>"$STUB_LOG.job-polls"
@@ -158,8 +159,11 @@ case $name in
         echo "bundle verified (sha256 $(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).spec.template.metadata.annotations["cdc/bundle-sha256"])' "$job_file")), RDS CA bundle installed"
         printf '%s\n' "${STUB_JOB_LOG:-{\"ready\": true\}}" ;;
       "get pods")
-        # -l batch.kubernetes.io/job-name=NAME -o jsonpath={...containerStatuses[?(@.name=="prepare-source")].state.terminated.exitCode}:
-        # the exit code, or nothing when the pod is gone (a Job past its deadline has its pods deleted).
+        # -l batch.kubernetes.io/job-name=NAME (the label the Job controller puts on its pods) -o
+        # jsonpath={...containerStatuses[?(@.name=="prepare-source")].state.terminated.exitCode}: filter
+        # syntax of "JSONPath Support" (kubernetes.io/docs/reference/kubectl/jsonpath), field of the Pod
+        # API's ContainerStateTerminated. Prints the exit code, or nothing when the pod is gone (a Job
+        # past activeDeadlineSeconds has its running pods deleted).
         expected="-o jsonpath={.items[*].status.containerStatuses[?(@.name==\"prepare-source\")].state.terminated.exitCode}"
         case " $* " in *" -l batch.kubernetes.io/job-name=$(job_name) "*) ;; *) echo "stub: unexpected selector: $*" >&2; exit 1 ;; esac
         case " $* " in *" $expected"*) ;; *) echo "stub: unexpected query: $*" >&2; exit 1 ;; esac
@@ -167,6 +171,7 @@ case $name in
       "get job/"*)
         # -o jsonpath={.status.conditions[?(@.type=="Failed")].reason}
         [ "${STUB_JOB_EXIT:-0}" = 0 ] || printf '%s' "${STUB_JOB_REASON:-BackoffLimitExceeded}" ;;
+      # As kubectl pkg/cmd/rollout/rollout_restart.go and pkg/polymorphichelpers/rollout_status.go print them.
       "rollout restart") echo "deployment.apps/${3#deployment/} restarted" ;;
       "rollout status")
         if [ -n "${STUB_ROLLOUT_FAIL:-}" ]; then echo "error: timed out waiting for the condition" >&2; exit 1; fi
