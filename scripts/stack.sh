@@ -384,11 +384,19 @@ kube_login() {
 }
 kube() { kubectl --kubeconfig "$kube_dir/config" "$@"; }
 
+# kubectl wait exits 1 both when its time is up and when it cannot ask (the API unreachable, no
+# permission): only the first means "not finished yet". $1: its output, $2: the Job.
+wait_timed_out() {
+  case $1 in *"timed out waiting for the condition"*) return 0 ;; esac
+  log "cannot follow the Job $2: $(tail -n 1 <<<"$1")"
+  return 1
+}
+
 # Runs the source preparation Job of <env>-kubernetes, with "$@" added to prepare-source's
 # arguments, and returns its exit code (1 when it did not run to the end). The Job is a copy of a
 # suspended CronJob's template (logins from a Kubernetes secret: no secret on any command line here).
 prepare_source_in_cluster() {
-  local ns cron deadline job manifest give_up outcome="" rc reason
+  local ns cron deadline job manifest give_up outcome="" out rc reason
   read -r ns cron deadline <<<"$(stack_query "$env_name-kubernetes" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
   [ -n "${cron:-}" ] || die "$env_name-kubernetes has no source_preparation output: synthesize it with this version of the project"
   kube_login
@@ -412,8 +420,10 @@ prepare_source_in_cluster() {
   # fail the Job; our own bound only guards against a Job that never reports.
   give_up=$((SECONDS + ${deadline:-1800} + 300))
   while :; do
-    if kube --namespace "$ns" wait "job/$job" --for=condition=Complete --timeout="${health_interval}s" >/dev/null 2>&1; then outcome=Complete; break; fi
-    if kube --namespace "$ns" wait "job/$job" --for=condition=Failed --timeout=0s >/dev/null 2>&1; then outcome=Failed; break; fi
+    if out=$(kube --namespace "$ns" wait "job/$job" --for=condition=Complete --timeout="${health_interval}s" 2>&1); then outcome=Complete; break; fi
+    wait_timed_out "$out" "$job" || return 1
+    if out=$(kube --namespace "$ns" wait "job/$job" --for=condition=Failed --timeout=0s 2>&1); then outcome=Failed; break; fi
+    wait_timed_out "$out" "$job" || return 1
     if [ "$SECONDS" -ge "$give_up" ]; then
       log "the Job $job did not finish within $((${deadline:-1800} + 300))s; see 'kubectl -n $ns describe job/$job'"
       return 1

@@ -514,6 +514,14 @@ describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized
     expect(stackActions(r.calls)).not.toContain('deploy pr-8-airbyte');
   });
 
+  test('deploy: a Job that cannot be followed (API unreachable) fails at once instead of waiting out the deadline', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_KUBE_API_DOWN: '1' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot follow the Job cdc-prepare-source-\d{8}-\d{6}: The connection to the server .* was refused/);
+    expect(r.stderr).toContain('preparing the source failed (exit 1): pr-8-airbyte was not deployed');
+    expect(r.calls.filter((c) => c.includes(' wait job/'))).toHaveLength(1);
+  });
+
   test('deploy: --recreate-lost-slot reaches prepare-source as the Job container\'s argument', () => {
     const r = eks(['deploy', 'pr-8', '--recreate-lost-slot']);
     expect(r.status).toBe(0);

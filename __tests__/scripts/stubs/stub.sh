@@ -148,6 +148,8 @@ case $name in
         # pkg/cmd/wait/wait.go: the "condition met" printer and the --timeout help; wait_test.go's errors).
         name=${2#job/}; for=""; for a in "$@"; do case $a in --for=condition=*) for=${a#--for=condition=} ;; esac; done
         if [ ! -f "$job_file" ] || [ "$(job_name)" != "$name" ]; then echo "Error from server (NotFound): jobs.batch \"$name\" not found" >&2; exit 1; fi
+        # What kubectl prints when it cannot reach the API server (client-go's connection refused message).
+        if [ -n "${STUB_KUBE_API_DOWN:-}" ]; then echo "The connection to the server 10.0.1.23:443 was refused - did you specify the right host or port?" >&2; exit 1; fi
         echo x >>"$STUB_LOG.job-polls"
         ended=""; [ "$(wc -l <"$STUB_LOG.job-polls")" -ge 3 ] && ended=1
         outcome=Complete; [ "${STUB_JOB_EXIT:-0}" = 0 ] || outcome=Failed
