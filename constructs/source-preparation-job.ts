@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkInteger, checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -81,12 +82,12 @@ export interface SourcePreparationJobProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const K8S_OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Job names get `-yyyymmdd-hhmmss` (16 characters) and must fit a 63-character label (job-name). */
 const MAX_NAME_LENGTH = 63 - 16;
+const CRON_JOB_NAME = new RegExp(`^[a-z0-9]([-a-z0-9]{0,${MAX_NAME_LENGTH - 2}}[a-z0-9])?$`);
 const TABLE = /^[^.\s,]{1,63}\.[^\s,]{1,63}$/;
-const SLOT = /^[a-z0-9_]{1,63}$/;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
 /**
  * Source preparation inside the cluster, where an eks-helm environment has no host to run it on:
@@ -114,23 +115,12 @@ export class SourcePreparationJob extends Construct {
     const where = `SourcePreparationJob ${this.node.path}`;
     const defaults = SOURCE_PREPARATION_JOB_DEFAULTS;
     const name = props.name ?? defaults.name;
-    if (!DNS_LABEL.test(name) || name.length > MAX_NAME_LENGTH) {
-      throw new InvalidPropsError(`${where}: name ${JSON.stringify(name)} must be lowercase letters, digits and hyphens, at most ${MAX_NAME_LENGTH} characters (Job names add a 16-character timestamp)`);
-    }
-    if (!DNS_LABEL.test(props.namespace) || props.namespace.length > 63) {
-      throw new InvalidPropsError(`${where}: namespace ${JSON.stringify(props.namespace)} must be a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)`);
-    }
-    for (const [prop, value] of [['bundleConfigMapName', props.bundleConfigMapName], ['credentialsSecretName', props.credentialsSecretName]] as const) {
-      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value) || value.length > 253) {
-        throw new InvalidPropsError(`${where}: ${prop} ${JSON.stringify(value)} must be a Kubernetes object name (lowercase letters, digits, '-' and '.')`);
-      }
-    }
-    if (!/^[0-9a-f]{64}$/.test(props.bundleSha256)) {
-      throw new InvalidPropsError(`${where}: bundleSha256 must be 64 lowercase hex digits (the bundle's sha256), got ${JSON.stringify(props.bundleSha256)}`);
-    }
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(props.environment)) {
-      throw new InvalidPropsError(`${where}: environment ${JSON.stringify(props.environment)} must be an environment name such as dev or pr-123`);
-    }
+    checkPattern(where, 'name', name, CRON_JOB_NAME, `lowercase letters, digits and hyphens, at most ${MAX_NAME_LENGTH} characters (Job names add a 16-character timestamp)`);
+    checkPattern(where, 'namespace', props.namespace, K8S_NAME, 'a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)');
+    checkPattern(where, 'bundleConfigMapName', props.bundleConfigMapName, K8S_OBJECT_NAME, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
+    checkPattern(where, 'credentialsSecretName', props.credentialsSecretName, K8S_OBJECT_NAME, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
+    checkPattern(where, 'bundleSha256', props.bundleSha256, /^[0-9a-f]{64}$/, "64 lowercase hex digits (the bundle's sha256)");
+    checkPattern(where, 'environment', props.environment, /^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'an environment name such as dev or pr-123');
     if (props.tables.length === 0) {
       throw new InvalidPropsError(`${where}: tables is empty; expected the watched tables as schema.table (e.g. public.orders)`);
     }
@@ -138,21 +128,17 @@ export class SourcePreparationJob extends Construct {
     if (badTable !== undefined) {
       throw new InvalidPropsError(`${where}: tables has ${JSON.stringify(badTable)}; expected schema.table (e.g. public.orders), without commas or spaces`);
     }
-    if (props.replicationSlot && (!SLOT.test(props.replicationSlot) || props.replicationSlot.startsWith('rds'))) {
-      throw new InvalidPropsError(`${where}: replicationSlot ${JSON.stringify(props.replicationSlot)} must be lowercase letters, digits and underscores (at most 63), not starting with "rds" (reserved by RDS)`);
+    if (props.replicationSlot) {
+      checkPattern(where, 'replicationSlot', props.replicationSlot, /^(?!rds)[a-z0-9_]{1,63}$/, 'lowercase letters, digits and underscores (at most 63), not starting with "rds" (reserved by RDS)');
     }
-    if (props.publication && !IDENTIFIER.test(props.publication)) {
-      throw new InvalidPropsError(`${where}: publication ${JSON.stringify(props.publication)} must be a PostgreSQL identifier (letters, digits, underscores; at most 63)`);
+    if (props.publication) {
+      checkPattern(where, 'publication', props.publication, /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/, 'a PostgreSQL identifier (letters, digits, underscores; at most 63)');
     }
-    const activeDeadlineSeconds = props.activeDeadlineSeconds ?? defaults.activeDeadlineSeconds;
-    if (!Number.isInteger(activeDeadlineSeconds) || activeDeadlineSeconds < 60 || activeDeadlineSeconds > 86400) {
-      throw new InvalidPropsError(`${where}: activeDeadlineSeconds must be an integer from 60 to 86400, got ${activeDeadlineSeconds}`);
-    }
-    const ttlSecondsAfterFinished = props.ttlSecondsAfterFinished ?? defaults.ttlSecondsAfterFinished;
+    checkInteger(where, 'activeDeadlineSeconds', props.activeDeadlineSeconds, 60, 86400);
     // Too short and the Job is gone before `scripts/stack.sh` reads its exit code and logs.
-    if (!Number.isInteger(ttlSecondsAfterFinished) || ttlSecondsAfterFinished < 600 || ttlSecondsAfterFinished > 30 * 86400) {
-      throw new InvalidPropsError(`${where}: ttlSecondsAfterFinished must be an integer from 600 (time to read the result) to 2592000, got ${ttlSecondsAfterFinished}`);
-    }
+    checkInteger(where, 'ttlSecondsAfterFinished', props.ttlSecondsAfterFinished, 600, 30 * 86400);
+    const activeDeadlineSeconds = props.activeDeadlineSeconds ?? defaults.activeDeadlineSeconds;
+    const ttlSecondsAfterFinished = props.ttlSecondsAfterFinished ?? defaults.ttlSecondsAfterFinished;
     let seed: { content: Buffer; path: string } | undefined;
     if (props.seedSqlPath !== undefined) {
       if (!fs.existsSync(props.seedSqlPath) || !fs.statSync(props.seedSqlPath).isFile()) {

@@ -7,7 +7,7 @@ import { OrchestratorDeployment } from '../../constructs/orchestrator-deployment
 import {
   PREPARE_SOURCE_CONTAINER, PREPARE_SOURCE_SCRIPT, SourcePreparationJob, SourcePreparationJobProps,
 } from '../../constructs/source-preparation-job';
-import { InvalidPropsError } from '../../constructs/errors';
+import { expectPropsError } from '../support/construct';
 import { kubernetesSchemaProblems } from '../support/helm';
 import { fakeBundlePath } from '../support/synth';
 
@@ -177,32 +177,33 @@ describe('SourcePreparationJob', () => {
     expect(problems[0]).toMatch(/CronJob cdc-prepare-source: .*(schedule|backoffLimit)/);
   });
 
-  test.each<[string, Partial<SourcePreparationJobProps>, RegExp]>([
-    ['name', { name: 'Prepare_Source' }, /name "Prepare_Source" must be lowercase letters, digits and hyphens, at most 47 characters/],
-    ['name (too long for a Job name with its timestamp)', { name: 'p'.repeat(48) }, /name "p{48}" must be .* at most 47 characters \(Job names add a 16-character timestamp\)/],
-    ['namespace', { namespace: 'Airbyte' }, /namespace "Airbyte" must be a Kubernetes namespace name/],
-    ['bundleConfigMapName', { bundleConfigMapName: 'Bundle!' }, /bundleConfigMapName "Bundle!" must be a Kubernetes object name/],
-    ['credentialsSecretName', { credentialsSecretName: '' }, /credentialsSecretName "" must be a Kubernetes object name/],
-    ['bundleSha256', { bundleSha256: 'abc' }, /bundleSha256 must be 64 lowercase hex digits/],
-    ['environment', { environment: 'pr 8' }, /environment "pr 8" must be an environment name/],
-    ['tables (empty)', { tables: [] }, /tables is empty; expected the watched tables as schema\.table/],
-    ['tables (no schema)', { tables: ['public.orders', 'customers'] }, /tables has "customers"; expected schema\.table/],
-    ['tables (comma)', { tables: ['public.a,public.b'] }, /tables has "public\.a,public\.b"; expected schema\.table/],
-    ['replicationSlot', { replicationSlot: 'rds_slot' }, /replicationSlot "rds_slot" must be .* not starting with "rds"/],
-    ['publication', { publication: 'pub-1' }, /publication "pub-1" must be a PostgreSQL identifier/],
-    ['activeDeadlineSeconds', { activeDeadlineSeconds: 30 }, /activeDeadlineSeconds must be an integer from 60 to 86400, got 30/],
-    ['ttlSecondsAfterFinished', { ttlSecondsAfterFinished: 0 }, /ttlSecondsAfterFinished must be an integer from 600 .* got 0/],
-    ['seedSqlPath', { seedSqlPath: '/nonexistent/seed.sql' }, /seedSqlPath \/nonexistent\/seed\.sql is not a file/],
-  ])('refuses a bad %s, naming it', (_prop, props, message) => {
-    let error: unknown;
-    try {
-      build(props);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(InvalidPropsError);
-    expect((error as Error).message).toMatch(/^SourcePreparationJob test\/source-preparation: /);
-    expect((error as Error).message).toMatch(message);
+  describe('refuses props it cannot work with, naming the prop', () => {
+    const where = 'SourcePreparationJob test/source-preparation';
+    test.each<[string, Partial<SourcePreparationJobProps>, string]>([
+      ['name', { name: 'Prepare_Source' }, 'name "Prepare_Source" must be lowercase letters, digits and hyphens, at most 47 characters (Job names add a 16-character timestamp)'],
+      ['name (too long for a Job name with its timestamp)', { name: 'p'.repeat(48) }, `name "${'p'.repeat(48)}" must be lowercase letters, digits and hyphens, at most 47 characters (Job names add a 16-character timestamp)`],
+      ['namespace', { namespace: 'Airbyte' }, 'namespace "Airbyte" must be a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)'],
+      ['bundleConfigMapName', { bundleConfigMapName: 'Bundle!' }, 'bundleConfigMapName "Bundle!" must be a Kubernetes object name (lowercase letters, digits, \'-\' and \'.\')'],
+      ['credentialsSecretName', { credentialsSecretName: '' }, 'credentialsSecretName "" must be a Kubernetes object name (lowercase letters, digits, \'-\' and \'.\')'],
+      ['bundleSha256', { bundleSha256: 'abc' }, 'bundleSha256 "abc" must be 64 lowercase hex digits (the bundle\'s sha256)'],
+      ['environment', { environment: 'pr 8' }, 'environment "pr 8" must be an environment name such as dev or pr-123'],
+      ['tables (empty)', { tables: [] }, 'tables is empty; expected the watched tables as schema.table (e.g. public.orders)'],
+      ['tables (no schema)', { tables: ['public.orders', 'customers'] }, 'tables has "customers"; expected schema.table (e.g. public.orders), without commas or spaces'],
+      ['tables (comma)', { tables: ['public.a,public.b'] }, 'tables has "public.a,public.b"; expected schema.table (e.g. public.orders), without commas or spaces'],
+      ['replicationSlot', { replicationSlot: 'rds_slot' }, 'replicationSlot "rds_slot" must be lowercase letters, digits and underscores (at most 63), not starting with "rds" (reserved by RDS)'],
+      ['publication', { publication: 'pub-1' }, 'publication "pub-1" must be a PostgreSQL identifier (letters, digits, underscores; at most 63)'],
+      ['activeDeadlineSeconds', { activeDeadlineSeconds: 30 }, 'activeDeadlineSeconds must be an integer from 60 to 86400, got 30'],
+      ['ttlSecondsAfterFinished', { ttlSecondsAfterFinished: 0 }, 'ttlSecondsAfterFinished must be an integer from 600 to 2592000, got 0'],
+      ['seedSqlPath', { seedSqlPath: '/nonexistent/seed.sql' }, 'seedSqlPath /nonexistent/seed.sql is not a file'],
+    ])('%s', (_prop, props, message) => {
+      expectPropsError(() => build(props), `${where}: ${message}`);
+    });
+
+    test('seedSqlPath too large for a ConfigMap', () => {
+      const big = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seed-')), 'big.sql');
+      fs.writeFileSync(big, '-- x\n'.repeat(200 * 1024));
+      expectPropsError(() => build({ seedSqlPath: big }), `${where}: seedSqlPath ${big} has 1024000 bytes, over the 921600 a ConfigMap can carry safely (1 MiB limit)`);
+    });
   });
 
   describe('the container\'s command', () => {
