@@ -375,7 +375,7 @@ kube_dir=""
 kube_login() {
   [ -z "$kube_dir" ] || return 0
   local cluster
-  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  cluster=$(stack_query "$aws_stack" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
   kube_dir=$(mktemp -d "${TMPDIR:-/tmp}/stack-kube.XXXXXX")
   aws ${aws_args[@]+"${aws_args[@]}"} eks update-kubeconfig --name "$cluster" --kubeconfig "$kube_dir/config" >/dev/null \
     || die "could not get a kubeconfig for the EKS cluster $cluster ('aws eks update-kubeconfig' failed; does this role have an access entry on the cluster, and does it reach the endpoint?)"
@@ -395,8 +395,8 @@ wait_timed_out() {
 # suspended CronJob's template (logins from a Kubernetes secret: no secret on any command line here).
 prepare_source_in_cluster() {
   local ns cron deadline job manifest give_up outcome="" out rc reason
-  read -r ns cron deadline <<<"$(stack_query "$env_name-kubernetes" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
-  [ -n "${cron:-}" ] || die "$env_name-kubernetes has no source_preparation output: synthesize it with this version of the project"
+  read -r ns cron deadline <<<"$(stack_query "$kubernetes_stack" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
+  [ -n "${cron:-}" ] || die "$kubernetes_stack has no source_preparation output: synthesize it with this version of the project"
   kube_login
   job="$cron-$(date -u +%Y%m%d-%H%M%S)"
   log "prepare the source: Job $job from cronjob/$cron in the $env_name cluster (namespace $ns)"
@@ -404,7 +404,7 @@ prepare_source_in_cluster() {
   # its owner (kubectl pkg/cmd/create/create_job.go). --dry-run=client only prints that Job, so
   # --recreate-lost-slot can be added to the container's args before it is created.
   manifest=$(kube --namespace "$ns" create job "$job" --from="cronjob/$cron" --dry-run=client -o json) \
-    || die "could not read cronjob/$cron in namespace $ns of the $env_name cluster (is $env_name-kubernetes applied?)"
+    || die "could not read cronjob/$cron in namespace $ns of the $env_name cluster (is $kubernetes_stack applied?)"
   node -e '
     const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
     const container = job.spec.template.spec.containers.find((c) => c.name === "prepare-source");
@@ -464,8 +464,8 @@ prepare_source() {
   fi
   case $rc in
     0) ;;
-    2) log "the source needs a person (see the messages above): $env_name-airbyte was not deployed. Fix it, then rerun 'scripts/stack.sh deploy $env_name'"; exit 2 ;;
-    *) die "preparing the source failed (exit $rc): $env_name-airbyte was not deployed. See the messages above, then rerun 'scripts/stack.sh deploy $env_name'" ;;
+    2) log "the source needs a person (see the messages above): $airbyte_stack was not deployed. Fix it, then rerun 'scripts/stack.sh deploy $env_name'"; exit 2 ;;
+    *) die "preparing the source failed (exit $rc): $airbyte_stack was not deployed. See the messages above, then rerun 'scripts/stack.sh deploy $env_name'" ;;
   esac
 }
 
@@ -474,8 +474,8 @@ prepare_source() {
 restart_orchestrator() {
   if has_kubernetes_stack; then
     local ns name
-    IFS=/ read -r ns name <<<"$(stack_query "$env_name-kubernetes" 'j.output?.orchestrator_deployment?.value')"
-    [ -n "${name:-}" ] || die "$env_name-kubernetes has no orchestrator_deployment output: synthesize it with this version of the project"
+    IFS=/ read -r ns name <<<"$(stack_query "$kubernetes_stack" 'j.output?.orchestrator_deployment?.value')"
+    [ -n "${name:-}" ] || die "$kubernetes_stack has no orchestrator_deployment output: synthesize it with this version of the project"
     kube_login
     log "restart the orchestrator: deployment/$name in the $env_name cluster (namespace $ns)"
     # Its init step reads the parameter <env>-airbyte has just written; until now it was retrying with back-off.
@@ -510,22 +510,22 @@ deploy() {
       || die "kubectl is not installed or not on PATH: $env_name runs Airbyte on EKS, and the deploy reaches it, prepares the source and restarts the orchestrator with kubectl. Nothing was applied"
   fi
   check_gcp_key_policy
-  aws_args=(--region "$(stack_query "$env_name-aws" '(j.provider?.aws ?? [])[0]?.region')")
-  run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
-  run_cdktf deploy "$env_name-gcp" || die "deploying $env_name-gcp failed ($env_name-aws is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
-  local applied="$env_name-aws and $env_name-gcp" follow="Follow the host's boot with scripts/boot-log.sh $env_name"
+  aws_args=(--region "$(stack_query "$aws_stack" '(j.provider?.aws ?? [])[0]?.region')")
+  run_cdktf deploy "$aws_stack" || die "deploying $aws_stack failed; nothing after it was applied"
+  run_cdktf deploy "$gcp_stack" || die "deploying $gcp_stack failed ($aws_stack is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
+  local applied="$aws_stack and $gcp_stack" follow="Follow the host's boot with scripts/boot-log.sh $env_name"
   if has_kubernetes_stack; then
-    run_cdktf deploy "$env_name-kubernetes" \
-      || die "deploying $env_name-kubernetes failed ($applied are applied); see 'kubectl -n <namespace> get pods' through 'aws eks update-kubeconfig', fix and rerun 'scripts/stack.sh deploy $env_name'"
-    applied="$env_name-aws, $env_name-gcp and $env_name-kubernetes" follow="Check the pods with kubectl (aws eks update-kubeconfig --name <cluster>)"
+    run_cdktf deploy "$kubernetes_stack" \
+      || die "deploying $kubernetes_stack failed ($applied are applied); see 'kubectl -n <namespace> get pods' through 'aws eks update-kubeconfig', fix and rerun 'scripts/stack.sh deploy $env_name'"
+    applied="$aws_stack, $gcp_stack and $kubernetes_stack" follow="Check the pods with kubectl (aws eks update-kubeconfig --name <cluster>)"
   fi
   wait_for_airbyte "${health_timeout:-2400}" \
     || die "Airbyte on $(airbyte_where) did not answer within ${health_timeout:-2400}s ($applied are applied). $follow, then rerun 'scripts/stack.sh deploy $env_name'"
   prepare_source
-  run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
+  run_cdktf deploy "$airbyte_stack" || die "deploying $airbyte_stack failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
   stop_tunnel
   restart_orchestrator
-  log "deployed $env_name-aws, $env_name-gcp,$(has_kubernetes_stack && echo " $env_name-kubernetes,") $env_name-airbyte"
+  log "deployed $aws_stack, $gcp_stack,$(has_kubernetes_stack && echo " $kubernetes_stack,") $airbyte_stack"
 }
 
 diff_environment() {
