@@ -43,7 +43,7 @@ export const PLAN_ROLE_NAME = 'cdc-github-plan';
 
 /**
  * The only managed policies deploy roles may attach to the roles they create: what the stacks
- * attach (the host's Session Manager agent, constructs/airbyte-host.ts).
+ * attach (the host's Session Manager agent, constructs/airbyte-host/index.ts).
  */
 export const ATTACHABLE_MANAGED_POLICIES: readonly string[] = ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore', ...EKS_MANAGED_POLICIES];
 

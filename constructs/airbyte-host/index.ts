@@ -1,4 +1,4 @@
-import { InvalidPropsError } from './errors';
+import { InvalidPropsError } from '../errors';
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
