@@ -56,9 +56,11 @@ export interface GithubOidcRoleProps {
   readonly policies: readonly GithubRolePolicy[];
 }
 
-const GITHUB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** A GitHub owner, repository or environment name. */
+export const GITHUB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** An `id` stem callers give for the elements a construct makes per entry (policies, service accounts). */
+export const ID_STEM = /^[a-z0-9][a-z0-9-]*$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const CONSTRUCT_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 /**
  * An IAM role that GitHub Actions jobs of one repository assume with their OIDC token
@@ -130,7 +132,7 @@ function validate(where: string, props: GithubOidcRoleProps): void {
   if (props.policies.length === 0) throw fail('policies is empty; a role that may do nothing is not needed');
   const ids = new Set<string>();
   for (const [i, policy] of props.policies.entries()) {
-    if (!CONSTRUCT_ID.test(policy.id)) throw fail(`policies[${i}].id ${JSON.stringify(policy.id)} must be lowercase letters, digits and "-"`);
+    if (!ID_STEM.test(policy.id)) throw fail(`policies[${i}].id ${JSON.stringify(policy.id)} must be lowercase letters, digits and "-"`);
     if (ids.has(policy.id)) throw fail(`policies[${i}].id "${policy.id}" is used twice`);
     ids.add(policy.id);
     if (policy.statements.length === 0) throw fail(`policies[${i}] ("${policy.id}") has no statements`);

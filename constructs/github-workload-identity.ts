@@ -7,7 +7,7 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { InvalidPropsError } from './errors';
-import { GITHUB_OIDC_URL } from './github-oidc-role';
+import { GITHUB_NAME, GITHUB_OIDC_URL, ID_STEM } from './github-oidc-role';
 
 /** The APIs workload identity federation itself needs; always enabled. */
 export const WORKLOAD_IDENTITY_SERVICES: readonly string[] = ['iam.googleapis.com', 'iamcredentials.googleapis.com', 'sts.googleapis.com', 'cloudresourcemanager.googleapis.com'];
@@ -65,8 +65,6 @@ export interface GithubWorkloadIdentityProps {
 const POOL_ID = /^(?!gcp-)[a-z0-9-]{4,32}$/;
 const ACCOUNT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const GITHUB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
-const CONSTRUCT_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 /**
  * GitHub Actions jobs of one repository acting in a GCP project without keys: a workload identity
@@ -159,7 +157,7 @@ function validate(where: string, props: GithubWorkloadIdentityProps): void {
   const ids = new Set<string>();
   for (const [i, account] of props.serviceAccounts.entries()) {
     const at = `serviceAccounts[${i}]`;
-    if (!CONSTRUCT_ID.test(account.id)) throw fail(`${at}.id ${JSON.stringify(account.id)} must be lowercase letters, digits and "-"`);
+    if (!ID_STEM.test(account.id)) throw fail(`${at}.id ${JSON.stringify(account.id)} must be lowercase letters, digits and "-"`);
     if (ids.has(account.id)) throw fail(`${at}.id "${account.id}" is used twice`);
     ids.add(account.id);
     if (!ACCOUNT_ID.test(account.accountId)) throw fail(`${at}.accountId ${JSON.stringify(account.accountId)} must be 6 to 30 of lowercase letters, digits, "-", starting with a letter`);
