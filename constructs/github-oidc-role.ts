@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { Token } from 'cdktf';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { InvalidPropsError } from './errors';
+import { checkInteger, checkPattern } from './prop-checks';
 import { suppressRule } from './policy';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -58,8 +58,10 @@ export interface GithubOidcRoleProps {
 
 /** A GitHub owner, repository or environment name. */
 export const GITHUB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+export const GITHUB_NAME_EXPECTED = 'a GitHub name (letters, digits, ".", "_", "-")';
 /** An `id` stem callers give for the elements a construct makes per entry (policies, service accounts). */
 export const ID_STEM = /^[a-z0-9][a-z0-9-]*$/;
+export const ID_STEM_EXPECTED = 'lowercase letters, digits and "-"';
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /**
@@ -115,24 +117,17 @@ export class GithubOidcRole extends Construct {
 
 function validate(where: string, props: GithubOidcRoleProps): void {
   const fail = (message: string) => new InvalidPropsError(`${where}: ${message}`);
-  if (!Token.isUnresolved(props.oidcProviderArn) && !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(props.oidcProviderArn)) {
-    throw fail(`oidcProviderArn ${JSON.stringify(props.oidcProviderArn)} is not the ARN of a ${GITHUB_OIDC_HOST} OIDC provider`);
-  }
-  for (const field of ['owner', 'repository'] as const) {
-    if (!GITHUB_NAME.test(props[field] ?? '')) throw fail(`${field} ${JSON.stringify(props[field])} is not a GitHub name (letters, digits, ".", "_", "-")`);
-  }
+  checkPattern(where, 'oidcProviderArn', props.oidcProviderArn, /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, `the ARN of a ${GITHUB_OIDC_HOST} OIDC provider`);
+  for (const field of ['owner', 'repository'] as const) checkPattern(where, field, props[field], GITHUB_NAME, GITHUB_NAME_EXPECTED);
   if (props.trustedJobs !== 'pull_request' && !GITHUB_NAME.test(props.trustedJobs?.environment ?? '')) {
     throw fail(`trustedJobs must be 'pull_request' or { environment: <GitHub environment name> } (got ${JSON.stringify(props.trustedJobs)})`);
   }
-  if (!ROLE_NAME.test(props.roleName ?? '')) throw fail(`roleName ${JSON.stringify(props.roleName)} is not an IAM role name (at most 64 of letters, digits, +=,.@_-)`);
-  const duration = props.maxSessionDuration;
-  if (duration !== undefined && (!Number.isInteger(duration) || duration < 3600 || duration > 43200)) {
-    throw fail(`maxSessionDuration ${duration} must be a whole number of seconds from 3600 to 43200`);
-  }
+  checkPattern(where, 'roleName', props.roleName, ROLE_NAME, 'an IAM role name (at most 64 of letters, digits, +=,.@_-)');
+  checkInteger(where, 'maxSessionDuration', props.maxSessionDuration, 3600, 43200);
   if (props.policies.length === 0) throw fail('policies is empty; a role that may do nothing is not needed');
   const ids = new Set<string>();
   for (const [i, policy] of props.policies.entries()) {
-    if (!ID_STEM.test(policy.id)) throw fail(`policies[${i}].id ${JSON.stringify(policy.id)} must be lowercase letters, digits and "-"`);
+    checkPattern(where, `policies[${i}].id`, policy.id, ID_STEM, ID_STEM_EXPECTED);
     if (ids.has(policy.id)) throw fail(`policies[${i}].id "${policy.id}" is used twice`);
     ids.add(policy.id);
     if (policy.statements.length === 0) throw fail(`policies[${i}] ("${policy.id}") has no statements`);

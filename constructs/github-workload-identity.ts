@@ -7,7 +7,8 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { InvalidPropsError } from './errors';
-import { GITHUB_NAME, GITHUB_OIDC_URL, ID_STEM } from './github-oidc-role';
+import { GITHUB_NAME, GITHUB_NAME_EXPECTED, GITHUB_OIDC_URL, ID_STEM, ID_STEM_EXPECTED } from './github-oidc-role';
+import { checkPattern } from './prop-checks';
 
 /** The APIs workload identity federation itself needs; always enabled. */
 export const WORKLOAD_IDENTITY_SERVICES: readonly string[] = ['iam.googleapis.com', 'iamcredentials.googleapis.com', 'sts.googleapis.com', 'cloudresourcemanager.googleapis.com'];
@@ -143,36 +144,26 @@ export class GithubWorkloadIdentity extends Construct {
 
 function validate(where: string, props: GithubWorkloadIdentityProps): void {
   const fail = (message: string) => new InvalidPropsError(`${where}: ${message}`);
-  if (!PROJECT_ID.test(props.projectId ?? '')) throw fail(`projectId ${JSON.stringify(props.projectId)} is not a GCP project id (6 to 30 of lowercase letters, digits, "-")`);
-  for (const field of ['owner', 'repository'] as const) {
-    if (!GITHUB_NAME.test(props[field] ?? '')) throw fail(`${field} ${JSON.stringify(props[field])} is not a GitHub name (letters, digits, ".", "_", "-")`);
-  }
-  for (const field of ['poolId', 'providerId'] as const) {
-    if (!POOL_ID.test(props[field] ?? '')) throw fail(`${field} ${JSON.stringify(props[field])} must be 4 to 32 of lowercase letters, digits, "-", not starting with "gcp-"`);
-  }
-  for (const [i, service] of (props.additionalServices ?? []).entries()) {
-    if (!/^[a-z0-9-]+\.googleapis\.com$/.test(service)) throw fail(`additionalServices[${i}] ${JSON.stringify(service)} is not an API such as bigquery.googleapis.com`);
-  }
+  checkPattern(where, 'projectId', props.projectId, PROJECT_ID, 'a GCP project id (6 to 30 of lowercase letters, digits, "-")');
+  for (const field of ['owner', 'repository'] as const) checkPattern(where, field, props[field], GITHUB_NAME, GITHUB_NAME_EXPECTED);
+  for (const field of ['poolId', 'providerId'] as const) checkPattern(where, field, props[field], POOL_ID, '4 to 32 of lowercase letters, digits, "-", not starting with "gcp-"');
+  for (const [i, service] of (props.additionalServices ?? []).entries()) checkPattern(where, `additionalServices[${i}]`, service, /^[a-z0-9-]+\.googleapis\.com$/, 'an API such as bigquery.googleapis.com');
   if (props.serviceAccounts.length === 0) throw fail('serviceAccounts is empty; a pool nobody can use is not needed');
   const ids = new Set<string>();
   for (const [i, account] of props.serviceAccounts.entries()) {
     const at = `serviceAccounts[${i}]`;
-    if (!ID_STEM.test(account.id)) throw fail(`${at}.id ${JSON.stringify(account.id)} must be lowercase letters, digits and "-"`);
+    checkPattern(where, `${at}.id`, account.id, ID_STEM, ID_STEM_EXPECTED);
     if (ids.has(account.id)) throw fail(`${at}.id "${account.id}" is used twice`);
     ids.add(account.id);
-    if (!ACCOUNT_ID.test(account.accountId)) throw fail(`${at}.accountId ${JSON.stringify(account.accountId)} must be 6 to 30 of lowercase letters, digits, "-", starting with a letter`);
+    checkPattern(where, `${at}.accountId`, account.accountId, ACCOUNT_ID, '6 to 30 of lowercase letters, digits, "-", starting with a letter');
     if (!account.subject?.startsWith(`repo:${props.owner}/${props.repository}:`)) {
       throw fail(`${at}.subject ${JSON.stringify(account.subject)} is not a job of ${props.owner}/${props.repository} (repo:<owner>/<repository>:...)`);
     }
-    for (const [j, role] of account.roles.entries()) {
-      if (!/^(projects\/[^/]+\/)?roles\/[A-Za-z0-9_.]+$/.test(role)) throw fail(`${at}.roles[${j}] ${JSON.stringify(role)} is not a role such as roles/bigquery.jobUser`);
-    }
+    for (const [j, role] of account.roles.entries()) checkPattern(where, `${at}.roles[${j}]`, role, /^(projects\/[^/]+\/)?roles\/[A-Za-z0-9_.]+$/, 'a role such as roles/bigquery.jobUser');
     for (const role of Object.keys(account.conditions ?? {})) {
       if (!account.roles.includes(role)) throw fail(`${at}.conditions names ${role}, which is not one of its roles`);
     }
     if (account.customRole && account.customRole.permissions.length === 0) throw fail(`${at}.customRole.permissions is empty`);
-    if (account.customRole && !/^[A-Za-z0-9_.]{3,64}$/.test(account.customRole.roleId)) {
-      throw fail(`${at}.customRole.roleId ${JSON.stringify(account.customRole.roleId)} must be 3 to 64 of letters, digits, "_" or "."`);
-    }
+    if (account.customRole) checkPattern(where, `${at}.customRole.roleId`, account.customRole.roleId, /^[A-Za-z0-9_.]{3,64}$/, '3 to 64 of letters, digits, "_" or "."');
   }
 }

@@ -101,15 +101,15 @@ describe('GithubOidcRole', () => {
   });
 
   test.each<[string, Partial<GithubOidcRoleProps>, RegExp]>([
-    ['oidcProviderArn', { oidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com' }, /oidcProviderArn "arn:aws:iam::123456789012:oidc-provider\/example.com" is not the ARN of a token.actions.githubusercontent.com OIDC provider/],
-    ['owner', { owner: 'acme corp' }, /owner "acme corp" is not a GitHub name/],
-    ['repository', { repository: '' }, /repository "" is not a GitHub name/],
+    ['oidcProviderArn', { oidcProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com' }, /oidcProviderArn "arn:aws:iam::123456789012:oidc-provider\/example.com" must be the ARN of a token.actions.githubusercontent.com OIDC provider/],
+    ['owner', { owner: 'acme corp' }, /owner "acme corp" must be a GitHub name/],
+    ['repository', { repository: '' }, /repository "" must be a GitHub name/],
     ['trustedJobs', { trustedJobs: { environment: '' } }, /trustedJobs must be 'pull_request' or \{ environment: <GitHub environment name> \}/],
-    ['roleName', { roleName: 'x'.repeat(65) }, /roleName "x{65}" is not an IAM role name/],
-    ['maxSessionDuration', { maxSessionDuration: 60 }, /maxSessionDuration 60 must be a whole number of seconds from 3600 to 43200/],
+    ['roleName', { roleName: 'x'.repeat(65) }, /roleName "x{65}" must be an IAM role name/],
+    ['maxSessionDuration', { maxSessionDuration: 60 }, /maxSessionDuration must be an integer from 3600 to 43200, got 60/],
     ['policies', { policies: [] }, /policies is empty/],
     ['policies[].id', { policies: [base.policies[0], { ...base.policies[1], id: 'state' }] }, /policies\[1\]\.id "state" is used twice/],
-    ['policies[].id', { policies: [{ ...base.policies[0], id: 'State Policy' }] }, /policies\[0\]\.id "State Policy" must be lowercase/],
+    ['policies[].id', { policies: [{ ...base.policies[0], id: 'State Policy' }] }, /policies\[0\]\.id "State Policy" must be lowercase letters, digits and "-"/],
     ['policies[].statements', { policies: [{ ...base.policies[0], statements: [] }] }, /policies\[0\] \("state"\) has no statements/],
   ])('refuses a bad %s, naming it and the construct path', (_prop, props, message) => {
     expect(() => synth(props)).toThrow(InvalidPropsError);

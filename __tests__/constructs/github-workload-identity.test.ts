@@ -77,17 +77,17 @@ describe('GithubWorkloadIdentity', () => {
   });
 
   test.each<[string, Partial<GithubWorkloadIdentityProps>, RegExp]>([
-    ['projectId', { projectId: 'x' }, /projectId "x" is not a GCP project id/],
-    ['owner', { owner: 'a/b' }, /owner "a\/b" is not a GitHub name/],
-    ['repository', { repository: 'two words' }, /repository "two words" is not a GitHub name/],
+    ['projectId', { projectId: 'x' }, /projectId "x" must be a GCP project id/],
+    ['owner', { owner: 'a/b' }, /owner "a\/b" must be a GitHub name/],
+    ['repository', { repository: 'two words' }, /repository "two words" must be a GitHub name/],
     ['poolId', { poolId: 'gcp-pool' }, /poolId "gcp-pool" must be 4 to 32 of lowercase letters, digits, "-", not starting with "gcp-"/],
     ['providerId', { providerId: 'gh' }, /providerId "gh" must be 4 to 32/],
-    ['additionalServices', { additionalServices: ['bigquery'] }, /additionalServices\[0\] "bigquery" is not an API/],
+    ['additionalServices', { additionalServices: ['bigquery'] }, /additionalServices\[0\] "bigquery" must be an API/],
     ['serviceAccounts', { serviceAccounts: [] }, /serviceAccounts is empty/],
     ['serviceAccounts[].id', { serviceAccounts: [deployer, deployer] }, /serviceAccounts\[1\]\.id "deploy-sa-dev" is used twice/],
     ['serviceAccounts[].accountId', { serviceAccounts: [{ ...deployer, accountId: 'cdc' }] }, /serviceAccounts\[0\]\.accountId "cdc" must be 6 to 30/],
     ['serviceAccounts[].subject', { serviceAccounts: [{ ...deployer, subject: 'repo:other/repo:pull_request' }] }, /serviceAccounts\[0\]\.subject "repo:other\/repo:pull_request" is not a job of acme\/cdc-stack/],
-    ['serviceAccounts[].roles', { serviceAccounts: [{ ...deployer, roles: ['bigquery.admin'] }] }, /serviceAccounts\[0\]\.roles\[0\] "bigquery.admin" is not a role/],
+    ['serviceAccounts[].roles', { serviceAccounts: [{ ...deployer, roles: ['bigquery.admin'] }] }, /serviceAccounts\[0\]\.roles\[0\] "bigquery.admin" must be a role/],
     ['serviceAccounts[].conditions', { serviceAccounts: [{ ...deployer, roles: ['roles/bigquery.admin'] }] }, /serviceAccounts\[0\]\.conditions names roles\/iam.serviceAccountAdmin, which is not one of its roles/],
     ['serviceAccounts[].customRole', { serviceAccounts: [{ ...deployer, customRole: { roleId: 'r', title: 't', description: 'd', permissions: ['a.b.c'] } }] }, /serviceAccounts\[0\]\.customRole\.roleId "r" must be 3 to 64/],
     ['serviceAccounts[].customRole', { serviceAccounts: [{ ...deployer, customRole: { roleId: 'cdcRole', title: 't', description: 'd', permissions: [] } }] }, /serviceAccounts\[0\]\.customRole\.permissions is empty/],
