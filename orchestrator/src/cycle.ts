@@ -15,6 +15,7 @@ import {
   schemaReviewResolved,
   schemaUpdatesWarning,
   shouldForceLagSync,
+  syncAllowedAt,
   watchedTablesFromStreams,
 } from './decision';
 import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from './job-control';
@@ -139,6 +140,8 @@ export class CycleRunner {
   /** Connections whose nonBreakingSchemaUpdatesBehavior was checked by this process (at start). */
   private readonly checkedBehaviour = new Set<string>();
   private readonly workspaces = new Map<string, string>();
+  /** When this process learned that each connection's last triggered job exists (the cost cap's anchor). */
+  private readonly lastTriggeredAt = new Map<string, number>();
 
   private readonly probe: SourceProbe;
   readonly jobs: JobControl;
@@ -336,8 +339,9 @@ export class CycleRunner {
   private async costCap(connection: ConnectionSettings, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
     const minInterval = connection.minSyncIntervalMs ?? 0;
     if (minInterval <= 0) return 'go';
-    const last = await this.deps.store.lastTriggeredAt(connection.connectionId);
-    const allowedAt = last ? last.getTime() + minInterval : 0;
+    const known = this.lastTriggeredAt.get(connection.connectionId);
+    const recorded = known === undefined ? await this.deps.store.lastTriggeredAt(connection.connectionId) : undefined;
+    const allowedAt = syncAllowedAt({ minIntervalMs: minInterval, lastTriggeredAtMs: known, lastRecordedAtMs: recorded?.getTime() });
     const waitMs = allowedAt - Date.now();
     if (waitMs <= 0) return 'go';
     if (!this.deps.options.waitForCostCap) {
@@ -531,6 +535,7 @@ export class CycleRunner {
       log.info('a sync was running but has already ended; re-checking', { message: outcome.message });
       return { followUp: true };
     }
+    if (outcome.kind === 'triggered') this.lastTriggeredAt.set(connectionId, outcome.confirmedAt);
     const inFlight: InFlightJob = { jobId: outcome.jobId, origin: outcome.kind, since: new Date() };
     if (outcome.kind === 'triggered') {
       await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, triggerReason, schemaRefreshed: result.schemaRefreshed, watermarks: decision.watermarks, walLsnAtTrigger });
