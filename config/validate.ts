@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../constructs/user-error';
-import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/heartbeat';
+import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/probe/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import {
   CdcReplication,

@@ -1,11 +1,11 @@
 // Issue 14's freshness rules: when a capped connection may trigger again (and that its work wakes
 // then, not at the next tick), and when a running job is looked at again (near its expected end).
-import { AirbyteClient, AirbyteJob } from '../../orchestrator/src/airbyte-client';
+import { AirbyteClient, AirbyteJob } from '../../orchestrator/src/airbyte/airbyte-client';
 import { main } from '../../orchestrator/src/app';
-import { expectedJobRunMs, jobPollDelay, syncAllowedAt } from '../../orchestrator/src/decision';
-import { JobControl } from '../../orchestrator/src/job-control';
-import { Logger } from '../../orchestrator/src/logger';
-import { StateStore } from '../../orchestrator/src/state-store';
+import { expectedJobRunMs, jobPollDelay, syncAllowedAt } from '../../orchestrator/src/core/decision';
+import { JobControl } from '../../orchestrator/src/airbyte/job-control';
+import { Logger } from '../../orchestrator/src/ops/logger';
+import { StateStore } from '../../orchestrator/src/state/state-store';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, createWatchedTables, orchestratorEnv, waitFor, write } from '../support/orchestrator-fixtures';
