@@ -128,7 +128,11 @@ function report(scenarios: ScenarioResult[], started: number): void {
     const uncapped = scenario.strategies.find((s) => s.kind === 'orchestrator' && s.parameterSeconds === 0);
     if (scenario.stream === 'steady' && uncapped) {
       const ratio = uncapped.meanStalenessSeconds / uncapped.meanJobSeconds;
-      checks.push(`${ratio <= 1.5 ? 'MET ' : 'MISS'} steady/${scenario.connections} uncapped mean staleness ${fmt(uncapped.meanStalenessSeconds)} = ${ratio.toFixed(2)}× the mean job ${fmt(uncapped.meanJobSeconds)} (target ≤ 1.5×)`);
+      const turnaround = uncapped.medianGapAfterJobSeconds;
+      checks.push(
+        `${ratio <= 1.5 ? 'MET ' : 'MISS'} steady/${scenario.connections} uncapped mean staleness ${fmt(uncapped.meanStalenessSeconds)} = ${ratio.toFixed(2)}× the mean job ${fmt(uncapped.meanJobSeconds)} (target ≤ 1.5×); ` +
+          `its turnaround (a job's end → its next POST /jobs, median) ${Number.isFinite(turnaround) ? `${turnaround.toFixed(1)} s simulated = ${((turnaround / 60) * scenario.msPerSimMinute).toFixed(0)} ms real` : 'n/a'}`,
+      );
     }
     const lost = scenario.strategies.filter((s) => s.uncarried > 0);
     for (const s of lost) checks.push(`NOTE ${scenario.stream}/${scenario.connections} ${s.strategy}: ${s.uncarried} of ${s.commits} commits not carried by the end of the window`);

@@ -79,8 +79,11 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     for (let i = 1; i < starts.length; i += 1) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(300 * 0.97);
   }
   expect(capped?.jobsPerHour).toBeLessThanOrEqual(12 + 0.5);
-  // Uncapped under a steady stream: back-to-back syncs, more jobs than the cap allows.
+  // Uncapped under a steady stream: back-to-back syncs, more jobs than the cap allows; the next
+  // job never starts before the previous one ended (one job per connection).
   expect(byName.get('orchestrator')?.jobsPerHour).toBeGreaterThan(capped?.jobsPerHour ?? Infinity);
+  expect(byName.get('orchestrator')?.medianGapAfterJobSeconds).toBeGreaterThanOrEqual(0);
+  expect(capped?.medianGapAfterJobSeconds).toBeGreaterThan(300 - 60);
   // The cost curve reads back its own points.
   expect(orchestratorStalenessAt(scenario.strategies, capped?.jobsPerHour ?? 0)).toBeCloseTo(capped?.meanStalenessSeconds ?? NaN, 6);
   expect(orchestratorStalenessAt(scenario.strategies, 1e6)).toBe(byName.get('orchestrator')?.meanStalenessSeconds);

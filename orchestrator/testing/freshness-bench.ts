@@ -150,6 +150,13 @@ export interface StrategyResult {
   readonly phaseMeanStalenessSeconds: readonly number[];
   /** Jobs in the window that carried no commit (cron pays for them; the orchestrator's are follow-ups that found nothing new). */
   readonly emptyJobs: number;
+  /**
+   * Median time from a job's end to the next job of the same connection (simulated seconds). For
+   * the uncapped orchestrator under a steady stream (always a change waiting) this is its
+   * turnaround: seeing the end, recording it, observing, POST /jobs — real milliseconds that the
+   * compression multiplies.
+   */
+  readonly medianGapAfterJobSeconds: number;
 }
 
 export interface ScenarioResult {
@@ -393,6 +400,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       phases: strategy.phases,
       phaseMeanStalenessSeconds: phaseSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
       emptyJobs: inWindow.filter((job) => job.status === 'succeeded' && !carrying.has(job.jobId)).length,
+      medianGapAfterJobSeconds: percentile(
+        jobsByConnection
+          .flatMap((jobs) => jobs.slice(1).map((job, i) => (jobs[i].endedAt === undefined ? NaN : simSeconds(job.createdAt - (jobs[i].endedAt as number)))))
+          .filter((gap) => Number.isFinite(gap))
+          .sort((a, b) => a - b),
+        0.5,
+      ),
     };
   });
   return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
