@@ -446,11 +446,13 @@ function carrierOf(jobs: readonly JobRecord[], committedAt: number, startupMs: n
 export function orchestratorStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
   const curve = strategies
     .filter((s) => s.kind === 'orchestrator' && s.jobs > 0)
-    .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric] }))
+    .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric], mean: s.meanStalenessSeconds }))
     .sort((a, b) => a.x - b.x);
   if (curve.length === 0) return undefined;
   const x = Math.log(jobsPerHour);
-  if (x >= curve[curve.length - 1].x) return curve[curve.length - 1].y;
+  // Costlier than every orchestrator point: its freshest point by mean (several caps can cost the
+  // same when changes, not the cap, set when syncs happen; the last by cost is then not the freshest).
+  if (x >= curve[curve.length - 1].x) return curve.reduce((best, point) => (point.mean < best.mean ? point : best)).y;
   if (x < curve[0].x - 1e-9) return undefined;
   for (let i = 1; i < curve.length; i += 1) {
     if (x <= curve[i].x) {
