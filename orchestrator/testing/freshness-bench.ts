@@ -16,8 +16,9 @@
 // - Strategies run concurrently in one window over the same commits (a paired comparison): each
 //   has its own Airbyte connections (one per watched table) in the double; orchestrator variants
 //   (one per cost cap) each run in-process with their own state schema; cron variants fire
-//   POST /jobs at every multiple of their period through the orchestrator's Airbyte client, and a
-//   fire that meets a running sync (409) is skipped, as Airbyte's scheduler does.
+//   POST /jobs at every multiple of their period (plus a phase offset, `cronPhases`, each phase on
+//   its own connections) through the orchestrator's Airbyte client, and a fire that meets a
+//   running sync (409) is skipped, as Airbyte's scheduler does.
 import { Client } from 'pg';
 import { AirbyteClient } from '../src/airbyte/airbyte-client';
 import { main } from '../src/app';
