@@ -1,6 +1,6 @@
-import { InvalidPropsError } from './errors';
-import { AIRBYTE_HOST_ROLE } from '../config/naming';
-import { checkNamePrefix } from './prop-checks';
+import { InvalidPropsError } from '../errors';
+import { AIRBYTE_HOST_ROLE } from '../../config/naming';
+import { checkNamePrefix } from '../prop-checks';
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
