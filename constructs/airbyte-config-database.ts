@@ -6,6 +6,15 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 
+/** What AirbyteConfigDatabase uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const AIRBYTE_CONFIG_DATABASE_DEFAULTS = {
+  instanceClass: 'db.t4g.medium',
+  allocatedStorageGiB: 20,
+  maxAllocatedStorageGiB: 100,
+  multiAz: false,
+  backupRetentionDays: 7,
+} as const;
+
 export interface AirbyteConfigDatabaseProps {
   /** Prefix for identifiers and names (lowercase, hyphens). */
   readonly namePrefix: string;
@@ -96,9 +105,9 @@ export class AirbyteConfigDatabase extends Construct {
       // The major only: with auto minor upgrades a pinned minor would fight AWS (facts.md).
       engineVersion: String(major),
       port: this.port,
-      instanceClass: props.instanceClass ?? 'db.t4g.medium',
-      allocatedStorage: props.allocatedStorageGiB ?? 20,
-      maxAllocatedStorage: props.maxAllocatedStorageGiB ?? 100,
+      instanceClass: props.instanceClass ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.instanceClass,
+      allocatedStorage: props.allocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.allocatedStorageGiB,
+      maxAllocatedStorage: props.maxAllocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
       storageType: 'gp3',
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,
@@ -110,8 +119,8 @@ export class AirbyteConfigDatabase extends Construct {
       vpcSecurityGroupIds: [sg.id],
       parameterGroupName: parameters.name,
       publiclyAccessible: false,
-      multiAz: props.multiAz ?? false,
-      backupRetentionPeriod: props.backupRetentionDays ?? 7,
+      multiAz: props.multiAz ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.multiAz,
+      backupRetentionPeriod: props.backupRetentionDays ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.backupRetentionDays,
       deletionProtection: props.deletionProtection ?? true,
       skipFinalSnapshot,
       // Timestamped by Terraform so a second teardown does not collide with the first snapshot.

@@ -13,6 +13,13 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 
+/** What AirbyteHost uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const AIRBYTE_HOST_DEFAULTS = {
+  /** 4 vCPU / 16 GiB, Airbyte's recommended size. */
+  instanceType: 'm6i.xlarge',
+  rootVolumeGiB: 100,
+} as const;
+
 /** Exactly what the host may touch; every entry is a full ARN (no wildcards). */
 export interface AirbyteHostGrants {
   /** Secrets the host reads (GetSecretValue). @default [] */
@@ -91,7 +98,7 @@ export class AirbyteHost extends Construct {
   constructor(scope: Construct, id: string, props: AirbyteHostProps) {
     super(scope, id);
     const where = `AirbyteHost ${this.node.path}`;
-    const rootVolumeGiB = props.rootVolumeGiB ?? 100;
+    const rootVolumeGiB = props.rootVolumeGiB ?? AIRBYTE_HOST_DEFAULTS.rootVolumeGiB;
     if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 50) {
       throw new InvalidPropsError(`${where}: rootVolumeGiB must be an integer ≥ 50 (Airbyte's images and logs need it), got ${rootVolumeGiB}`);
     }
@@ -159,7 +166,7 @@ export class AirbyteHost extends Construct {
     });
     this.instance = new Instance(this, 'instance', {
       ami: ami.value,
-      instanceType: props.instanceType ?? 'm6i.xlarge',
+      instanceType: props.instanceType ?? AIRBYTE_HOST_DEFAULTS.instanceType,
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [sg.id],
       iamInstanceProfile: profile.name,

@@ -12,6 +12,27 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Password } from '@cdktf/provider-random/lib/password';
 import { Id as RandomId } from '@cdktf/provider-random/lib/id';
 
+/** What CdcDatabase uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const CDC_DATABASE_DEFAULTS = {
+  logRetentionDays: 30,
+  instanceClass: 'db.t4g.medium',
+  allocatedStorageGiB: 50,
+  maxAllocatedStorageGiB: 200,
+  backupRetentionDays: 7,
+  multiAz: false,
+  port: 5432,
+  replicationUsername: 'airbyte',
+} as const;
+
+/** CDC server parameters when omitted (CdcParameters). */
+export const CDC_PARAMETER_DEFAULTS = {
+  maxReplicationSlots: 10,
+  maxWalSenders: 10,
+  walSenderTimeoutMs: 60000,
+  /** Caps the WAL an abandoned slot can pin, so it cannot fill the disk. */
+  maxSlotWalKeepSizeMb: 10240,
+} as const;
+
 /** Log types the instance exports to CloudWatch Logs. */
 const EXPORTED_LOG_TYPES = ['postgresql', 'upgrade'] as const;
 
@@ -115,10 +136,10 @@ export class CdcDatabase extends Construct {
       throw new InvalidPropsError(`${where}: set exactly one of "instance" (create RDS) or "existing" (use an instance you have)`);
     }
     const cdc = {
-      maxReplicationSlots: props.cdc?.maxReplicationSlots ?? 10,
-      maxWalSenders: props.cdc?.maxWalSenders ?? 10,
-      walSenderTimeoutMs: props.cdc?.walSenderTimeoutMs ?? 60000,
-      maxSlotWalKeepSizeMb: props.cdc?.maxSlotWalKeepSizeMb ?? 10240,
+      maxReplicationSlots: props.cdc?.maxReplicationSlots ?? CDC_PARAMETER_DEFAULTS.maxReplicationSlots,
+      maxWalSenders: props.cdc?.maxWalSenders ?? CDC_PARAMETER_DEFAULTS.maxWalSenders,
+      walSenderTimeoutMs: props.cdc?.walSenderTimeoutMs ?? CDC_PARAMETER_DEFAULTS.walSenderTimeoutMs,
+      maxSlotWalKeepSizeMb: props.cdc?.maxSlotWalKeepSizeMb ?? CDC_PARAMETER_DEFAULTS.maxSlotWalKeepSizeMb,
     };
     if (cdc.maxWalSenders < cdc.maxReplicationSlots) {
       throw new InvalidPropsError(`${where}: cdc.maxWalSenders (${cdc.maxWalSenders}) must be at least cdc.maxReplicationSlots (${cdc.maxReplicationSlots})`);
@@ -127,7 +148,7 @@ export class CdcDatabase extends Construct {
       throw new InvalidPropsError(`${where}: instance.subnetIds needs at least 2 subnets in different AZs, got ${props.instance.subnetIds.length}`);
     }
     this.databaseName = props.databaseName;
-    this.replicationUsername = props.replicationUsername ?? 'airbyte';
+    this.replicationUsername = props.replicationUsername ?? CDC_DATABASE_DEFAULTS.replicationUsername;
 
     this.parameterGroup = new DbParameterGroup(this, 'cdc-parameters', {
       namePrefix: `${props.namePrefix}-cdc-`,
@@ -169,7 +190,7 @@ export class CdcDatabase extends Construct {
         (type) =>
           new CloudwatchLogGroup(this, `log-${type}`, {
             name: `/aws/rds/instance/${identifier}/${type}`,
-            retentionInDays: created.logRetentionDays ?? 30,
+            retentionInDays: created.logRetentionDays ?? CDC_DATABASE_DEFAULTS.logRetentionDays,
             kmsKeyId: props.kmsKeyArn,
             tags: props.tags,
           }),
@@ -183,9 +204,9 @@ export class CdcDatabase extends Construct {
         engine: 'postgres',
         port: 5432,
         engineVersion: created.engineVersion,
-        instanceClass: created.instanceClass ?? 'db.t4g.medium',
-        allocatedStorage: created.allocatedStorageGiB ?? 50,
-        maxAllocatedStorage: created.maxAllocatedStorageGiB ?? 200,
+        instanceClass: created.instanceClass ?? CDC_DATABASE_DEFAULTS.instanceClass,
+        allocatedStorage: created.allocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.allocatedStorageGiB,
+        maxAllocatedStorage: created.maxAllocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
         storageType: 'gp3',
         storageEncrypted: true,
         kmsKeyId: props.kmsKeyArn,
@@ -197,8 +218,8 @@ export class CdcDatabase extends Construct {
         vpcSecurityGroupIds: [sg.id],
         parameterGroupName: this.parameterGroup.name,
         publiclyAccessible: false,
-        multiAz: created.multiAz ?? false,
-        backupRetentionPeriod: created.backupRetentionDays ?? 7,
+        multiAz: created.multiAz ?? CDC_DATABASE_DEFAULTS.multiAz,
+        backupRetentionPeriod: created.backupRetentionDays ?? CDC_DATABASE_DEFAULTS.backupRetentionDays,
         deletionProtection: created.deletionProtection ?? true,
         skipFinalSnapshot,
         finalSnapshotIdentifier: snapshotSuffix ? `${identifier}-final-${snapshotSuffix.hex}` : undefined,
@@ -219,7 +240,7 @@ export class CdcDatabase extends Construct {
     } else {
       const existing = props.existing!;
       this.address = existing.address;
-      this.port = existing.port ?? 5432;
+      this.port = existing.port ?? CDC_DATABASE_DEFAULTS.port;
       this.securityGroupId = existing.securityGroupId;
     }
 

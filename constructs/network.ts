@@ -12,6 +12,11 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 
+/** What CdcNetwork uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const CDC_NETWORK_DEFAULTS = {
+  availabilityZoneCount: 2,
+} as const;
+
 /** Where the stack's resources live: ids only, however the network came to be. */
 export interface NetworkPlacement {
   readonly vpcId: string;
@@ -52,7 +57,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
 
   constructor(scope: Construct, id: string, props: CdcNetworkProps) {
     super(scope, id);
-    const azCount = props.availabilityZoneCount ?? 2;
+    const azCount = props.availabilityZoneCount ?? CDC_NETWORK_DEFAULTS.availabilityZoneCount;
     if (!Number.isInteger(azCount) || azCount < 2 || azCount > 3) {
       throw new InvalidPropsError(`CdcNetwork ${this.node.path}: availabilityZoneCount must be 2 or 3, got ${azCount}`);
     }

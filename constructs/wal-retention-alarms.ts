@@ -4,7 +4,14 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { InvalidPropsError } from './errors';
 
-const GIB = 1024 ** 3;
+/** Thresholds WalRetentionAlarms uses when a prop is omitted, in MiB; the environment schema (config/schema.ts) takes its defaults from here. */
+export const WAL_RETENTION_ALARMS_DEFAULTS = {
+  slotLagMiB: 5120,
+  transactionLogsMiB: 5120,
+  freeStorageMiB: 10240,
+} as const;
+
+const MIB = 1024 ** 2;
 
 export interface WalRetentionAlarmsProps {
   /** RDS instance identifier the metrics are reported for. */
@@ -42,9 +49,9 @@ export class WalRetentionAlarms extends Construct {
   constructor(scope: Construct, id: string, props: WalRetentionAlarmsProps) {
     super(scope, id);
     const thresholds = {
-      slotLagBytes: props.slotLagBytes ?? 5 * GIB,
-      transactionLogsBytes: props.transactionLogsBytes ?? 5 * GIB,
-      freeStorageBytes: props.freeStorageBytes ?? 10 * GIB,
+      slotLagBytes: props.slotLagBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.slotLagMiB * MIB,
+      transactionLogsBytes: props.transactionLogsBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.transactionLogsMiB * MIB,
+      freeStorageBytes: props.freeStorageBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.freeStorageMiB * MIB,
     };
     for (const [name, value] of Object.entries(thresholds)) {
       if (!Number.isFinite(value) || value <= 0) {
