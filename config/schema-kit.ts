@@ -3,7 +3,7 @@
  * what was given and what is allowed, in the words the hand-written checks used before, plus the
  * metadata `npm run docs` reads (scripts/docs.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Documentation of one field for the generated README reference. `type` overrides the type the

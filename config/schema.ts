@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AIRBYTE_CONFIG_DATABASE_DEFAULTS } from '../constructs/airbyte-config-database';
 import { AIRBYTE_DATA_VOLUME_DEFAULTS } from '../constructs/airbyte-data-volume';
 import { AIRBYTE_HOST_DEFAULTS } from '../constructs/airbyte-host';
