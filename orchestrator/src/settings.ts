@@ -67,7 +67,7 @@ function variable<T>(docs: Omit<VariableDoc, 'default'>, parse: (raw: string, fa
         return z.NEVER;
       }
     })
-    .meta({ ...docs, default: options.fallback ?? options.defaultDoc });
+    .meta({ ...docs, default: options.fallback ?? options.defaultDoc, fallback: options.fallback });
 }
 
 class VariableProblem extends Error {}
