@@ -21,7 +21,9 @@ export class ConfigValidationError extends UserError {
  * given and what is allowed.
  */
 export function validateEnvironment(config: EnvironmentConfig): ResolvedEnvironment {
-  const result = environmentSchema.safeParse(config, { error: fallbackError });
+  // jitless: each schema parses a handful of environments once per synth, so compiling zod's
+  // eval-based fast path costs more CPU than it saves (measured ~35 ms -> ~10 ms for dev, prod, pr-1).
+  const result = environmentSchema.safeParse(config, { error: fallbackError, jitless: true });
   if (result.success) return result.data;
   const name = (config as { name?: unknown } | undefined)?.name;
   throw new ConfigValidationError(typeof name === 'string' && name !== '' ? name : '<unnamed>', issueLines(result.error.issues));

@@ -350,7 +350,8 @@ const ms = (value: number | undefined, fallbackSeconds: number) => value ?? Math
 
 /** Environment variables win over the document; the document wins over built-in defaults. */
 export function loadSettings(env: Environment, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'), loadOptions: LoadOptions = {}) {
-  const parsed = ORCHESTRATOR_VARIABLES.safeParse(env);
+  // jitless: parsed once per process; compiling zod's eval-based fast path would cost more than it saves.
+  const parsed = ORCHESTRATOR_VARIABLES.safeParse(env, { jitless: true });
   const problems: Problem[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), detail: issue.message }));
   const document = readDocument(parsed.success ? parsed.data.ORCHESTRATOR_CONFIG : undefined, readFile);
   if (document !== undefined && 'detail' in document) problems.push(document);
