@@ -78,7 +78,7 @@ const INSTANCE_TYPES = Object.keys(INSTANCE_TYPE_SIZES);
 const INSTANCE_TYPE_DOC = 'one of the instance types in config/allowed-values.ts';
 
 /** Defaults of this project that no construct applies (the construct takes the value as required). */
-const DEFAULTS = {
+export const ENVIRONMENT_DEFAULTS = {
   abctlVersion: 'v0.30.4',
   airbyteChartVersion: '2.2.0',
   airbytePort: 8000,
@@ -130,7 +130,7 @@ const backend = tagged('type', [
       matching(/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-)?[0-9a-f-]{32,36}$/, 'the ARN of the state key (bootstrap output state_kms_key_arn): arn:aws:kms:<region>:<account>:key/<key id>'),
       'ARN of the KMS key that encrypts the state. Terraform sends it with every upload; without it the upload is SSE-S3, which the bucket policy refuses.',
     ),
-    keyPrefix: doc(z.string().default(DEFAULTS.backendKeyPrefix), 'Key prefix under which each stack writes `<prefix>/<stack>.tfstate`.'),
+    keyPrefix: doc(z.string().default(ENVIRONMENT_DEFAULTS.backendKeyPrefix), 'Key prefix under which each stack writes `<prefix>/<stack>.tfstate`.'),
   }),
 ]);
 
@@ -161,9 +161,9 @@ const network = tagged(
 const host = object({
   instanceType: doc(oneOfList(INSTANCE_TYPES, INSTANCE_TYPE_DOC).default(AIRBYTE_HOST_DEFAULTS.instanceType), 'EC2 instance type (4 vCPU / 16 GiB is Airbyte\'s recommended size).'),
   rootVolumeGiB: doc(integer(50, 16384).default(AIRBYTE_HOST_DEFAULTS.rootVolumeGiB), 'Encrypted gp3 root volume size in GiB (Airbyte needs ≥ 50).'),
-  abctlVersion: doc(matching(/^v\d+\.\d+\.\d+$/, 'a pinned abctl release tag like v0.30.4').default(DEFAULTS.abctlVersion), 'Pinned abctl release tag.'),
+  abctlVersion: doc(matching(/^v\d+\.\d+\.\d+$/, 'a pinned abctl release tag like v0.30.4').default(ENVIRONMENT_DEFAULTS.abctlVersion), 'Pinned abctl release tag.'),
   airbyteChartVersion: doc(
-    matching(/^\d+\.\d+\.\d+$/, 'an Airbyte Helm chart version like 2.2.0').default(DEFAULTS.airbyteChartVersion),
+    matching(/^\d+\.\d+\.\d+$/, 'an Airbyte Helm chart version like 2.2.0').default(ENVIRONMENT_DEFAULTS.airbyteChartVersion),
     'Airbyte Helm chart version abctl installs (`--chart-version`; chart 2.2.0 is Airbyte 2.2.0). Without a pin abctl installs the newest chart at boot. Upgrading is a change of this value (README, "Upgrading").',
   ),
   dataVolumeGiB: doc(
@@ -207,7 +207,7 @@ const roleArns = (description: string) =>
 
 const eksHosting = object({
   mode: z.literal('eks-helm'),
-  kubernetesVersion: doc(oneOfList(EKS_KUBERNETES_VERSIONS, `one of ${EKS_KUBERNETES_VERSIONS.join(', ')}`).default(DEFAULTS.kubernetesVersion), 'EKS Kubernetes version (one of the versions in standard support).'),
+  kubernetesVersion: doc(oneOfList(EKS_KUBERNETES_VERSIONS, `one of ${EKS_KUBERNETES_VERSIONS.join(', ')}`).default(ENVIRONMENT_DEFAULTS.kubernetesVersion), 'EKS Kubernetes version (one of the versions in standard support).'),
   endpointPublicAccessCidrs: doc(
     list(
       z.string().superRefine((cidr, ctx) => {
@@ -226,8 +226,8 @@ const eksHosting = object({
   clusterSubnetIds: doc(list(matching(SUBNET_ID, 'a subnet id')).optional(), 'Private subnets (≥ 2, different AZs, outbound through NAT) for the cluster and its nodes, when `network.mode` is "existing". A created network uses its own private subnets.', {
     default: 'none (required with network.mode "existing")',
   }),
-  servicesNodes: doc(nodeGroup(DEFAULTS.servicesNodes).prefault({}), "Nodes for Airbyte's services (server, worker, launcher, temporal, ...) and the orchestrator."),
-  jobNodes: doc(nodeGroup(DEFAULTS.jobNodes).prefault({}), 'Nodes for job pods (connector syncs, checks, discovers); tainted so nothing else lands there.'),
+  servicesNodes: doc(nodeGroup(ENVIRONMENT_DEFAULTS.servicesNodes).prefault({}), "Nodes for Airbyte's services (server, worker, launcher, temporal, ...) and the orchestrator."),
+  jobNodes: doc(nodeGroup(ENVIRONMENT_DEFAULTS.jobNodes).prefault({}), 'Nodes for job pods (connector syncs, checks, discovers); tainted so nothing else lands there.'),
   configDatabase: doc(
     object({
       engineVersion: doc(
@@ -237,7 +237,7 @@ const eksHosting = object({
             error: (issue) => `${shown(issue.input)} is not allowed; expected "<major>.<minor>" with major 13–17 (what chart 2.2.0 supports)`,
           })
           .meta({ type: '"<major>.<minor>", major 13–17' })
-          .default(DEFAULTS.configDatabaseEngineVersion),
+          .default(ENVIRONMENT_DEFAULTS.configDatabaseEngineVersion),
         'PostgreSQL version of Airbyte\'s config database (the chart supports 13–17).',
       ),
       instanceClass: doc(matching(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class like db.t4g.medium').default(AIRBYTE_CONFIG_DATABASE_DEFAULTS.instanceClass), 'RDS instance class.'),
@@ -255,18 +255,18 @@ const eksHosting = object({
   ),
   scaling: doc(
     object({
-      workerReplicas: doc(integer(1, 50).default(DEFAULTS.scaling.workerReplicas), '`worker.replicaCount`.'),
-      maxSyncWorkersPerWorker: doc(integer(1, 100).default(DEFAULTS.scaling.maxSyncWorkersPerWorker), '`worker.maxSyncWorkers`: syncs one worker runs at once (chart default).'),
-      launcherReplicas: doc(integer(1, 20).default(DEFAULTS.scaling.launcherReplicas), '`workloadLauncher.replicaCount`.'),
-      launcherParallelism: doc(integer(1, 200).default(DEFAULTS.scaling.launcherParallelism), '`workloadLauncher.parallelism`: pods one launcher starts at once.'),
-      jobCpuRequest: doc(cpuQuantity(DEFAULTS.scaling.jobCpuRequest), 'Job pod main container CPU request.'),
-      jobCpuLimit: doc(cpuQuantity(DEFAULTS.scaling.jobCpuLimit), 'Job pod main container CPU limit.'),
-      jobMemoryRequest: doc(memoryQuantity(DEFAULTS.scaling.jobMemoryRequest), 'Job pod main container memory request.'),
-      jobMemoryLimit: doc(memoryQuantity(DEFAULTS.scaling.jobMemoryLimit), 'Job pod main container memory limit.'),
+      workerReplicas: doc(integer(1, 50).default(ENVIRONMENT_DEFAULTS.scaling.workerReplicas), '`worker.replicaCount`.'),
+      maxSyncWorkersPerWorker: doc(integer(1, 100).default(ENVIRONMENT_DEFAULTS.scaling.maxSyncWorkersPerWorker), '`worker.maxSyncWorkers`: syncs one worker runs at once (chart default).'),
+      launcherReplicas: doc(integer(1, 20).default(ENVIRONMENT_DEFAULTS.scaling.launcherReplicas), '`workloadLauncher.replicaCount`.'),
+      launcherParallelism: doc(integer(1, 200).default(ENVIRONMENT_DEFAULTS.scaling.launcherParallelism), '`workloadLauncher.parallelism`: pods one launcher starts at once.'),
+      jobCpuRequest: doc(cpuQuantity(ENVIRONMENT_DEFAULTS.scaling.jobCpuRequest), 'Job pod main container CPU request.'),
+      jobCpuLimit: doc(cpuQuantity(ENVIRONMENT_DEFAULTS.scaling.jobCpuLimit), 'Job pod main container CPU limit.'),
+      jobMemoryRequest: doc(memoryQuantity(ENVIRONMENT_DEFAULTS.scaling.jobMemoryRequest), 'Job pod main container memory request.'),
+      jobMemoryLimit: doc(memoryQuantity(ENVIRONMENT_DEFAULTS.scaling.jobMemoryLimit), 'Job pod main container memory limit.'),
     }).prefault({}),
     'How many syncs run at once and how big each job pod is.',
   ),
-  namespace: doc(matching(K8S_NAME, 'a Kubernetes namespace name (lowercase letters, digits, hyphens, ≤ 63)').default(DEFAULTS.namespace), 'Kubernetes namespace of the release and the orchestrator.'),
+  namespace: doc(matching(K8S_NAME, 'a Kubernetes namespace name (lowercase letters, digits, hyphens, ≤ 63)').default(ENVIRONMENT_DEFAULTS.namespace), 'Kubernetes namespace of the release and the orchestrator.'),
 });
 
 const hosting = tagged('mode', [object({ mode: z.literal('ec2-abctl') }), eksHosting]);
@@ -307,7 +307,7 @@ const database = tagged(
             error: (issue) => `${shown(issue.input)} is not allowed; expected a major version like "16" (or "<major>.<minor>" to pin a minor version) with major ≥ 13 (max_slot_wal_keep_size)`,
           })
           .meta({ type: '"<major>" or "<major>.<minor>", major ≥ 13' })
-          .default(DEFAULTS.sourceEngineVersion),
+          .default(ENVIRONMENT_DEFAULTS.sourceEngineVersion),
         'PostgreSQL version. A major version ("16") lets RDS apply minor upgrades automatically; "major.minor" ("16.4") pins that minor version and turns automatic minor upgrades off.',
       ),
       logRetentionDays: doc(oneOfNumbers(LOG_RETENTION_DAYS).default(CDC_DATABASE_DEFAULTS.logRetentionDays), 'Days CloudWatch keeps the instance\'s exported logs (postgresql, upgrade).'),
@@ -362,7 +362,7 @@ const cdcReplication = object({
     { type: 'string: lowercase letters, digits and underscores, ≤ 63 chars', default: '`airbyte_<env>_slot` (config/naming.ts)' },
   ),
   publication: doc(matching(IDENTIFIER, 'a lowercase Postgres identifier').optional(), 'Publication covering the streamed tables.', { default: '`airbyte_<env>_publication` (config/naming.ts)' }),
-  initialWaitingSeconds: doc(integer(120, 2400).default(DEFAULTS.initialWaitingSeconds), 'Seconds Airbyte waits for the first change.'),
+  initialWaitingSeconds: doc(integer(120, 2400).default(ENVIRONMENT_DEFAULTS.initialWaitingSeconds), 'Seconds Airbyte waits for the first change.'),
   invalidCdcCursorPositionBehavior: doc(oneOf(['Fail sync', 'Re-sync data']).default(POSTGRES_SOURCE_DEFAULTS.invalidCdcCursorPositionBehavior), 'What to do when the saved LSN is gone from the WAL.'),
   lsnCommitBehaviour: doc(oneOf(['While reading Data', 'After loading Data in the destination']).default(POSTGRES_SOURCE_DEFAULTS.lsnCommitBehaviour), 'When Airbyte acknowledges the LSN.'),
   initialLoadTimeoutHours: doc(integer(4, 24).default(POSTGRES_SOURCE_DEFAULTS.initialLoadTimeoutHours), 'Hours allowed for the initial snapshot.'),
@@ -399,10 +399,10 @@ const source = object({
 });
 
 const stream = object({
-  namespace: doc(z.string().default(DEFAULTS.streamNamespace), 'Source schema; one of airbyte.source.schemas.'),
+  namespace: doc(z.string().default(ENVIRONMENT_DEFAULTS.streamNamespace), 'Source schema; one of airbyte.source.schemas.'),
   name: doc(matching(PG_NAME, 'a Postgres table name'), 'Table name.'),
-  syncMode: doc(oneOf(['full_refresh_overwrite', 'full_refresh_append', 'incremental_append', 'incremental_deduped_history']).default(DEFAULTS.syncMode), 'Airbyte sync mode of the stream.'),
-  cursorField: doc(list(z.string()).optional(), 'Cursor column path; needed for the `cursor` replication method.', { default: `${JSON.stringify(DEFAULTS.cursorField)} for cursor replication, none otherwise` }),
+  syncMode: doc(oneOf(['full_refresh_overwrite', 'full_refresh_append', 'incremental_append', 'incremental_deduped_history']).default(ENVIRONMENT_DEFAULTS.syncMode), 'Airbyte sync mode of the stream.'),
+  cursorField: doc(list(z.string()).optional(), 'Cursor column path; needed for the `cursor` replication method.', { default: `${JSON.stringify(ENVIRONMENT_DEFAULTS.cursorField)} for cursor replication, none otherwise` }),
   primaryKey: doc(list(list(z.string())).optional(), 'Primary key as a list of column paths, e.g. [["id"]]. Required for deduped sync.', { default: 'none' }),
 }).superRefine((s, ctx) => {
   if (s.syncMode === 'incremental_deduped_history' && (!s.primaryKey || s.primaryKey.length === 0)) {
@@ -435,7 +435,7 @@ const airbyte = object({
       .string({ error: (issue) => `${shown(issue.input)} is not an http(s) URL; expected e.g. http://localhost:8000/api/public/v1` })
       .refine(isHttpUrl, { error: (issue) => `${shown(issue.input)} is not an http(s) URL; expected e.g. http://localhost:8000/api/public/v1` })
       .meta({ type: 'http(s) URL' })
-      .default(DEFAULTS.serverUrl),
+      .default(ENVIRONMENT_DEFAULTS.serverUrl),
     'Airbyte public API base the Terraform provider talks to (through the SSM tunnel).',
   ),
   workspaceName: doc(requiredMatching(undefined, 'a workspace name').optional(), 'Airbyte workspace.', { default: '`cdc-<env name>` (config/naming.ts)' }),
@@ -545,7 +545,7 @@ function crossFieldRules(config: Fields, ctx: z.core.$RefinementCtx<Fields>): vo
   const seen = new Set<string>();
   streams.forEach((s, i) => {
     if (typeof s !== 'object' || s === null) return;
-    const namespace = s.namespace ?? DEFAULTS.streamNamespace;
+    const namespace = s.namespace ?? ENVIRONMENT_DEFAULTS.streamNamespace;
     if (schemas.length > 0 && !schemas.includes(namespace)) {
       problem(['airbyte', 'streams', i, 'namespace'], `${shown(namespace)} is not in airbyte.source.schemas (${schemas.join(', ')}); Airbyte would not discover it`);
     }
@@ -589,7 +589,7 @@ function eksRules(input: EksFields, network: Partial<Fields['network']> | undefi
   }
 
   for (const group of ['servicesNodes', 'jobNodes'] as const) {
-    const { minSize, desiredSize, maxSize } = nodeCounts(input[group], DEFAULTS[group]);
+    const { minSize, desiredSize, maxSize } = nodeCounts(input[group], ENVIRONMENT_DEFAULTS[group]);
     if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
       problem(['hosting', group, 'desiredSize'], `${shown(desiredSize)} must lie between minSize (${minSize}) and maxSize (${maxSize})`);
     }
@@ -635,7 +635,7 @@ function resolve(config: Fields) {
     const nodes = (group: 'servicesNodes' | 'jobNodes') => ({
       instanceType: h[group].instanceType,
       ...size(h[group].instanceType),
-      ...nodeCounts(h[group], DEFAULTS[group]),
+      ...nodeCounts(h[group], ENVIRONMENT_DEFAULTS[group]),
       diskGiB: h[group].diskGiB,
     });
     const db = h.configDatabase;
@@ -718,7 +718,7 @@ function resolve(config: Fields) {
       ...config.host,
       ...size(config.host.instanceType),
       retainDataVolume: config.host.retainDataVolume ?? (ephemeral ? false : AIRBYTE_DATA_VOLUME_DEFAULTS.retain),
-      airbytePort: DEFAULTS.airbytePort,
+      airbytePort: ENVIRONMENT_DEFAULTS.airbytePort,
     },
     database: resolveDatabase(),
     alarms: config.alarms,
@@ -730,7 +730,7 @@ function resolve(config: Fields) {
       destination: config.airbyte.destination,
       streams: config.airbyte.streams.map((s) => ({
         ...s,
-        cursorField: s.cursorField ?? (replication.method === 'cursor' && s.syncMode.startsWith('incremental') ? [...DEFAULTS.cursorField] : undefined),
+        cursorField: s.cursorField ?? (replication.method === 'cursor' && s.syncMode.startsWith('incremental') ? [...ENVIRONMENT_DEFAULTS.cursorField] : undefined),
       })),
       schedule: config.airbyte.schedule,
     },

@@ -27,11 +27,11 @@ export interface AirbyteConfigDatabaseProps {
   readonly kmsKeyArn: string;
   /** "<major>.<minor>", 13–17 (what Airbyte's chart 2.2.0 supports). */
   readonly engineVersion: string;
-  /** @default "db.t4g.medium" */
+  /** @default AIRBYTE_CONFIG_DATABASE_DEFAULTS.instanceClass */
   readonly instanceClass?: string;
-  /** @default 20 */
+  /** @default AIRBYTE_CONFIG_DATABASE_DEFAULTS.allocatedStorageGiB */
   readonly allocatedStorageGiB?: number;
-  /** @default 100 */
+  /** @default AIRBYTE_CONFIG_DATABASE_DEFAULTS.maxAllocatedStorageGiB */
   readonly maxAllocatedStorageGiB?: number;
   /** @default false */
   readonly multiAz?: boolean;

@@ -14,7 +14,7 @@ export interface AirbyteDataVolumeProps {
   readonly namePrefix: string;
   /** The host's subnet: the volume is created in its availability zone. */
   readonly subnetId: string;
-  /** gp3 size in GiB. @default 50 */
+  /** gp3 size in GiB. @default AIRBYTE_DATA_VOLUME_DEFAULTS.sizeGiB */
   readonly sizeGiB?: number;
   /** KMS key encrypting the volume. */
   readonly kmsKeyArn: string;

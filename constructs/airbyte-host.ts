@@ -40,7 +40,7 @@ export interface AirbyteHostProps {
   readonly vpcId: string;
   /** Private subnet with outbound internet (NAT) for Docker images. */
   readonly subnetId: string;
-  /** @default "m6i.xlarge" (4 vCPU / 16 GiB, Airbyte's recommended size) */
+  /** @default AIRBYTE_HOST_DEFAULTS.instanceType */
   readonly instanceType?: string;
   /** gp3 root volume in GiB; Airbyte needs ≥ 50. @default 100 */
   readonly rootVolumeGiB?: number;

@@ -38,13 +38,13 @@ const EXPORTED_LOG_TYPES = ['postgresql', 'upgrade'] as const;
 
 /** Server settings for logical replication (CDC). */
 export interface CdcParameters {
-  /** `max_replication_slots`. @default 10 */
+  /** `max_replication_slots`. @default CDC_PARAMETER_DEFAULTS.maxReplicationSlots */
   readonly maxReplicationSlots?: number;
-  /** `max_wal_senders`, at least maxReplicationSlots. @default 10 */
+  /** `max_wal_senders`, at least maxReplicationSlots. @default CDC_PARAMETER_DEFAULTS.maxWalSenders */
   readonly maxWalSenders?: number;
-  /** `wal_sender_timeout` in ms. @default 60000 */
+  /** `wal_sender_timeout` in ms. @default CDC_PARAMETER_DEFAULTS.walSenderTimeoutMs */
   readonly walSenderTimeoutMs?: number;
-  /** `max_slot_wal_keep_size` in MB: caps WAL an abandoned slot can pin. @default 10240 */
+  /** `max_slot_wal_keep_size` in MB: caps WAL an abandoned slot can pin. @default CDC_PARAMETER_DEFAULTS.maxSlotWalKeepSizeMb */
   readonly maxSlotWalKeepSizeMb?: number;
 }
 
@@ -59,17 +59,17 @@ export interface CreatedInstanceProps {
    * off, since the provider would otherwise plan a downgrade after AWS upgrades the instance.
    */
   readonly engineVersion: string;
-  /** Days CloudWatch keeps the exported logs (postgresql, upgrade). @default 30 */
+  /** Days CloudWatch keeps the exported logs (postgresql, upgrade). @default CDC_DATABASE_DEFAULTS.logRetentionDays */
   readonly logRetentionDays?: number;
-  /** @default "db.t4g.medium" */
+  /** @default CDC_DATABASE_DEFAULTS.instanceClass */
   readonly instanceClass?: string;
-  /** @default 50 */
+  /** @default CDC_DATABASE_DEFAULTS.allocatedStorageGiB */
   readonly allocatedStorageGiB?: number;
-  /** @default 200 */
+  /** @default CDC_DATABASE_DEFAULTS.maxAllocatedStorageGiB */
   readonly maxAllocatedStorageGiB?: number;
-  /** @default 7 */
+  /** @default CDC_DATABASE_DEFAULTS.backupRetentionDays */
   readonly backupRetentionDays?: number;
-  /** @default false */
+  /** @default CDC_DATABASE_DEFAULTS.multiAz */
   readonly multiAz?: boolean;
   /** @default true */
   readonly deletionProtection?: boolean;

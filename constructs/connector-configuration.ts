@@ -185,7 +185,7 @@ export function postgresSourceConfiguration(input: PostgresSourceInput): Record<
 
 export interface BigQueryGcsStaging {
   readonly bucketName: string;
-  /** Folder inside the bucket. @default "airbyte-staging" */
+  /** Folder inside the bucket. @default BIGQUERY_DESTINATION_DEFAULTS.gcsBucketPath */
   readonly bucketPath?: string;
   /** Sensitive reference. */
   readonly hmacAccessId: string;
@@ -203,11 +203,11 @@ export interface BigQueryDestinationInput {
   readonly credentialsJson: string;
   /** @default standard inserts */
   readonly gcsStaging?: BigQueryGcsStaging;
-  /** @default "Hard delete" */
+  /** @default BIGQUERY_DESTINATION_DEFAULTS.cdcDeletionMode */
   readonly cdcDeletionMode?: 'Hard delete' | 'Soft delete';
-  /** @default false */
+  /** @default BIGQUERY_DESTINATION_DEFAULTS.disableTypeDedupe */
   readonly disableTypeDedupe?: boolean;
-  /** @default "airbyte_internal" */
+  /** @default BIGQUERY_DESTINATION_DEFAULTS.rawDataDataset */
   readonly rawDataDataset?: string;
 }
 

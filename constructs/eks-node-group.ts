@@ -33,7 +33,7 @@ export interface EksNodeGroupProps {
   readonly minSize: number;
   readonly desiredSize: number;
   readonly maxSize: number;
-  /** Encrypted gp3 root volume per node, GiB. @default 100 */
+  /** Encrypted gp3 root volume per node, GiB. @default EKS_NODE_GROUP_DEFAULTS.diskGiB */
   readonly diskGiB?: number;
   /** Extra Kubernetes labels; `cdc/pool = <pool>` is always set. @default {} */
   readonly labels?: Record<string, string>;

@@ -37,7 +37,7 @@ export interface NetworkPlacement {
 export interface CdcNetworkProps {
   /** IPv4 CIDR of the VPC (/16–/24); split into one public and N×2 private subnets. */
   readonly vpcCidr: string;
-  /** Availability zones used (2–3). @default 2 */
+  /** Availability zones used (2–3). @default CDC_NETWORK_DEFAULTS.availabilityZoneCount */
   readonly availabilityZoneCount?: number;
   /** Name tag prefix. */
   readonly namePrefix: string;

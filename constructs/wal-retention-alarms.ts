@@ -27,11 +27,11 @@ export interface WalRetentionAlarmsProps {
   readonly kmsKeyArn: string;
   /** Subscriptions added to the topic (created or given). @default [] */
   readonly subscriptions?: ReadonlyArray<{ readonly protocol: 'email' | 'https'; readonly endpoint: string }>;
-  /** Alarm when the oldest replication slot lags more than this many bytes. @default 5 GiB */
+  /** Alarm when the oldest replication slot lags more than this many bytes. @default WAL_RETENTION_ALARMS_DEFAULTS.slotLagMiB MiB */
   readonly slotLagBytes?: number;
-  /** Alarm when WAL on disk exceeds this many bytes. @default 5 GiB */
+  /** Alarm when WAL on disk exceeds this many bytes. @default WAL_RETENTION_ALARMS_DEFAULTS.transactionLogsMiB MiB */
   readonly transactionLogsBytes?: number;
-  /** Alarm when free storage drops below this many bytes. @default 10 GiB */
+  /** Alarm when free storage drops below this many bytes. @default WAL_RETENTION_ALARMS_DEFAULTS.freeStorageMiB MiB */
   readonly freeStorageBytes?: number;
   /** @default {} */
   readonly tags?: Record<string, string>;
