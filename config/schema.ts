@@ -16,7 +16,7 @@ import { BIGQUERY_DESTINATION_DEFAULTS, POSTGRES_SOURCE_DEFAULTS } from '../cons
 import { EKS_NODE_GROUP_DEFAULTS } from '../constructs/eks-node-group';
 import { CDC_NETWORK_DEFAULTS } from '../constructs/network';
 import { WAL_RETENTION_ALARMS_DEFAULTS } from '../constructs/wal-retention-alarms';
-import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/heartbeat';
+import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/probe/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
 import { publicationName, replicationSlotName, workspaceName } from './naming';
 import { bool, doc, integer, list, matching, object, oneOf, oneOfList, oneOfNumbers, requiredMatching, shown, tagged } from './schema-kit';
@@ -375,7 +375,7 @@ const cdcReplication = object({
       })
       .default(HEARTBEAT_ACTION_QUERY),
     'SQL Airbyte runs to make the slot advance on quiet databases; must not be empty with CDC.',
-    { default: 'HEARTBEAT_ACTION_QUERY (orchestrator/src/heartbeat.ts): an upsert into the heartbeat table prepare-source creates and publishes' },
+    { default: 'HEARTBEAT_ACTION_QUERY (orchestrator/src/probe/heartbeat.ts): an upsert into the heartbeat table prepare-source creates and publishes' },
   ),
 });
 

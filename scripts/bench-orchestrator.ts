@@ -6,7 +6,7 @@
 import { Client } from 'pg';
 import { AirbyteDouble } from '../orchestrator/testing/airbyte-double';
 import { main } from '../orchestrator/src/app';
-import { Queryable, SourceProbe, WatchedTable, probeTables, qualifiedName, quoteIdentifier } from '../orchestrator/src/source-probe';
+import { Queryable, SourceProbe, WatchedTable, probeTables, qualifiedName, quoteIdentifier } from '../orchestrator/src/probe/source-probe';
 import { startPostgresCluster } from '../__tests__/support/postgres';
 
 const SIZES = [10, 100, 1000, 5000];

@@ -6,7 +6,7 @@ import {
   AirbyteOutcomeUnknownError,
   AirbyteRequestError,
   AirbyteUnavailableError,
-} from '../../orchestrator/src/airbyte-client';
+} from '../../orchestrator/src/airbyte/airbyte-client';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
 
 const CONNECTION_ID = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';

@@ -5,7 +5,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { AirbyteClient } from '../../orchestrator/src/airbyte-client';
+import { AirbyteClient } from '../../orchestrator/src/airbyte/airbyte-client';
 import { AirbyteDouble, RecordedRequest } from '../../orchestrator/testing/airbyte-double';
 
 // AIRBYTE_REFERENCE_DIR points elsewhere (e.g. to check the skip and the CI failure by hand).

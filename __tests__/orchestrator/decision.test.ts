@@ -12,8 +12,8 @@ import {
   shouldForceLagSync,
   tableChangeReasons,
   watchedTablesFromStreams,
-} from '../../orchestrator/src/decision';
-import { TableObservation } from '../../orchestrator/src/source-probe';
+} from '../../orchestrator/src/core/decision';
+import { TableObservation } from '../../orchestrator/src/probe/source-probe';
 
 function observed(overrides: Partial<TableObservation> = {}): TableObservation {
   return {

@@ -1,15 +1,15 @@
 // Pure operations logic: alert transitions, WAL slot assessment, trigger reasons, health, and the
 // new settings' validation.
-import { ActiveAlert, FreshnessObservation, evaluateAlerts, nextUnreachableStreak } from '../../orchestrator/src/alerts';
-import { shareWithinTarget, stalenessSeries, worstStalenessAt } from '../../orchestrator/src/freshness';
-import { CycleSummary, ConnectionResult } from '../../orchestrator/src/cycle';
-import { classifyTrigger } from '../../orchestrator/src/decision';
-import { assessHealth } from '../../orchestrator/src/http-server';
+import { ActiveAlert, FreshnessObservation, evaluateAlerts, nextUnreachableStreak } from '../../orchestrator/src/ops/alerts';
+import { shareWithinTarget, stalenessSeries, worstStalenessAt } from '../../orchestrator/src/core/freshness';
+import { CycleSummary, ConnectionResult } from '../../orchestrator/src/core/cycle';
+import { classifyTrigger } from '../../orchestrator/src/core/decision';
+import { assessHealth } from '../../orchestrator/src/ops/http-server';
 import { ConfigurationError, loadSettings } from '../../orchestrator/src/settings';
-import { escapeHtml, renderStatusPage, sparkline } from '../../orchestrator/src/status-page';
-import { buildStatusModel } from '../../orchestrator/src/status-model';
-import { SlotObservation, assessSlot, formatBytes } from '../../orchestrator/src/wal-guard';
-import { describeWebhook } from '../../orchestrator/src/webhook';
+import { escapeHtml, renderStatusPage, sparkline } from '../../orchestrator/src/ops/status-page';
+import { buildStatusModel } from '../../orchestrator/src/ops/status-model';
+import { SlotObservation, assessSlot, formatBytes } from '../../orchestrator/src/probe/wal-guard';
+import { describeWebhook } from '../../orchestrator/src/ops/webhook';
 
 const ID = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';
 const now = new Date('2030-01-01T00:00:00Z');

@@ -3,10 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigDocumentError, parseConfigDocument, validateConfigDocument } from '../../orchestrator/src/config-document';
 import { ConfigurationError, deriveConfigApiUrl, loadSettings } from '../../orchestrator/src/settings';
-import { MIGRATIONS } from '../../orchestrator/src/migrations';
-import { createLogger, redactText } from '../../orchestrator/src/logger';
-import { backoffDelay } from '../../orchestrator/src/backoff';
-import { MAX_CURSOR_QUERY, decodeXmlText, quoteIdentifier, suggestedCursorIndex } from '../../orchestrator/src/source-probe';
+import { MIGRATIONS } from '../../orchestrator/src/state/migrations';
+import { createLogger, redactText } from '../../orchestrator/src/ops/logger';
+import { backoffDelay } from '../../orchestrator/src/core/backoff';
+import { MAX_CURSOR_QUERY, decodeXmlText, quoteIdentifier, suggestedCursorIndex } from '../../orchestrator/src/probe/source-probe';
 
 const ID_A = '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11';
 const ID_B = '0aa1bb22-cc33-4d44-8e55-ff6677889900';

@@ -25,8 +25,8 @@ import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
-import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/heartbeat';
-import { SourceNotReadyError, grantVerified } from '../../orchestrator/src/source-preparation';
+import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/probe/heartbeat';
+import { SourceNotReadyError, grantVerified } from '../../orchestrator/src/probe/source-preparation';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, query, runOrchestrator, waitFor, write } from '../support/orchestrator-fixtures';
 

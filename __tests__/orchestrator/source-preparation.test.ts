@@ -4,8 +4,8 @@
 // in-process with the Airbyte double (the publication follows the connection's streams).
 import { createHash, createHmac } from 'crypto';
 import { AirbyteDouble } from '../../orchestrator/testing/airbyte-double';
-import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/heartbeat';
-import { grantRoleStatement, planPublication, replicaIdentityFix, scramSha256Verifier } from '../../orchestrator/src/source-preparation';
+import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/probe/heartbeat';
+import { grantRoleStatement, planPublication, replicaIdentityFix, scramSha256Verifier } from '../../orchestrator/src/probe/source-preparation';
 import { usePostgresCluster } from '../support/postgres';
 import { CONNECTION_ID, createWatchedTables, orchestratorEnv, query, runOrchestrator, write } from '../support/orchestrator-fixtures';
 

@@ -1,6 +1,6 @@
 // The source probe against real PostgreSQL: constant round trips, quoted identifiers, counters.
 import { Client } from 'pg';
-import { Queryable, SourceProbe, WatchedTable, probeTables } from '../../orchestrator/src/source-probe';
+import { Queryable, SourceProbe, WatchedTable, probeTables } from '../../orchestrator/src/probe/source-probe';
 import { usePostgresCluster } from '../support/postgres';
 import { flushStats } from '../support/orchestrator-fixtures';
 

@@ -1,8 +1,8 @@
 import { EnvironmentConfig } from '../../config';
 import { dev } from '../../config/environments/dev';
 import { prod } from '../../config/environments/prod';
-import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/heartbeat';
-import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from '../../orchestrator/src/source-preparation';
+import { HEARTBEAT_ACTION_QUERY } from '../../orchestrator/src/probe/heartbeat';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from '../../orchestrator/src/probe/source-preparation';
 import { dataOf, onlyResource, synthEnvironment } from '../support/synth';
 
 const devAirbyte = synthEnvironment(dev).airbyte;

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Writes orchestrator/src/migrations.ts from the versioned SQL files beside this script, so the
+// Writes orchestrator/src/state/migrations.ts from the versioned SQL files beside this script, so the
 // single-file bundle carries its migrations. Run after adding or editing a migration.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
 const sqlDir = __dirname;
-const target = path.join(__dirname, '..', 'src', 'migrations.ts');
+const target = path.join(__dirname, '..', 'src', 'state', 'migrations.ts');
 
 function render() {
   const files = fs.readdirSync(sqlDir).filter((file) => /^\d{3}_[a-z0-9_]+\.sql$/.test(file)).sort();

@@ -19,9 +19,9 @@
 //   POST /jobs at every multiple of their period through the orchestrator's Airbyte client, and a
 //   fire that meets a running sync (409) is skipped, as Airbyte's scheduler does.
 import { Client } from 'pg';
-import { AirbyteClient } from '../src/airbyte-client';
+import { AirbyteClient } from '../src/airbyte/airbyte-client';
 import { main } from '../src/app';
-import { sleep } from '../src/backoff';
+import { sleep } from '../src/core/backoff';
 import { AirbyteDouble, JobRecord } from './airbyte-double';
 
 export type StreamKind = 'steady' | 'bursty' | 'sparse';

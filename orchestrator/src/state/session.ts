@@ -2,7 +2,7 @@
 // records alerts meanwhile). pg queues statements per client, but a transaction is several
 // statements: without this, another task's statement could land inside it (and be rolled back
 // with it). Transactions take the session exclusively; single statements wait for them.
-import { Queryable } from './source-probe';
+import { Queryable } from '../probe/source-probe';
 
 export class SerializedSession implements Queryable {
   private tail: Promise<unknown> = Promise.resolve();

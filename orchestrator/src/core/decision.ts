@@ -1,6 +1,6 @@
 // What to do for one connection in one cycle: a pure function of what the probe observed and what
 // the state store says was last synced. No I/O here, so every rule is unit-tested directly.
-import { TableObservation, WatchedTable } from './source-probe';
+import { TableObservation, WatchedTable } from '../probe/source-probe';
 
 /** What the last successful sync of a table covered. */
 export interface SyncedWatermark {

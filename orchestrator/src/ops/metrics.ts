@@ -3,7 +3,7 @@
 // status model right before a scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ALERT_KINDS } from './alerts';
-import { CycleSummary } from './cycle';
+import { CycleSummary } from '../core/cycle';
 import { StatusModel } from './status-model';
 
 export class OrchestratorMetrics {

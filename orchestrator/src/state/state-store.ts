@@ -1,7 +1,7 @@
 // Persistent state in the state database: migrations, the single-orchestrator lock, watermarks,
 // the job in flight and the job history. Every multi-row change is one transaction.
 import { SchemaTables } from './schema-tables';
-import { LastJobRecord, ObservedWatermark, SchemaReviewKind, SyncedWatermark, TableChange, TriggerReason } from './decision';
+import { LastJobRecord, ObservedWatermark, SchemaReviewKind, SyncedWatermark, TableChange, TriggerReason } from '../core/decision';
 import { MIGRATIONS } from './migrations';
 
 export type JobOrigin = 'triggered' | 'attached';

@@ -5,7 +5,7 @@
 // and the health endpoint keep moving while long jobs run.
 import { sleep } from './backoff';
 import { ConnectionResult, CycleRunner, CycleSummary } from './cycle';
-import { ConnectionSettings } from './settings';
+import { ConnectionSettings } from '../settings';
 
 export interface SchedulerDependencies {
   readonly runner: Pick<CycleRunner, 'checkWal' | 'runConnection' | 'checkPublication'>;

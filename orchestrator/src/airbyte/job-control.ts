@@ -4,10 +4,10 @@
 // own job, only while it is still the connection's current job) and record (the state store).
 // Every step talks to Airbyte as the 2.2 server behaves; see ../shared/reference/facts.md.
 import { AirbyteClient, AirbyteJob, AirbyteOutcomeUnknownError, AirbyteRequestError, AirbyteUnavailableError, isTerminalStatus } from './airbyte-client';
-import { BackoffPolicy, backoffDelay, sleep } from './backoff';
-import { isSameJob, jobCreatedByRequest } from './decision';
-import { Logger } from './logger';
-import { InFlightJob, JobResultFields, StateStore, SyncedChange } from './state-store';
+import { BackoffPolicy, backoffDelay, sleep } from '../core/backoff';
+import { isSameJob, jobCreatedByRequest } from '../core/decision';
+import { Logger } from '../ops/logger';
+import { InFlightJob, JobResultFields, StateStore, SyncedChange } from '../state/state-store';
 
 export interface JobControlOptions {
   /** A job we triggered that runs longer is cancelled; one we attached to is let go. */

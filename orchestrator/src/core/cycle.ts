@@ -1,7 +1,7 @@
 // One orchestration cycle: adopt jobs left in flight, observe the source, decide, refresh the
 // schema (discover + postprocess), trigger or attach, follow, record. The decisions live in
 // decision.ts and the per-job steps in job-control.ts; this file only sequences I/O.
-import { AirbyteClient, AirbyteConnection, AirbyteDiscoverTimeoutError, AirbyteUnavailableError } from './airbyte-client';
+import { AirbyteClient, AirbyteConnection, AirbyteDiscoverTimeoutError, AirbyteUnavailableError } from '../airbyte/airbyte-client';
 import { BackoffPolicy, sleep } from './backoff';
 import {
   ConnectionDecision,
@@ -17,14 +17,14 @@ import {
   shouldForceLagSync,
   watchedTablesFromStreams,
 } from './decision';
-import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from './job-control';
-import { Logger } from './logger';
-import { ConnectionSettings } from './settings';
-import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from './source-preparation';
-import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from './source-probe';
-import { InFlightJob, JobOrigin, StateStore, SyncedChange, tableKey } from './state-store';
-import { connectionSchemaUrl } from './status-model';
-import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot, tablesMissingFromPublication } from './wal-guard';
+import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from '../airbyte/job-control';
+import { Logger } from '../ops/logger';
+import { ConnectionSettings } from '../settings';
+import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from '../probe/source-preparation';
+import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from '../probe/source-probe';
+import { InFlightJob, JobOrigin, StateStore, SyncedChange, tableKey } from '../state/state-store';
+import { connectionSchemaUrl } from '../ops/status-model';
+import { SlotAssessment, SlotObservation, assessSlot, formatBytes, observeSlot, tablesMissingFromPublication } from '../probe/wal-guard';
 
 export interface CycleOptions {
   readonly cursorColumn: string;

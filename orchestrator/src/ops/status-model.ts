@@ -1,9 +1,9 @@
 // The one data model behind the status page, `status --json` and the per-table metrics gauges.
 // Pure: built from a state-database snapshot and the configured connections.
-import { StalenessEpisode, shareWithinTarget, stalenessSeries, worstStalenessAt } from './freshness';
-import { schemaUpdatesWarning } from './decision';
-import { OperationsSnapshot } from './operations-store';
-import { DEFAULT_FRESHNESS_TARGET_SECONDS } from './settings';
+import { StalenessEpisode, shareWithinTarget, stalenessSeries, worstStalenessAt } from '../core/freshness';
+import { schemaUpdatesWarning } from '../core/decision';
+import { OperationsSnapshot } from '../state/operations-store';
+import { DEFAULT_FRESHNESS_TARGET_SECONDS } from '../settings';
 
 export interface JobStatus {
   readonly jobId: number;

@@ -1,10 +1,10 @@
 // After every cycle: record the slot observation, feed the metrics, and turn the cycle into alert
 // transitions (announced through the webhook). Nothing here can fail the cycle.
 import { ActiveAlert, FreshnessObservation, evaluateAlerts, nextUnreachableStreak } from './alerts';
-import { CycleSummary } from './cycle';
+import { CycleSummary } from '../core/cycle';
 import { Logger } from './logger';
 import { OrchestratorMetrics } from './metrics';
-import { OperationsStore } from './operations-store';
+import { OperationsStore } from '../state/operations-store';
 import { WebhookSender } from './webhook';
 
 export interface MonitorDependencies {

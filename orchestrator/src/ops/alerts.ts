@@ -1,8 +1,8 @@
 // Alert conditions and their transitions: a pure function of what the cycle saw and which alerts
 // were already active (kept in the state database), so each condition is announced once when it
 // starts and once when it clears, across restarts. No I/O here.
-import { CycleSummary } from './cycle';
-import { formatBytes } from './wal-guard';
+import { CycleSummary } from '../core/cycle';
+import { formatBytes } from '../probe/wal-guard';
 
 export type AlertKind = 'job_failed' | 'schema_change' | 'schema_review' | 'wal_lag' | 'slot_lost' | 'slot_at_risk' | 'slot_missing' | 'publication_drift' | 'airbyte_unreachable' | 'freshness';
 

@@ -1,5 +1,5 @@
 import { SerializedSession, serializedSession } from './session';
-import { Queryable, quoteIdentifier } from './source-probe';
+import { Queryable, quoteIdentifier } from '../probe/source-probe';
 
 /** Base of the stores: the database they talk to and quoted names of tables in their schema. */
 export abstract class SchemaTables {

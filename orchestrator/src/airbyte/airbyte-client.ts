@@ -2,8 +2,8 @@
 // (/api/v1/sources/discover_schema, /api/v1/connections/postprocess_discovered_catalog). Handles
 // tokens, retries of idempotent requests, and the server's error shapes (problem+json and
 // Micronaut's `_embedded.errors`). POST /jobs and discover are never retried blindly here.
-import { BackoffPolicy, backoffDelay, sleep } from './backoff';
-import { Logger, silentLogger } from './logger';
+import { BackoffPolicy, backoffDelay, sleep } from '../core/backoff';
+import { Logger, silentLogger } from '../ops/logger';
 
 export interface AirbyteJob {
   readonly jobId: number;

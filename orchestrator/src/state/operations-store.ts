@@ -1,8 +1,8 @@
 // State-database reads and writes for operators: the slot's last observation, active alerts, and
 // the rows behind the status page / `status --json` / metrics gauges.
 import { SchemaTables } from './schema-tables';
-import { ActiveAlert, AlertKind } from './alerts';
-import { SlotObservation } from './wal-guard';
+import { ActiveAlert, AlertKind } from '../ops/alerts';
+import { SlotObservation } from '../probe/wal-guard';
 
 export interface StoredSlotState extends SlotObservation {
   readonly thresholdBytes: number;

@@ -1,7 +1,7 @@
 // Renders the status model as one self-contained HTML page: inline CSS and SVG, no scripts, no
 // external resources, so it works through the SSM tunnel and leaks nothing to third parties.
 import { ConnectionStatus, FreshnessStatus, JobStatus, SlotStatus, StatusModel } from './status-model';
-import { formatBytes } from './wal-guard';
+import { formatBytes } from '../probe/wal-guard';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
