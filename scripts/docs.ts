@@ -190,7 +190,47 @@ export function orchestratorSettingsTable(): string {
   return table(['variable', 'type', 'default', 'description'], body);
 }
 
+/** Comment lines of at most `width` characters. */
+function comment(text: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = '#';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line.length + 1 + word.length > width && line !== '#') {
+      lines.push(line);
+      line = '#';
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line];
+}
+
+/** .env.example: every variable in its section with its description, default and an example; required ones uncommented. */
+export function envExample(): string {
+  const out = [
+    '# Orchestrator environment (npm run orchestrator -- migrate|once|run|status|prepare-source|retire-source).',
+    '# Generated from orchestrator/src/settings.ts by `npm run docs`: edit the descriptions there.',
+    '# Copy to .env (never commit real values). Every variable the orchestrator reads is listed here.',
+    '# Precedence: environment variable > ORCHESTRATOR_CONFIG document > default.',
+  ];
+  let section: string | undefined;
+  for (const [name, schema] of Object.entries(ORCHESTRATOR_VARIABLES.shape)) {
+    const meta = (z.globalRegistry.get(schema as z.ZodType) ?? {}) as Meta & { fallback?: string; section?: string; example?: string };
+    if (meta.section !== section) {
+      section = meta.section;
+      out.push('', `# --- ${section} ${'-'.repeat(Math.max(3, 92 - String(section).length))}`);
+    }
+    const value = meta.example ?? meta.fallback ?? '';
+    if (meta.default === undefined) {
+      out.push(...comment(meta.description ?? ''), `${name}=${value}`);
+    } else {
+      out.push(...comment(`${meta.description ?? ''} Default: ${meta.default}`), `# ${name}=${value}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
 export const GENERATORS: DocsGenerator[] = [
+  { name: 'env-example', file: '.env.example', render: () => envExample() },
   { name: 'configuration-reference', file: 'README.md', render: (current) => replaceBlock(current, 'configuration-reference', 'README.md', configurationReference()) },
   {
     name: 'orchestrator-settings',

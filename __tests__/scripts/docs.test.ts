@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CDC_PARAMETER_DEFAULTS } from '../../constructs/cdc-database';
 import { ORCHESTRATOR_VARIABLES } from '../../orchestrator/src/settings';
-import { GENERATORS, configurationReference, orchestratorSettingsTable, replaceBlock } from '../../scripts/docs';
+import { GENERATORS, configurationReference, envExample, orchestratorSettingsTable, replaceBlock } from '../../scripts/docs';
 
 const root = path.join(__dirname, '..', '..');
 const read = (file: string) => (fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file), 'utf8') : undefined);
@@ -65,5 +65,15 @@ describe('what the generators render', () => {
     }
     expect(rowOf(table, 'JOB_TIMEOUT_SECONDS')).toContain('| `32400` |');
     expect(rowOf(table, 'SOURCE_DATABASE_URL')).toContain('| required |');
+  });
+
+  test('.env.example: every variable once, the required ones set, the others commented with their default', () => {
+    const lines = envExample().split('\n');
+    for (const name of Object.keys(ORCHESTRATOR_VARIABLES.shape)) {
+      expect(lines.filter((line) => line.startsWith(`${name}=`) || line.startsWith(`# ${name}=`))).toHaveLength(1);
+    }
+    expect(lines).toContain('SOURCE_DATABASE_URL=postgres://orchestrator:change-me@localhost:5432/app');
+    expect(lines).toContain('# WAL_LAG_ALERT_BYTES=1GiB');
+    expect(lines.every((line) => line === '' || line.startsWith('#') || /^[A-Z_]+=/.test(line))).toBe(true);
   });
 });

@@ -133,10 +133,16 @@ const plain = (description: string, type: string, defaultDoc?: string) => variab
 /** Defaults that the document may override, so they are applied after reading it (and documented from here). */
 const DOCUMENT_DEFAULTS = { cursorColumn: 'updated_at', pollIntervalSeconds: 30, minSyncIntervalSeconds: 0 } as const;
 
-/** Every variable the orchestrator reads, in the order the settings table lists them. */
-export const ORCHESTRATOR_VARIABLES = z.object({
+/** Tags each variable of a group with its section (the headings of .env.example) and, where useful, an example value. */
+function section<S extends Record<string, z.ZodType>>(title: string, examples: Partial<Record<keyof S, string>>, shape: S): S {
+  return Object.fromEntries(
+    Object.entries(shape).map(([name, schema]) => [name, schema.meta({ ...(z.globalRegistry.get(schema) ?? {}), section: title, example: examples[name] })]),
+  ) as S;
+}
+
+const REQUIRED = section('required', { SOURCE_DATABASE_URL: 'postgres://orchestrator:change-me@localhost:5432/app' }, {
   SOURCE_DATABASE_URL: postgresUrl('Source PostgreSQL (the CDC database); its password is never logged. Required (prepare-source with SOURCE_TABLES may use SOURCE_ADMIN_DATABASE_URL instead).'),
-  AIRBYTE_CLIENT_ID: plain('Airbyte application client id. Required except for retire-source.', 'string'),
+  AIRBYTE_CLIENT_ID: plain('Airbyte application client id (kubectl -n airbyte-abctl get secret airbyte-auth-secrets). Required except for retire-source.', 'string'),
   AIRBYTE_CLIENT_SECRET: plain('Airbyte application client secret. Required except for retire-source.', 'string (secret)'),
   AIRBYTE_CONNECTION_ID: variable(
     { description: 'Connection id(s), comma-separated. Required unless ORCHESTRATOR_CONFIG lists connections.', type: 'comma-separated UUIDs' },
@@ -149,7 +155,18 @@ export const ORCHESTRATOR_VARIABLES = z.object({
       return ids;
     },
   ),
-  ORCHESTRATOR_CONFIG: plain('JSON configuration document (connections, per-table overrides, slot, freshness objectives), written by the Airbyte stack; variables win over it.', 'file path', 'none'),
+});
+
+const OPTIONAL_EXAMPLES = {
+  ORCHESTRATOR_CONFIG: '/etc/airbyte-orchestrator/config.json',
+  AIRBYTE_CONFIG_API_URL: 'http://localhost:8000/api/v1',
+  CURSOR_COLUMN: 'updated_at',
+  POLL_INTERVAL_SECONDS: '30',
+  FRESHNESS_TARGET_SECONDS: '600',
+  MIN_SYNC_INTERVAL_SECONDS: '0',
+};
+const OPTIONAL = section('optional', OPTIONAL_EXAMPLES, {
+  ORCHESTRATOR_CONFIG: plain('JSON configuration document (connections, per-table overrides, slot, freshness objectives; see orchestrator/README.md), written by the Airbyte stack; variables win over it.', 'file path', 'none'),
   STATE_DATABASE_URL: postgresUrl('Where sync_state and the job history live.', 'SOURCE_DATABASE_URL'),
   STATE_SCHEMA: variable({ description: 'Schema of the state tables.', type: IDENTIFIER }, checkIdentifier, { fallback: 'airbyte_orchestrator' }),
   AIRBYTE_API_URL: variable({ description: 'Airbyte public API base.', type: HTTP_URL }, checkHttpUrl, { fallback: 'http://localhost:8000/api/public/v1' }),
@@ -171,14 +188,14 @@ export const ORCHESTRATOR_VARIABLES = z.object({
     { defaultDoc: `the document's minSyncIntervalSeconds (per connection, then document-wide), else ${DOCUMENT_DEFAULTS.minSyncIntervalSeconds}` },
   ),
   // Room for a CDC initial snapshot: the Postgres source's initial_load_timeout_hours defaults to 8 h.
-  JOB_TIMEOUT_SECONDS: seconds('A sync we triggered running longer than this is cancelled; leaves room for a CDC initial snapshot (8 h by default).', { fallback: String(9 * 3600) }),
+  JOB_TIMEOUT_SECONDS: seconds("A sync we triggered running longer than this is cancelled (only while it is still the connection's current job); one we attached to is let go. Leaves room for a CDC initial snapshot (the Postgres source's initial_load_timeout_hours defaults to 8 h).", { fallback: String(9 * 3600) }),
   // Below abctl's 600 s ingress timeout, so the orchestrator gives up before the proxy does.
-  DISCOVER_TIMEOUT_SECONDS: seconds("Timeout of a schema discover (runs a connector synchronously), below abctl's 600 s proxy timeout.", { fallback: '540' }, 3600),
-  CURSOR_SWEEP_SECONDS: seconds('max(cursor) of every table is re-read at least this often.', { fallback: '300' }),
+  DISCOVER_TIMEOUT_SECONDS: seconds("Timeout of a schema discover (POST /api/v1/sources/discover_schema runs a connector pod synchronously), below abctl's 600 s proxy timeout; never retried after a timeout.", { fallback: '540' }, 3600),
+  CURSOR_SWEEP_SECONDS: seconds('max(cursor) of a table is re-read when its change counters move, and of every table at least this often.', { fallback: '300' }),
   JOB_POLL_MIN_SECONDS: seconds('Job status polling: first interval (grows ×1.5).', { fallback: '1' }),
   JOB_POLL_MAX_SECONDS: seconds('Job status polling: largest interval; at least JOB_POLL_MIN_SECONDS.', { fallback: '15' }),
   HTTP_TIMEOUT_SECONDS: seconds('Per-request timeout of Airbyte API calls.', { fallback: '30' }, 3600),
-  HTTP_MAX_ATTEMPTS: wholeNumber('Attempts per Airbyte request on 5xx/429/timeouts/resets.', '6', 100),
+  HTTP_MAX_ATTEMPTS: wholeNumber('Attempts per Airbyte request on 5xx/429/timeouts/resets (capped exponential backoff with jitter).', '6', 100),
   RETRY_BASE_SECONDS: seconds('Backoff base.', { fallback: '0.5' }),
   RETRY_MAX_SECONDS: seconds('Backoff cap; at least RETRY_BASE_SECONDS.', { fallback: '30' }),
   LOG_LEVEL: variable(
@@ -190,8 +207,20 @@ export const ORCHESTRATOR_VARIABLES = z.object({
     },
     { fallback: 'info' },
   ),
+});
+
+const SOURCE_EXAMPLES = {
+  CDC_ENVIRONMENT: 'dev',
+  REPLICATION_SLOT: 'airbyte_dev_slot',
+  PUBLICATION: 'airbyte_dev_publication',
+  AIRBYTE_DATABASE_USER: 'airbyte',
+  SOURCE_ADMIN_DATABASE_URL: 'postgres://postgres:change-me@localhost:5432/app',
+  SOURCE_TABLES: 'public.orders,public.customers',
+  SOURCE_SEED_SQL_FILE: '/path/to/seed.sql',
+};
+const SOURCE = section('source preparation and WAL guard (CDC)', SOURCE_EXAMPLES, {
   CDC_ENVIRONMENT: variable(
-    { description: 'Environment name: the slot and publication default to its names (config/naming.ts), as the Airbyte stack names them.', type: 'environment name' },
+    { description: 'Environment name: the slot and publication default to airbyte_<env>_slot / airbyte_<env>_publication (config/naming.ts; "-" becomes "_"), as the Airbyte stack names them. scripts/stack.sh sets it for retire-source.', type: 'environment name' },
     (raw, fail) => {
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(raw)) fail(`expected an environment name such as dev or pr-123, got "${raw}"`);
       return raw;
@@ -203,13 +232,13 @@ export const ORCHESTRATOR_VARIABLES = z.object({
     'slot name',
     "the document's replicationSlot, else CDC_ENVIRONMENT's slot, else none",
   ),
-  PUBLICATION: plain('Publication covering the watched tables.', IDENTIFIER, "the document's publication, else CDC_ENVIRONMENT's publication, else none"),
-  AIRBYTE_DATABASE_USER: variable({ description: 'Login Airbyte reads the source with (grants go to it); must differ from the admin login.', type: IDENTIFIER }, checkIdentifier, {
+  PUBLICATION: plain('Publication covering exactly the publishable watched tables (+ airbyte_heartbeat.heartbeat).', IDENTIFIER, "the document's publication, else CDC_ENVIRONMENT's publication, else none"),
+  AIRBYTE_DATABASE_USER: variable({ description: 'Login Airbyte reads the source with; prepare-source grants it rds_replication (RDS), USAGE and SELECT. Must differ from the admin login.', type: IDENTIFIER }, checkIdentifier, {
     defaultDoc: 'the user in SOURCE_DATABASE_URL, else airbyte',
   }),
   SOURCE_ADMIN_DATABASE_URL: postgresUrl('Privileged URL for prepare-source/retire-source (the RDS master user).', 'SOURCE_DATABASE_URL'),
   SOURCE_TABLES: variable(
-    { description: 'prepare-source: the watched tables, so it asks Airbyte nothing (first deploy).', type: 'comma-separated schema.table' },
+    { description: 'prepare-source: the watched tables. When set, prepare-source asks Airbyte nothing (no Airbyte credentials needed, and SOURCE_DATABASE_URL may be omitted: the admin URL stands in), as before the first <env>-airbyte apply.', type: 'comma-separated schema.table' },
     (raw, fail) => {
       const tables: Array<{ readonly schema: string; readonly table: string }> = [];
       for (const part of raw.split(',').map((p) => p.trim())) {
@@ -227,15 +256,15 @@ export const ORCHESTRATOR_VARIABLES = z.object({
   ),
   // Not trimmed: a password may start or end with spaces.
   SOURCE_REPLICATION_PASSWORD: variable(
-    { description: 'prepare-source: password of AIRBYTE_DATABASE_USER; creates the login when missing. Never logged.', type: 'string (secret)' },
+    { description: 'prepare-source: password of AIRBYTE_DATABASE_USER. When set and the login is missing, prepare-source creates it, sending only a SCRAM-SHA-256 verifier. Never printed or logged.', type: 'string (secret)' },
     (raw) => raw,
     { trim: false, defaultDoc: 'none' },
   ),
-  SOURCE_SEED_SQL_FILE: plain('prepare-source: SQL file run as the admin before the checks (ephemeral environments).', 'file path', 'none'),
+  SOURCE_SEED_SQL_FILE: plain('prepare-source: SQL file run as the admin inside the preparation transaction, before the checks (ephemeral environments; must be idempotent, e.g. CREATE TABLE IF NOT EXISTS).', 'file path', 'none'),
   SOURCE_LOCK_TIMEOUT_SECONDS: seconds('prepare-source/retire-source: lock_timeout of their transaction.', { fallback: '5' }, 3600),
   SOURCE_STATEMENT_TIMEOUT_SECONDS: seconds('prepare-source/retire-source: statement_timeout of their transaction.', { fallback: '120' }, 24 * 3600),
   WAL_LAG_ALERT_BYTES: variable(
-    { description: 'Slot lag above which a cycle syncs without table changes and alerts.', type: 'bytes, optionally with a unit (KB MB GB KiB MiB GiB)' },
+    { description: 'Slot lag (WAL not yet confirmed by Airbyte) above which a cycle syncs without table changes and alerts.', type: 'bytes, optionally with a unit (KB MB GB KiB MiB GiB)' },
     (raw, fail) => {
       const match = /^(\d+)\s*(|B|KB|MB|GB|KiB|MiB|GiB)$/i.exec(raw);
       const units: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
@@ -245,8 +274,11 @@ export const ORCHESTRATOR_VARIABLES = z.object({
     },
     { fallback: '1GiB' },
   ),
+});
+
+const OPERATIONS = section('status page, metrics, alerts', { AIRBYTE_UI_URL: 'http://localhost:8000', ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX' }, {
   ORCHESTRATOR_HTTP_ADDR: variable(
-    { description: 'Where `run` serves the status page, /status.json, /healthz and /metrics; loopback only unless ORCHESTRATOR_HTTP_ALLOW_REMOTE=true.', type: 'host:port or "off"' },
+    { description: 'Where `run` serves the status page, /status.json, /healthz and /metrics; loopback only unless ORCHESTRATOR_HTTP_ALLOW_REMOTE is true.', type: 'host:port or "off"' },
     (raw, fail): { readonly host: string; readonly port: number } | null => {
       if (raw.toLowerCase() === 'off') return null;
       const match = /^(?:\[([0-9a-f:]+)\]|([^:\s]+)):(\d{1,5})$/i.exec(raw);
@@ -267,7 +299,7 @@ export const ORCHESTRATOR_VARIABLES = z.object({
   ),
   AIRBYTE_UI_URL: variable({ description: 'Airbyte web UI base, for links to jobs.', type: HTTP_URL }, checkHttpUrl, { defaultDoc: 'the origin of AIRBYTE_API_URL' }),
   ALERT_WEBHOOK_URL: variable(
-    { description: 'Slack-compatible incoming webhook for alerts; its path is a secret, never logged.', type: 'http(s) URL' },
+    { description: 'Slack-compatible incoming webhook for alerts ({"text": …} POST); its path is a secret, never logged.', type: 'http(s) URL' },
     (raw, fail) => {
       let url: URL;
       try {
@@ -282,6 +314,9 @@ export const ORCHESTRATOR_VARIABLES = z.object({
   ),
   ALERT_UNREACHABLE_CYCLES: wholeNumber('Consecutive cycles with Airbyte unreachable before alerting.', '3', 10_000),
 });
+
+/** Every variable the orchestrator reads, in the order the settings table and .env.example list them. */
+export const ORCHESTRATOR_VARIABLES = z.object({ ...REQUIRED, ...OPTIONAL, ...SOURCE, ...OPERATIONS });
 
 /** The variables as parsed, with the defaults that do not depend on the document applied. */
 export type OrchestratorVariables = z.output<typeof ORCHESTRATOR_VARIABLES>;
