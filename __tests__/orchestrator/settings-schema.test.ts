@@ -5,14 +5,16 @@ import { publicationName, replicationSlotName } from '../../config/naming';
 
 const base = { SOURCE_DATABASE_URL: 'postgres://app:pw@db.internal:5432/app', AIRBYTE_CLIENT_ID: 'id', AIRBYTE_CLIENT_SECRET: 'secret', AIRBYTE_CONNECTION_ID: '3f1c2b9e-8d4a-4e6b-9c1d-2a7b5e8f0c11' };
 
+/** The ConfigurationError loadSettings throws for `env`. */
 function configError(env: Record<string, string>): ConfigurationError {
+  let thrown: unknown;
   try {
     loadSettings(env);
   } catch (error) {
-    if (error instanceof ConfigurationError) return error;
-    throw error;
+    thrown = error;
   }
-  throw new Error('expected a ConfigurationError');
+  expect(thrown).toBeInstanceOf(ConfigurationError);
+  return thrown as ConfigurationError;
 }
 
 test('several bad variables: the first names the error, all are on its one line with what was given', () => {

@@ -96,27 +96,28 @@ const wholeNumber = (description: string, fallback: string, max: number) =>
     { fallback },
   );
 
-function checkPostgresUrl(raw: string, fail: (detail: string) => never): string {
+/** `raw` as a URL with one of `schemes`; `example` says what a valid one looks like, `expected` which schemes are allowed. */
+function parseUrl(raw: string, fail: (detail: string) => never, example: string, schemes: readonly string[], expected: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return fail('is not a valid URL (expected postgres://user:password@host:port/database)');
+    return fail(`is not a valid URL (expected ${example})`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') fail(`expected a postgres:// or postgresql:// URL, got scheme "${url.protocol.replace(/:$/, '')}"`);
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!schemes.includes(scheme)) fail(`expected ${expected}, got scheme "${scheme}"`);
+  return url;
+}
+
+function checkPostgresUrl(raw: string, fail: (detail: string) => never): string {
+  const url = parseUrl(raw, fail, 'postgres://user:password@host:port/database', ['postgres', 'postgresql'], 'a postgres:// or postgresql:// URL');
   if (!url.hostname && !url.searchParams.get('host')) fail('has no host');
   return raw;
 }
 const postgresUrl = (description: string, defaultDoc?: string) => variable({ description, type: 'postgres:// or postgresql:// URL' }, checkPostgresUrl, { defaultDoc });
 
 function checkHttpUrl(raw: string, fail: (detail: string) => never): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return fail('is not a valid URL (expected e.g. http://localhost:8000/api/public/v1)');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`expected an http(s) URL, got scheme "${url.protocol.replace(/:$/, '')}"`);
+  const url = parseUrl(raw, fail, 'e.g. http://localhost:8000/api/public/v1', ['http', 'https'], 'an http(s) URL');
   if (url.username || url.password) fail('must not embed credentials; use AIRBYTE_CLIENT_ID/AIRBYTE_CLIENT_SECRET');
   return url.toString().replace(/\/+$/, '');
 }
@@ -301,13 +302,7 @@ const OPERATIONS = section('status page, metrics, alerts', { AIRBYTE_UI_URL: 'ht
   ALERT_WEBHOOK_URL: variable(
     { description: 'Slack-compatible incoming webhook for alerts ({"text": …} POST); its path is a secret, never logged.', type: 'http(s) URL' },
     (raw, fail) => {
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        return fail('is not a valid URL (expected an https:// incoming-webhook URL, Slack-compatible)');
-      }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`expected an http(s) URL, got scheme "${url.protocol.replace(/:$/, '')}"`);
+      parseUrl(raw, fail, 'an https:// incoming-webhook URL, Slack-compatible', ['https', 'http'], 'an http(s) URL');
       return raw;
     },
     { defaultDoc: 'none' },
