@@ -159,7 +159,7 @@ const network = tagged(
 );
 
 const host = object({
-  instanceType: doc(oneOfList(INSTANCE_TYPES, INSTANCE_TYPE_DOC).default(AIRBYTE_HOST_DEFAULTS.instanceType), 'EC2 instance type (4 vCPU / 16 GiB is Airbyte\'s recommended size).'),
+  instanceType: doc(oneOfList(INSTANCE_TYPES, INSTANCE_TYPE_DOC).default(AIRBYTE_HOST_DEFAULTS.instanceType), 'EC2 instance type (4 vCPU / 16 GiB is Airbyte\'s recommended size; smaller hosts run abctl\'s low-resource mode).'),
   rootVolumeGiB: doc(integer(50, 16384).default(AIRBYTE_HOST_DEFAULTS.rootVolumeGiB), 'Encrypted gp3 root volume size in GiB (Airbyte needs ≥ 50).'),
   abctlVersion: doc(matching(/^v\d+\.\d+\.\d+$/, 'a pinned abctl release tag like v0.30.4').default(ENVIRONMENT_DEFAULTS.abctlVersion), 'Pinned abctl release tag.'),
   airbyteChartVersion: doc(
@@ -436,19 +436,19 @@ const airbyte = object({
       .refine(isHttpUrl, { error: (issue) => `${shown(issue.input)} is not an http(s) URL; expected e.g. http://localhost:8000/api/public/v1` })
       .meta({ type: 'http(s) URL' })
       .default(ENVIRONMENT_DEFAULTS.serverUrl),
-    'Airbyte public API base the Terraform provider talks to (through the SSM tunnel).',
+    'Airbyte public API base the Terraform provider talks to (through the SSM tunnel); its `token_url` is `<serverUrl>/applications/token`.',
   ),
   workspaceName: doc(requiredMatching(undefined, 'a workspace name').optional(), 'Airbyte workspace.', { default: '`cdc-<env name>` (config/naming.ts)' }),
   source: doc(source, 'The Postgres source.'),
   destination: doc(
     object({
       cdcDeletionMode: doc(oneOf(['Hard delete', 'Soft delete']).default(BIGQUERY_DESTINATION_DEFAULTS.cdcDeletionMode), 'How CDC deletes land in BigQuery.'),
-      rawDataDataset: doc(matching(/^[A-Za-z0-9_]{1,1024}$/, 'a BigQuery dataset id').default(BIGQUERY_DESTINATION_DEFAULTS.rawDataDataset), "Dataset for Airbyte's raw tables (connector default)."),
+      rawDataDataset: doc(matching(/^[A-Za-z0-9_]{1,1024}$/, 'a BigQuery dataset id').default(BIGQUERY_DESTINATION_DEFAULTS.rawDataDataset), "Dataset for Airbyte's raw tables (connector default), created by the GCP stack; an ephemeral environment gets its own (`<dataset>_<env>`)."),
       disableTypeDedupe: doc(bool().default(BIGQUERY_DESTINATION_DEFAULTS.disableTypeDedupe), 'Skip typing and deduplication (raw tables only).'),
     }).prefault({}),
     'The BigQuery destination.',
   ),
-  streams: doc(list(stream).refine((v) => v.length > 0, { error: 'is empty; expected at least one stream (table) to replicate' }), 'Tables to replicate; at least one.', {
+  streams: doc(list(stream).refine((v) => v.length > 0, { error: 'is empty; expected at least one stream (table) to replicate' }), 'Tables to replicate; at least one. The orchestrator\'s configuration parameter (Intelligent-Tiering, 8 KB) holds roughly 180 tables of short names; synth fails above 8 KB naming the table count.', {
     type: 'list of streams',
   }),
   schedule: doc(schedule.prefault({ type: 'orchestrator' }), 'Who starts syncs. `orchestrator`: the connection\'s schedule is `manual` and the orchestrator triggers syncs when the source changes. `cron`: Airbyte\'s own Quartz cron schedule.'),
@@ -478,10 +478,10 @@ const tags = z
 
 const environmentFields = object({
   name: doc(matching(ENV_NAME, 'lowercase letters, digits and hyphens, 2–20 chars, starting with a letter'), 'Environment name, used in stack names, resource names and tags.'),
-  ephemeral: doc(bool().default(false), 'A short-lived test environment (for a pull request): no deletion protection, no final snapshot, buckets and datasets deletable with their contents.'),
+  ephemeral: doc(bool().default(false), 'A short-lived test environment (for a pull request; `EPHEMERAL_ENV=pr-<n>` makes one from dev): no deletion protection, no final snapshot, buckets and datasets deletable with their contents.'),
   aws: doc(aws, 'The AWS account side.'),
   gcp: doc(gcp, 'The GCP project side.'),
-  backend: doc(backend.prefault({ type: 'local' }), 'Terraform state: `local`, or `s3` (the bootstrap target\'s state bucket and key).'),
+  backend: doc(backend.prefault({ type: 'local' }), 'Terraform state: `local` (`terraform.<stack>.tfstate` at the project root), or `s3` (the bootstrap target\'s state bucket and key; uses `use_lockfile`).'),
   network: doc(network, 'The VPC: `create` a new one, or use an `existing` one.'),
   hosting: doc(hosting.prefault({ mode: 'ec2-abctl' }), 'Where Airbyte runs: `ec2-abctl` (one EC2 host with abctl) or `eks-helm` (Amazon EKS with Airbyte\'s Helm chart V2, adding the `<env>-kubernetes` stack).'),
   host: doc(host.prefault({}), 'The Airbyte host (`ec2-abctl` hosting only).'),
