@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkInteger, checkNamePrefix, checkRdsStorage } from './prop-checks';
 import { Construct } from 'constructs';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
@@ -73,6 +74,14 @@ export class AirbyteConfigDatabase extends Construct {
     if (props.subnetIds.length < 2) {
       throw new InvalidPropsError(`${where}: subnetIds needs at least 2 subnets in different AZs, got ${props.subnetIds.length}`);
     }
+    checkNamePrefix(where, props.namePrefix);
+    // Resolved once because the two limits are checked against each other.
+    const storage = {
+      allocated: props.allocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.allocatedStorageGiB,
+      max: props.maxAllocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
+    };
+    checkRdsStorage(where, '', storage.allocated, storage.max);
+    checkInteger(where, 'backupRetentionDays', props.backupRetentionDays, 1, 35);
     const sg = new SecurityGroup(this, 'sg', {
       namePrefix: `${props.namePrefix}-airbyte-db-`,
       description: "Airbyte's config database: PostgreSQL from the EKS cluster only",
@@ -106,8 +115,8 @@ export class AirbyteConfigDatabase extends Construct {
       engineVersion: String(major),
       port: this.port,
       instanceClass: props.instanceClass ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.instanceClass,
-      allocatedStorage: props.allocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.allocatedStorageGiB,
-      maxAllocatedStorage: props.maxAllocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
+      allocatedStorage: storage.allocated,
+      maxAllocatedStorage: storage.max,
       storageType: 'gp3',
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,

@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkNamePrefix } from './prop-checks';
 import { Construct } from 'constructs';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
@@ -39,6 +40,7 @@ export class AirbyteDataVolume extends Construct {
 
   constructor(scope: Construct, id: string, props: AirbyteDataVolumeProps) {
     super(scope, id);
+    checkNamePrefix(`AirbyteDataVolume ${this.node.path}`, props.namePrefix);
     const sizeGiB = props.sizeGiB ?? AIRBYTE_DATA_VOLUME_DEFAULTS.sizeGiB;
     if (!Number.isInteger(sizeGiB) || sizeGiB < 20 || sizeGiB > 16384) {
       throw new InvalidPropsError(`AirbyteDataVolume ${this.node.path}: sizeGiB must be an integer from 20 to 16384, got ${sizeGiB}`);

@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkNamePrefix } from './prop-checks';
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
@@ -98,9 +99,10 @@ export class AirbyteHost extends Construct {
   constructor(scope: Construct, id: string, props: AirbyteHostProps) {
     super(scope, id);
     const where = `AirbyteHost ${this.node.path}`;
+    checkNamePrefix(where, props.namePrefix);
     const rootVolumeGiB = props.rootVolumeGiB ?? AIRBYTE_HOST_DEFAULTS.rootVolumeGiB;
-    if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 50) {
-      throw new InvalidPropsError(`${where}: rootVolumeGiB must be an integer ≥ 50 (Airbyte's images and logs need it), got ${rootVolumeGiB}`);
+    if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 50 || rootVolumeGiB > 16384) {
+      throw new InvalidPropsError(`${where}: rootVolumeGiB must be an integer from 50 to 16384 (Airbyte's images and logs need 50; gp3 ends at 16384), got ${rootVolumeGiB}`);
     }
     const grants = props.grants ?? {};
     for (const [field, arns] of Object.entries(grants)) {

@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { Connection } from '../.gen/providers/airbyte/connection';
@@ -61,6 +62,8 @@ export class AirbytePipeline extends Construct {
   constructor(scope: Construct, id: string, props: AirbytePipelineProps) {
     super(scope, id);
     const where = `AirbytePipeline ${this.node.path}`;
+    checkPattern(where, 'workspaceName', props.workspaceName, /\S/, 'a non-empty name');
+    checkPattern(where, 'namePrefix', props.namePrefix, /\S/, 'a non-empty name');
     if (props.streams.length === 0) throw new InvalidPropsError(`${where}: streams is empty; expected at least one stream`);
     props.streams.forEach((stream, i) => {
       if (stream.syncMode === 'incremental_deduped_history' && (!stream.primaryKey || stream.primaryKey.length === 0)) {

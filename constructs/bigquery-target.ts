@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkInteger, checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
 import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset';
 import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member';
@@ -63,6 +64,11 @@ export class BigQueryTarget extends Construct {
     if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(props.serviceAccountId)) {
       throw new InvalidPropsError(`${where}: serviceAccountId ${JSON.stringify(props.serviceAccountId)} must be 6–30 lowercase letters, digits or hyphens, starting with a letter`);
     }
+    checkPattern(where, 'datasetId', props.datasetId, /^[A-Za-z0-9_]{1,1024}$/, 'a dataset id (letters, digits, _)');
+    if (!/^[A-Za-z0-9_]{1,1024}$/.test(props.rawDatasetId) || props.rawDatasetId === props.datasetId) {
+      throw new InvalidPropsError(`${where}: rawDatasetId ${JSON.stringify(props.rawDatasetId)} must be a dataset id (letters, digits, _) other than datasetId`);
+    }
+    checkInteger(where, 'gcsStaging.retentionDays', props.gcsStaging?.retentionDays, 1);
     const deleteContents = props.deleteContentsOnDestroy ?? false;
     const dataset = new BigqueryDataset(this, 'dataset', {
       project: props.projectId,
@@ -73,9 +79,6 @@ export class BigQueryTarget extends Construct {
       labels: props.labels,
     });
     this.datasetId = dataset.datasetId;
-    if (!/^[A-Za-z0-9_]{1,1024}$/.test(props.rawDatasetId) || props.rawDatasetId === props.datasetId) {
-      throw new InvalidPropsError(`${where}: rawDatasetId ${JSON.stringify(props.rawDatasetId)} must be a dataset id (letters, digits, _) other than datasetId`);
-    }
     const rawDataset = new BigqueryDataset(this, 'raw-dataset', {
       project: props.projectId,
       datasetId: props.rawDatasetId,

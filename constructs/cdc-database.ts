@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkInteger, checkNamePrefix, checkPattern, checkRdsStorage } from './prop-checks';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -141,12 +142,36 @@ export class CdcDatabase extends Construct {
       walSenderTimeoutMs: props.cdc?.walSenderTimeoutMs ?? CDC_PARAMETER_DEFAULTS.walSenderTimeoutMs,
       maxSlotWalKeepSizeMb: props.cdc?.maxSlotWalKeepSizeMb ?? CDC_PARAMETER_DEFAULTS.maxSlotWalKeepSizeMb,
     };
+    checkNamePrefix(where, props.namePrefix);
+    checkPattern(where, 'databaseName', props.databaseName, /^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Postgres identifier (letters, digits, _)');
+    checkInteger(where, 'cdc.maxReplicationSlots', cdc.maxReplicationSlots, 1);
+    checkInteger(where, 'cdc.maxWalSenders', cdc.maxWalSenders, 1);
+    checkInteger(where, 'cdc.walSenderTimeoutMs', cdc.walSenderTimeoutMs, 0);
+    // -1 (PostgreSQL's "unlimited") would let an abandoned slot fill the disk: the cap is the point.
+    checkInteger(where, 'cdc.maxSlotWalKeepSizeMb', cdc.maxSlotWalKeepSizeMb, 1);
     if (cdc.maxWalSenders < cdc.maxReplicationSlots) {
       throw new InvalidPropsError(`${where}: cdc.maxWalSenders (${cdc.maxWalSenders}) must be at least cdc.maxReplicationSlots (${cdc.maxReplicationSlots})`);
     }
     if (props.instance && props.instance.subnetIds.length < 2) {
       throw new InvalidPropsError(`${where}: instance.subnetIds needs at least 2 subnets in different AZs, got ${props.instance.subnetIds.length}`);
     }
+    const recoveryWindow = props.secretRecoveryWindowInDays;
+    if (recoveryWindow !== undefined && recoveryWindow !== 0 && !(Number.isInteger(recoveryWindow) && recoveryWindow >= 7 && recoveryWindow <= 30)) {
+      throw new InvalidPropsError(`${where}: secretRecoveryWindowInDays must be 0 (delete at once) or an integer from 7 to 30, got ${recoveryWindow}`);
+    }
+    // Created mode only; resolved once because the two limits are checked against each other.
+    const storage = {
+      allocated: props.instance?.allocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.allocatedStorageGiB,
+      max: props.instance?.maxAllocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
+    };
+    if (props.instance) {
+      const created = props.instance;
+      checkPattern(where, 'instance.engineVersion', created.engineVersion, /^\d+(\.\d+)?$/, 'a major version like "16" or "<major>.<minor>"');
+      checkRdsStorage(where, 'instance.', storage.allocated, storage.max);
+      checkInteger(where, 'instance.backupRetentionDays', created.backupRetentionDays, 1, 35);
+      checkInteger(where, 'instance.logRetentionDays', created.logRetentionDays, 1);
+    }
+    if (props.existing?.port !== undefined) checkInteger(where, 'existing.port', props.existing.port, 1, 65535);
     this.databaseName = props.databaseName;
     this.replicationUsername = props.replicationUsername ?? CDC_DATABASE_DEFAULTS.replicationUsername;
 
@@ -205,8 +230,8 @@ export class CdcDatabase extends Construct {
         port: 5432,
         engineVersion: created.engineVersion,
         instanceClass: created.instanceClass ?? CDC_DATABASE_DEFAULTS.instanceClass,
-        allocatedStorage: created.allocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.allocatedStorageGiB,
-        maxAllocatedStorage: created.maxAllocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
+        allocatedStorage: storage.allocated,
+        maxAllocatedStorage: storage.max,
         storageType: 'gp3',
         storageEncrypted: true,
         kmsKeyId: props.kmsKeyArn,

@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkInteger } from './prop-checks';
 import { Construct } from 'constructs';
 import { Fn, ITerraformDependable, TerraformIterator } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -79,6 +80,7 @@ export class EksCluster extends Construct {
     if (props.subnetIds.length < 2) {
       throw new InvalidPropsError(`${where}: subnetIds needs at least 2 subnets in different availability zones, got ${props.subnetIds.length}`);
     }
+    checkInteger(where, 'logRetentionInDays', props.logRetentionInDays, 1);
     const cidrs = props.endpointPublicAccessCidrs ?? [];
     for (const cidr of cidrs) {
       if (/\/0$/.test(cidr)) {

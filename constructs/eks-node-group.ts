@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
@@ -69,6 +70,8 @@ export class EksNodeGroup extends Construct {
     if (!/^[a-z][a-z0-9-]{0,19}$/.test(props.pool)) {
       throw new InvalidPropsError(`${where}: pool ${JSON.stringify(props.pool)} must be 1–20 lowercase letters, digits or hyphens`);
     }
+    if (props.subnetIds.length === 0) throw new InvalidPropsError(`${where}: subnetIds is empty; expected the cluster's private subnets`);
+    checkPattern(where, 'instanceType', props.instanceType, /^[a-z0-9-]+\.[a-z0-9]+$/, 'an EC2 instance type such as m6i.xlarge');
     const { minSize, desiredSize, maxSize } = props;
     if (![minSize, desiredSize, maxSize].every(Number.isInteger) || minSize < 0 || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
       throw new InvalidPropsError(`${where}: expected integers with 0 ≤ minSize ≤ desiredSize ≤ maxSize and maxSize ≥ 1, got ${minSize}/${desiredSize}/${maxSize}`);

@@ -38,6 +38,10 @@ export class EnvironmentKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentKeyProps) {
     super(scope, id);
+    // "aws/" aliases belong to AWS-managed keys; KMS refuses them for a customer key.
+    if (!/^[A-Za-z0-9/_-]{1,250}$/.test(props.alias) || props.alias.startsWith('aws/')) {
+      throw new InvalidPropsError(`EnvironmentKey ${this.node.path}: alias ${JSON.stringify(props.alias)} must be 1–250 letters, digits, "/", "_" or "-", without "alias/" and not under "aws/"`);
+    }
     const window = props.deletionWindowInDays ?? 30;
     if (!Number.isInteger(window) || window < 7 || window > 30) {
       throw new InvalidPropsError(`EnvironmentKey ${this.node.path}: deletionWindowInDays must be an integer from 7 to 30, got ${window}`);

@@ -1,4 +1,5 @@
 import { InvalidPropsError } from './errors';
+import { checkNamePrefix } from './prop-checks';
 import { Construct } from 'constructs';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
@@ -60,6 +61,13 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
     const azCount = props.availabilityZoneCount ?? CDC_NETWORK_DEFAULTS.availabilityZoneCount;
     if (!Number.isInteger(azCount) || azCount < 2 || azCount > 3) {
       throw new InvalidPropsError(`CdcNetwork ${this.node.path}: availabilityZoneCount must be 2 or 3, got ${azCount}`);
+    }
+    checkNamePrefix(`CdcNetwork ${this.node.path}`, props.namePrefix);
+    // Eight equal blocks are cut from it (cidrsubnet newbits 3), so /24 still leaves /27 subnets.
+    const cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(props.vpcCidr);
+    const prefixLength = cidr ? Number(cidr[5]) : NaN;
+    if (!cidr || cidr.slice(1, 5).some((octet) => Number(octet) > 255) || prefixLength < 16 || prefixLength > 24) {
+      throw new InvalidPropsError(`CdcNetwork ${this.node.path}: vpcCidr ${JSON.stringify(props.vpcCidr)} must be an IPv4 CIDR from /16 to /24, e.g. 10.42.0.0/16`);
     }
     const name = (suffix: string) => ({ Name: `${props.namePrefix}-${suffix}` });
     const zones = new DataAwsAvailabilityZones(this, 'zones', { state: 'available' });

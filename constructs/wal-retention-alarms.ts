@@ -3,6 +3,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { InvalidPropsError } from './errors';
+import { checkPattern } from './prop-checks';
 
 /** Thresholds WalRetentionAlarms uses when a prop is omitted, in MiB; the environment schema (config/schema.ts) takes its defaults from here. */
 export const WAL_RETENTION_ALARMS_DEFAULTS = {
@@ -48,6 +49,10 @@ export class WalRetentionAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: WalRetentionAlarmsProps) {
     super(scope, id);
+    const where = `WalRetentionAlarms ${this.node.path}`;
+    checkPattern(where, 'dbInstanceIdentifier', props.dbInstanceIdentifier, /^[a-z][a-z0-9-]{0,62}$/, 'an RDS instance identifier');
+    // A topic is only created without snsTopicArn, so only then does its name matter.
+    if (props.snsTopicArn === undefined) checkPattern(where, 'topicName', props.topicName, /^[A-Za-z0-9_-]{1,256}$/, 'an SNS topic name (letters, digits, - or _)');
     const thresholds = {
       slotLagBytes: props.slotLagBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.slotLagMiB * MIB,
       transactionLogsBytes: props.transactionLogsBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.transactionLogsMiB * MIB,

@@ -7,6 +7,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { Testing, TerraformStack } from 'cdktf';
 import { OrchestratorDeployment, OrchestratorDeploymentProps, VERIFY_SCRIPT } from '../../constructs/orchestrator-deployment';
+import { expectPropsError } from '../support/construct';
 import { fakeBundlePath } from '../support/synth';
 
 const base: OrchestratorDeploymentProps = {
@@ -64,9 +65,39 @@ describe('OrchestratorDeployment', () => {
     expect(construct.storedBundleBytes).toBeLessThan(400 * 1024);
   });
 
-  test('refuses a bundle too large for a ConfigMap, naming the limit', () => {
-    const big = fakeBundlePath(crypto.randomBytes(800 * 1024).toString('base64'));
-    expect(() => build({ bundlePath: big })).toThrow(/over the 921600 bytes a ConfigMap can carry/);
+  test('defaults: the pinned official images, port 8089, no node selector, one replica recreated on update', () => {
+    const manifest = build().construct.deploymentManifest as any;
+    const spec = manifest.spec.template.spec;
+    expect(manifest.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    // Literal tags: a changed default image is a deliberate change this test must be told about.
+    expect(spec.initContainers.map((c: any) => c.image)).toEqual(['public.ecr.aws/docker/library/node:22.21.1-bookworm-slim', 'public.ecr.aws/aws-cli/aws-cli:2.38.2']);
+    expect(spec.containers[0].image).toBe('public.ecr.aws/docker/library/node:22.21.1-bookworm-slim');
+    expect(spec.nodeSelector).toEqual({});
+    expect(spec.containers[0].readinessProbe.exec.command[2]).toContain("fetch('http://127.0.0.1:8089/healthz')");
+  });
+
+  test('port, images and node selector given reach the pod', () => {
+    const spec = (build({ httpPort: 9000, nodeImage: 'node:x', awsCliImage: 'aws:y', nodeSelector: { 'cdc/pool': 'services' } }).construct.deploymentManifest as any).spec.template.spec;
+    expect(spec.containers[0].env).toContainEqual({ name: 'ORCHESTRATOR_HTTP_ADDR', value: '127.0.0.1:9000' });
+    expect([spec.initContainers[0].image, spec.initContainers[1].image, spec.containers[0].image]).toEqual(['node:x', 'aws:y', 'node:x']);
+    expect(spec.nodeSelector).toEqual({ 'cdc/pool': 'services' });
+  });
+
+  describe('refuses props it cannot work with, naming the prop', () => {
+    const where = 'OrchestratorDeployment test/orchestrator';
+    test('a bundle too large for a ConfigMap, naming the limit', () => {
+      const big = fakeBundlePath(crypto.randomBytes(800 * 1024).toString('base64'));
+      expectPropsError(() => build({ bundlePath: big }), new RegExp(`^${where}: the gzipped bundle takes \\d+ bytes in base64, over the 921600 bytes a ConfigMap can carry safely \\(1 MiB limit\\); ship it from S3 instead$`));
+    });
+
+    test.each<[string, Partial<OrchestratorDeploymentProps>, string]>([
+      ['a bundle that does not exist', { bundlePath: '/nonexistent/orchestrator.js' }, `${where}: bundlePath /nonexistent/orchestrator.js does not exist; run \`npm run build:orchestrator\` (npm run synth does it for you)`],
+      ['a namespace that is not a Kubernetes name', { namespace: 'Airbyte' }, `${where}: namespace "Airbyte" must be a Kubernetes name (lowercase letters, digits, hyphens, ≤ 63)`],
+      ['an empty service account name', { serviceAccountName: '' }, `${where}: serviceAccountName "" must be a Kubernetes name (lowercase letters, digits, hyphens, ≤ 63)`],
+      ['port 0', { httpPort: 0 }, `${where}: httpPort must be an integer from 1 to 65535, got 0`],
+    ])('%s', (_case, props, message) => {
+      expectPropsError(() => build(props), message);
+    });
   });
 
   describe('the init step', () => {
