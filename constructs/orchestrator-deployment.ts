@@ -69,6 +69,15 @@ const bundle = process.env.BUNDLE_FILE, app = process.env.APP_DIR;
 })().catch((e) => { console.error(e.message); process.exit(1); });
 `.trim();
 
+/** Pods run as the image's unprivileged `node` user (uid 1000), never root (Pod Security "restricted"). */
+export const NON_ROOT_POD_SECURITY_CONTEXT = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } } as const;
+/** Every container: no privilege escalation, no capabilities, nothing written outside its volumes. */
+export const RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+} as const;
+
 const FETCH_CONFIG_SCRIPT =
   'aws ssm get-parameter --name "$CONFIG_PARAMETER" --query Parameter.Value --output text > /config/config.json.tmp && mv /config/config.json.tmp /config/config.json';
 
@@ -97,6 +106,11 @@ export class OrchestratorDeployment extends Construct {
   /** The Deployment as Kubernetes sees it (validated in tests against Kubernetes' schema). */
   readonly deploymentManifest: Record<string, unknown>;
   readonly deployment: Manifest;
+  /** Name of the Deployment (what `kubectl rollout restart deployment/<name>` takes). */
+  readonly deploymentName: string;
+  /** The immutable ConfigMap holding the gzipped bundle (key `orchestrator.js.gz`); other pods may run the same bundle from it. */
+  readonly bundleConfigMapName: string;
+  readonly bundleConfigMap: ConfigMapV1;
 
   constructor(scope: Construct, id: string, props: OrchestratorDeploymentProps) {
     super(scope, id);
@@ -126,6 +140,8 @@ export class OrchestratorDeployment extends Construct {
     const asset = new TerraformAsset(this, 'bundle', { path: props.bundlePath, type: AssetType.FILE });
     // Named by content and immutable: a new bundle is a new ConfigMap and a new rollout.
     const bundleConfigMapName = `cdc-orchestrator-bundle-${this.bundleSha256.slice(0, 12)}`;
+    this.bundleConfigMapName = bundleConfigMapName;
+    this.deploymentName = 'cdc-orchestrator';
     const bundleConfigMap = new ConfigMapV1(this, 'bundle-config-map', {
       metadata: { name: bundleConfigMapName, namespace: props.namespace, labels },
       // Terraform gzips the asset at apply time, so the synthesized JSON holds a file reference.
@@ -134,12 +150,9 @@ export class OrchestratorDeployment extends Construct {
       lifecycle: { createBeforeDestroy: true },
       dependsOn: props.dependsOn,
     });
+    this.bundleConfigMap = bundleConfigMap;
 
-    const restricted = {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    };
+    const restricted = RESTRICTED_CONTAINER_SECURITY_CONTEXT;
     const secretEnv = ORCHESTRATOR_SECRET_KEYS.map((key) => ({
       name: key,
       valueFrom: { secretKeyRef: { name: props.credentialsSecretName, key } },
@@ -147,7 +160,7 @@ export class OrchestratorDeployment extends Construct {
     this.deploymentManifest = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'cdc-orchestrator', namespace: props.namespace, labels },
+      metadata: { name: this.deploymentName, namespace: props.namespace, labels },
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
@@ -159,7 +172,7 @@ export class OrchestratorDeployment extends Construct {
             // Pod Identity injects credentials without the token; the orchestrator never calls Kubernetes.
             automountServiceAccountToken: false,
             nodeSelector: props.nodeSelector ?? {},
-            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: NON_ROOT_POD_SECURITY_CONTEXT,
             initContainers: [
               {
                 name: 'verify-bundle',

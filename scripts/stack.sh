@@ -11,9 +11,11 @@ Commands:
   deploy <env>    synth and preflight (tools, credentials, GCP key policy); deploy <env>-aws,
                   <env>-gcp (and <env>-kubernetes when the environment hosts Airbyte on EKS);
                   wait until Airbyte answers (through scripts/tunnel.sh: SSM to the host, or
-                  kubectl port-forward in the cluster); prepare the source database on the host
-                  (SSM Run Command: cdc-prepare-source; not automated on eks-helm yet, see
-                  README); deploy <env>-airbyte; restart the orchestrator
+                  kubectl port-forward in the cluster); prepare the source database: on the
+                  host (SSM Run Command: cdc-prepare-source), or in the cluster (a Job from the
+                  cronjob cdc-prepare-source, waited for, its logs shown); exit 2 when a person
+                  must act, before <env>-airbyte; deploy <env>-airbyte; restart the orchestrator
+                  (systemd on the host, or kubectl rollout restart of its Deployment)
   diff <env>      synth and plan the stacks; <env>-kubernetes only when its cluster exists and
                   <env>-airbyte only when Airbyte answers (both skipped on a first deploy)
   destroy <env>   retire-source (drops the replication slot when the source database is not
@@ -51,8 +53,9 @@ Options:
   -h, --help                show this help
 
 Needs Node.js with `npm install` done (cdktf CLI), Terraform >= 1.10, the AWS CLI v2 with
-working credentials (and the Session Manager plugin, for the tunnel), and Google credentials
-(GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`).
+working credentials (and the Session Manager plugin, for the tunnel; kubectl and an access entry
+on the cluster, for eks-helm), and Google credentials (GOOGLE_APPLICATION_CREDENTIALS or
+`gcloud auth application-default login`).
 USAGE
 }
 
@@ -267,6 +270,7 @@ stop_tunnel() {
 cleanup() {
   stop_tunnel
   [ -z "$tunnel_log" ] || rm -f "$tunnel_log"
+  [ -z "${kube_dir:-}" ] || rm -rf "$kube_dir"
 }
 trap cleanup EXIT
 
@@ -366,28 +370,123 @@ on_host() {
   return 1
 }
 
+# ---- commands in the cluster (kubectl, eks-helm) ----------------------------------------------
+kube_dir=""
+# A kubeconfig of our own, in a temporary directory (the user's ~/.kube/config is left alone). Its
+# user runs `aws eks get-token` for every call, like the helm and kubernetes providers: no secret in it.
+kube_login() {
+  [ -z "$kube_dir" ] || return 0
+  local cluster
+  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  kube_dir=$(mktemp -d "${TMPDIR:-/tmp}/stack-kube.XXXXXX")
+  aws ${aws_args[@]+"${aws_args[@]}"} eks update-kubeconfig --name "$cluster" --kubeconfig "$kube_dir/config" >/dev/null \
+    || die "could not get a kubeconfig for the EKS cluster $cluster ('aws eks update-kubeconfig' failed; does this role have an access entry on the cluster, and does it reach the endpoint?)"
+}
+kube() { kubectl --kubeconfig "$kube_dir/config" "$@"; }
+
+# kubectl wait exits 1 both when its time is up and when it cannot ask (the API unreachable, no
+# permission): only the first means "not finished yet". $1: its output, $2: the Job.
+wait_timed_out() {
+  case $1 in *"timed out waiting for the condition"*) return 0 ;; esac
+  log "cannot follow the Job $2: $(tail -n 1 <<<"$1")"
+  return 1
+}
+
+# Runs the source preparation Job of <env>-kubernetes, with "$@" added to prepare-source's
+# arguments, and returns its exit code (1 when it did not run to the end). The Job is a copy of a
+# suspended CronJob's template (logins from a Kubernetes secret: no secret on any command line here).
+prepare_source_in_cluster() {
+  local ns cron deadline job manifest give_up outcome="" out rc reason
+  read -r ns cron deadline <<<"$(stack_query "$env_name-kubernetes" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
+  [ -n "${cron:-}" ] || die "$env_name-kubernetes has no source_preparation output: synthesize it with this version of the project"
+  kube_login
+  job="$cron-$(date -u +%Y%m%d-%H%M%S)"
+  log "prepare the source: Job $job from cronjob/$cron in the $env_name cluster (namespace $ns)"
+  # `kubectl create job --from=cronjob/<name>` copies the CronJob's jobTemplate and makes the CronJob
+  # its owner (kubectl pkg/cmd/create/create_job.go). --dry-run=client only prints that Job, so
+  # --recreate-lost-slot can be added to the container's args before it is created.
+  manifest=$(kube --namespace "$ns" create job "$job" --from="cronjob/$cron" --dry-run=client -o json) \
+    || die "could not read cronjob/$cron in namespace $ns of the $env_name cluster (is $env_name-kubernetes applied?)"
+  node -e '
+    const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const container = job.spec.template.spec.containers.find((c) => c.name === "prepare-source");
+    if (!container) { console.error("the Job has no prepare-source container"); process.exit(1); }
+    if (process.argv.length > 1) container.args = [...(container.args ?? []), ...process.argv.slice(1)];
+    process.stdout.write(JSON.stringify(job));' -- "$@" <<<"$manifest" \
+    | kube --namespace "$ns" create -f - >&2 \
+    || die "could not create the Job $job in namespace $ns of the $env_name cluster (kubectl create failed, see above)"
+  # `kubectl wait` waits for one condition; a Job ends Complete or Failed. The OR of both is a loop
+  # of short waits, as `kubectl wait --help` shows for pods. activeDeadlineSeconds makes Kubernetes
+  # fail the Job; our own bound only guards against a Job that never reports.
+  give_up=$((SECONDS + ${deadline:-1800} + 300))
+  while :; do
+    if out=$(kube --namespace "$ns" wait "job/$job" --for=condition=Complete --timeout="${health_interval}s" 2>&1); then outcome=Complete; break; fi
+    wait_timed_out "$out" "$job" || return 1
+    if out=$(kube --namespace "$ns" wait "job/$job" --for=condition=Failed --timeout=0s 2>&1); then outcome=Failed; break; fi
+    wait_timed_out "$out" "$job" || return 1
+    if [ "$SECONDS" -ge "$give_up" ]; then
+      log "the Job $job did not finish within $((${deadline:-1800} + 300))s; see 'kubectl -n $ns describe job/$job'"
+      return 1
+    fi
+  done
+  # The tool's own output, the init step's too (bundle check, CA download).
+  kube --namespace "$ns" logs "job/$job" --all-containers=true \
+    || log "could not read the logs of job/$job (its pod may be gone: 'kubectl -n $ns describe job/$job')"
+  # backoffLimit 0 and restartPolicy Never: one pod, and its prepare-source container's exit code is
+  # the answer (Pod status: containerStatuses[].state.terminated.exitCode; kubectl JSONPath filter syntax).
+  rc=$(kube --namespace "$ns" get pods -l "batch.kubernetes.io/job-name=$job" \
+    -o jsonpath='{.items[*].status.containerStatuses[?(@.name=="prepare-source")].state.terminated.exitCode}') || rc=""
+  rc=${rc##* }
+  if [ "$outcome" = Complete ]; then
+    log "prepare the source: Complete (exit ${rc:-0})"
+    return 0
+  fi
+  reason=$(kube --namespace "$ns" get "job/$job" -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}') || reason=""
+  log "prepare the source: Failed (${reason:-no reason given}, exit ${rc:-?})"
+  [[ $rc =~ ^[0-9]+$ ]] && [ "$rc" -gt 0 ] && return "$rc"
+  return 1
+}
+
 # Login, grants, publication, slot and heartbeat on the source, before <env>-airbyte: creating the
-# connection makes Airbyte discover the source right away, as that login.
+# connection makes Airbyte discover the source right away, as that login. On the host through SSM
+# Run Command, in the cluster as a Job: the same prepare-source, the same exit codes.
 prepare_source() {
   if $skip_prepare; then
     log "source preparation skipped (--skip-prepare-source)"
     return 0
   fi
-  if has_kubernetes_stack; then
-    # No host to run it on, and the orchestrator Deployment cannot start before <env>-airbyte
-    # writes its configuration: the in-cluster preparation is not built yet (README, "Airbyte on EKS").
-    log "the source of $env_name (eks-helm) is not prepared automatically yet: run prepare-source from a machine or pod that reaches the database (README, \"Airbyte on EKS\"), then rerun 'scripts/stack.sh deploy $env_name --skip-prepare-source'. $env_name-airbyte was not deployed"
-    exit 2
-  fi
   local args="" rc=0
   if $recreate_lost_slot; then args=" --recreate-lost-slot"; fi
-  # The boot writes cdc-prepare-source right after Airbyte answers: give it a moment.
-  on_host "prepare the source" "for i in \$(seq 1 60); do [ -x /usr/local/bin/cdc-prepare-source ] && break; sleep 5; done; /usr/local/bin/cdc-prepare-source$args" || rc=$?
+  if has_kubernetes_stack; then
+    # shellcheck disable=SC2086 # $args is one flag or nothing
+    prepare_source_in_cluster $args || rc=$?
+  else
+    # The boot writes cdc-prepare-source right after Airbyte answers: give it a moment.
+    on_host "prepare the source" "for i in \$(seq 1 60); do [ -x /usr/local/bin/cdc-prepare-source ] && break; sleep 5; done; /usr/local/bin/cdc-prepare-source$args" || rc=$?
+  fi
   case $rc in
     0) ;;
     2) log "the source needs a person (see the messages above): $env_name-airbyte was not deployed. Fix it, then rerun 'scripts/stack.sh deploy $env_name'"; exit 2 ;;
     *) die "preparing the source failed (exit $rc): $env_name-airbyte was not deployed. See the messages above, then rerun 'scripts/stack.sh deploy $env_name'" ;;
   esac
+}
+
+# After <env>-airbyte: the orchestrator reads its configuration (and, on a host, installs the
+# release) when it starts.
+restart_orchestrator() {
+  if has_kubernetes_stack; then
+    local ns name
+    IFS=/ read -r ns name <<<"$(stack_query "$env_name-kubernetes" 'j.output?.orchestrator_deployment?.value')"
+    [ -n "${name:-}" ] || die "$env_name-kubernetes has no orchestrator_deployment output: synthesize it with this version of the project"
+    kube_login
+    log "restart the orchestrator: deployment/$name in the $env_name cluster (namespace $ns)"
+    # Its init step reads the parameter <env>-airbyte has just written; until now it was retrying with back-off.
+    { kube --namespace "$ns" rollout restart "deployment/$name" && kube --namespace "$ns" rollout status "deployment/$name" --timeout=600s; } >&2 \
+      || die "restarting deployment/$name in namespace $ns failed; the stacks are deployed. See 'kubectl -n $ns get pods -l app.kubernetes.io/name=$name' and 'kubectl -n $ns logs deployment/$name --all-containers', then 'kubectl -n $ns rollout restart deployment/$name'"
+  else
+    on_host "restart the orchestrator" "systemctl restart cdc-orchestrator" \
+      || die "restarting cdc-orchestrator on the $env_name host failed; the stacks are deployed. Check 'journalctl -u cdc-orchestrator' on the host"
+  fi
 }
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -408,6 +507,10 @@ prepare() {
 
 deploy() {
   prepare
+  if has_kubernetes_stack; then
+    command -v kubectl >/dev/null \
+      || die "kubectl is not installed or not on PATH: $env_name runs Airbyte on EKS, and the deploy reaches it, prepares the source and restarts the orchestrator with kubectl. Nothing was applied"
+  fi
   check_gcp_key_policy
   aws_args=(--region "$(stack_query "$env_name-aws" '(j.provider?.aws ?? [])[0]?.region')")
   run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
@@ -423,15 +526,7 @@ deploy() {
   prepare_source
   run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
   stop_tunnel
-  if has_kubernetes_stack; then
-    # The Deployment's init step reads the configuration parameter that <env>-airbyte has just
-    # written; Kubernetes retries a failed init with back-off, a restart makes it immediate.
-    log "the orchestrator in the cluster picks up its configuration on its next start: 'kubectl -n <namespace> rollout restart deployment/cdc-orchestrator' makes that now"
-  else
-    # The unit installs the release and reads its configuration when it starts.
-    on_host "restart the orchestrator" "systemctl restart cdc-orchestrator" \
-      || die "restarting cdc-orchestrator on the $env_name host failed; the stacks are deployed. Check 'journalctl -u cdc-orchestrator' on the host"
-  fi
+  restart_orchestrator
   log "deployed $env_name-aws, $env_name-gcp,$(has_kubernetes_stack && echo " $env_name-kubernetes,") $env_name-airbyte"
 }
 

@@ -23,6 +23,7 @@ import { addEnvironmentAwsProvider, environmentTags } from './aws-provider';
 import { configureBackend } from './backend';
 import { buildHostUserData } from './host-user-data';
 import { defineEksHosting, EksHosting } from './eks-hosting';
+import { sourcePreparationPlan } from './source-preparation';
 import {
   awsNamePrefix, deployGithubEnvironment, hostReleaseParameterName, orchestratorConfigParameterName, roleBoundaryPolicyName,
   sourcePreparationParameterName, stackName,
@@ -53,6 +54,8 @@ export class AwsStack extends TerraformStack {
   readonly alarms: WalRetentionAlarms;
   /** Secret JSON {client_id, client_secret}, written by the host after `abctl local install`. */
   readonly airbyteCredentialsSecretArn: string;
+  /** Secret with the source database's admin login ({username, password}) for source preparation; none when unknown. */
+  readonly sourceAdminSecretArn?: string;
   readonly orchestratorConfigParameterName: string;
   /** Operator-filled Slack-compatible webhook URL for the orchestrator's alerts. */
   readonly alertWebhookSecretArn: string;
@@ -131,6 +134,9 @@ export class AwsStack extends TerraformStack {
           ? { address: db.address, port: db.port, securityGroupId: db.securityGroupId }
           : undefined,
     });
+
+    // The login that prepares the source: RDS's managed master secret, or the one config names for an existing database.
+    this.sourceAdminSecretArn = this.database.masterUserSecretArn ?? (db.mode === 'existing' ? db.adminSecretArn : undefined);
 
     if (env.ephemeral && this.database.instance) {
       suppressRule(
@@ -221,17 +227,17 @@ export class AwsStack extends TerraformStack {
     // connection exists: the configured streams, the logins' secrets and, for an ephemeral
     // environment, its seed.
     const seed = db.seedSqlFile ? ship('source-seed', db.seedSqlFile) : undefined;
-    const adminSecretArn = this.database.masterUserSecretArn ?? (db.mode === 'existing' ? db.adminSecretArn : undefined);
-    const cdc = env.airbyte.source.replication.method === 'cdc' ? env.airbyte.source.replication : undefined;
+    const adminSecretArn = this.sourceAdminSecretArn;
+    const plan = sourcePreparationPlan(env);
     const preparationParameter = new SsmParameter(this, 'source-preparation', {
       name: sourcePreparationParameterName(env.name),
       description: 'What scripts/stack.sh deploy prepares on the source database (read by cdc-prepare-source on the host)',
       type: 'String',
       value: Fn.jsonencode({
-        environment: env.name,
-        tables: env.airbyte.streams.map((s) => `${s.namespace}.${s.name}`).join(','),
-        replicationSlot: cdc?.replicationSlot ?? '',
-        publication: cdc?.publication ?? '',
+        environment: plan.environment,
+        tables: plan.tables.join(','),
+        replicationSlot: plan.replicationSlot,
+        publication: plan.publication,
         databaseSecretArn: this.database.credentialsSecretArn,
         adminSecretArn: adminSecretArn ?? '',
         seed: seed ? `${seed.sha256} s3://${assets.bucketName}/${seed.objectKey}` : '',

@@ -9,6 +9,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ResolvedEksHosting, ResolvedEnvironment } from '../config';
 import { OrchestratorDeployment } from '../constructs/orchestrator-deployment';
+import { SourcePreparationJob } from '../constructs/source-preparation-job';
 import { POOL_LABEL } from '../constructs/eks-node-group';
 import { AIRBYTE_CHART, AIRBYTE_DATABASE_SECRET, airbyteChartValues, INSTANCE_ADMIN_VALUE_PATHS } from './airbyte-chart-values';
 import { AwsStack, DEFAULT_ORCHESTRATOR_BUNDLE } from './aws-stack';
@@ -16,6 +17,7 @@ import { addEnvironmentAwsProvider } from './aws-provider';
 import { configureBackend } from './backend';
 import { ORCHESTRATOR_SERVICE_ACCOUNT, SERVICES_POOL } from './eks-hosting';
 import { GcpStack } from './gcp-stack';
+import { sourcePreparationPlan } from './source-preparation';
 import { stackName } from '../config/naming';
 
 export interface KubernetesStackOptions {
@@ -41,6 +43,8 @@ export class KubernetesStack extends TerraformStack {
   readonly hosting: ResolvedEksHosting;
   readonly release: Release;
   readonly orchestrator: OrchestratorDeployment;
+  /** The Job template `scripts/stack.sh deploy` instantiates to prepare the source before `<env>-airbyte`. */
+  readonly sourcePreparation: SourcePreparationJob;
   /** The values document given to the chart (Terraform references where values are known at apply). */
   readonly chartValues: ReturnType<typeof airbyteChartValues>;
 
@@ -122,13 +126,15 @@ export class KubernetesStack extends TerraformStack {
     // The orchestrator's credentials, assembled like the host's fetch-env.js does.
     const sourceCredentials = new DataAwsSecretsmanagerSecretVersion(this, 'source-db-credentials', { secretId: aws.database.credentialsSecretArn });
     const source = Fn.jsondecode(sourceCredentials.secretString);
-    const sourceUrl = Fn.format('postgresql://%s:%s@%s:%s/%s?sslmode=require', [
-      Fn.urlencode(Fn.lookup(source, 'username', '')),
-      Fn.urlencode(Fn.lookup(source, 'password', '')),
+    // As the host's fetch-env.js and prepare-source.js build them: host, port and database from the replication login's secret.
+    const postgresUrl = (username: string, password: string) => Fn.format('postgresql://%s:%s@%s:%s/%s?sslmode=require', [
+      Fn.urlencode(username),
+      Fn.urlencode(password),
       Fn.lookup(source, 'host', ''),
       Fn.lookup(source, 'port', ''),
       Fn.urlencode(Fn.lookup(source, 'dbname', '')),
     ]);
+    const sourceUrl = postgresUrl(Fn.lookup(source, 'username', ''), Fn.lookup(source, 'password', ''));
     const orchestratorSecret = new SecretV1(this, 'orchestrator-secret', {
       metadata: { name: 'cdc-orchestrator', namespace: ns.metadata.name },
       data: { SOURCE_DATABASE_URL: sourceUrl, AIRBYTE_CLIENT_ID: clientId, AIRBYTE_CLIENT_SECRET: clientSecret },
@@ -145,6 +151,53 @@ export class KubernetesStack extends TerraformStack {
       alertWebhookSecretName: 'cdc-orchestrator-alerts',
       nodeSelector: { [POOL_LABEL]: SERVICES_POOL },
       dependsOn: [ns, orchestratorSecret, this.release],
+    });
+
+    // Source preparation (scripts/stack.sh deploy, before <env>-airbyte): the host's cdc-prepare-source
+    // reads the same logins from Secrets Manager at run time; here Terraform hands them over as a
+    // Kubernetes secret, like the orchestrator's.
+    let adminUrl: string | undefined;
+    if (aws.sourceAdminSecretArn) {
+      const adminLogin = new DataAwsSecretsmanagerSecretVersion(this, 'source-admin-login', { secretId: aws.sourceAdminSecretArn });
+      const admin = Fn.jsondecode(adminLogin.secretString);
+      adminUrl = postgresUrl(Fn.lookup(admin, 'username', ''), Fn.lookup(admin, 'password', ''));
+    }
+    const preparationSecret = new SecretV1(this, 'source-preparation-secret', {
+      metadata: { name: 'cdc-prepare-source', namespace: ns.metadata.name },
+      data: {
+        ...(adminUrl ? { SOURCE_ADMIN_DATABASE_URL: adminUrl } : {}),
+        SOURCE_DATABASE_URL: sourceUrl,
+        SOURCE_REPLICATION_PASSWORD: Fn.lookup(source, 'password', ''),
+        AIRBYTE_DATABASE_USER: Fn.lookup(source, 'username', ''),
+      },
+    });
+    const plan = sourcePreparationPlan(env);
+    this.sourcePreparation = new SourcePreparationJob(this, 'source-preparation', {
+      namespace,
+      bundleConfigMapName: this.orchestrator.bundleConfigMapName,
+      bundleSha256: this.orchestrator.bundleSha256,
+      credentialsSecretName: 'cdc-prepare-source',
+      environment: plan.environment,
+      tables: plan.tables,
+      replicationSlot: plan.replicationSlot || undefined,
+      publication: plan.publication || undefined,
+      seedSqlPath: env.database.seedSqlFile,
+      nodeSelector: { [POOL_LABEL]: SERVICES_POOL },
+      dependsOn: [ns, preparationSecret, this.orchestrator.bundleConfigMap],
+    });
+
+    // Read by scripts/stack.sh deploy (prepare the source, then restart the orchestrator).
+    new TerraformOutput(this, 'source_preparation', {
+      value: {
+        namespace,
+        cron_job: this.sourcePreparation.cronJobName,
+        active_deadline_seconds: this.sourcePreparation.activeDeadlineSeconds,
+      },
+      description: 'kubectl -n <namespace> create job --from=cronjob/<cron_job> <cron_job>-<timestamp> (scripts/stack.sh deploy does it)',
+    });
+    new TerraformOutput(this, 'orchestrator_deployment', {
+      value: `${namespace}/${this.orchestrator.deploymentName}`,
+      description: 'kubectl -n <namespace> rollout restart deployment/<name> (scripts/stack.sh deploy does it after <env>-airbyte)',
     });
 
     new TerraformOutput(this, 'airbyte_server_service', {

@@ -1,15 +1,23 @@
 // The decision logic is pure: observations + stored watermarks in, actions out. No I/O here.
 import {
+  EndedJob,
+  MAX_JOBS_PER_WORK,
   SyncedWatermark,
   assessSchemaRefresh,
+  connectionBlocked,
+  costCap,
   decideConnection,
   describeChanges,
+  followUpAfterJob,
   inFlightOutcome,
   isSameJob,
   jobCreatedByRequest,
   schemaReviewResolved,
   schemaUpdatesWarning,
+  rerunAfterWork,
   shouldForceLagSync,
+  shouldStartJob,
+  slotAsksForSync,
   tableChangeReasons,
   watchedTablesFromStreams,
 } from '../../orchestrator/src/core/decision';
@@ -232,4 +240,86 @@ describe('watched tables from selected streams', () => {
   test('a stream without a namespace is an error naming the connection, never "public"', () => {
     expect(() => watchedTablesFromStreams('app (c-1)', [{ name: 'orders' }, { name: 'items', namespace: '' }], options)).toThrow(/connection app \(c-1\): selected stream\(s\) "orders", "items" have no namespace/);
   });
+});
+
+describe('WAL lag: which slot states ask for a sync at all', () => {
+  test.each([
+    [{ lagOverThreshold: true, slotAtRisk: false, slotLost: false }, true],
+    [{ lagOverThreshold: false, slotAtRisk: true, slotLost: false }, true],
+    [{ lagOverThreshold: false, slotAtRisk: false, slotLost: false }, false],
+    // A lost slot cannot be caught up by syncing (only a reset helps): nothing is forced.
+    [{ lagOverThreshold: true, slotAtRisk: false, slotLost: true }, false],
+  ])('%o → %s', (slot, expected) => {
+    expect(slotAsksForSync(slot)).toBe(expected);
+  });
+});
+
+describe('the follow-up job: one, right after a job, when changes arrived meanwhile', () => {
+  test('a first job needs a change or the WAL guard', () => {
+    expect(shouldStartJob({ round: 0, changed: true, forcedForLag: false })).toBe(true);
+    expect(shouldStartJob({ round: 0, changed: false, forcedForLag: true })).toBe(true);
+    expect(shouldStartJob({ round: 0, changed: false, forcedForLag: false })).toBe(false);
+  });
+
+  test('after the first job: one follow-up for a change seen meanwhile, never a third job in the same work', () => {
+    expect(MAX_JOBS_PER_WORK).toBe(2);
+    expect(shouldStartJob({ round: 1, changed: true, forcedForLag: false })).toBe(true);
+    expect(shouldStartJob({ round: 1, changed: false, forcedForLag: false })).toBe(false);
+    expect(shouldStartJob({ round: 2, changed: true, forcedForLag: false })).toBe(false);
+    expect(shouldStartJob({ round: 2, changed: true, forcedForLag: true })).toBe(false);
+  });
+
+  test.each<[EndedJob, boolean]>([
+    [{ origin: 'triggered', ending: 'succeeded' }, true],
+    // Ours failed: its changes stay pending, the next run retries them; no hammering within this work.
+    [{ origin: 'triggered', ending: 'failed' }, false],
+    // Released (Airbyte no longer knows it): look again at once.
+    [{ origin: 'triggered', ending: 'lost' }, true],
+    // Attached: what it covered is unknown and it recorded no watermarks, whatever its ending.
+    [{ origin: 'attached', ending: 'succeeded' }, true],
+    [{ origin: 'attached', ending: 'failed' }, true],
+    [{ origin: 'attached', ending: 'lost' }, true],
+    // The running job ended before we could attach: decide again on a fresh observation.
+    [{ origin: 'attached', ending: 'ended-meanwhile' }, true],
+  ])('look again after %o: %s', (job, expected) => {
+    expect(followUpAfterJob(job)).toBe(expected);
+  });
+
+  test('the daemon starts the next work at once only after a successful sync, never while stopping', () => {
+    expect(rerunAfterWork({ jobs: 1, outcome: 'synced', stopping: false })).toBe(true);
+    expect(rerunAfterWork({ jobs: 1, outcome: 'synced', stopping: true })).toBe(false);
+    expect(rerunAfterWork({ jobs: 1, outcome: 'failed', stopping: false })).toBe(false);
+    expect(rerunAfterWork({ jobs: 1, outcome: 'error', stopping: false })).toBe(false);
+    // Nothing synced: the next tick is soon enough.
+    expect(rerunAfterWork({ jobs: 0, outcome: 'unchanged', stopping: false })).toBe(false);
+  });
+});
+
+describe('the cost cap (MIN_SYNC_INTERVAL_SECONDS)', () => {
+  const last = new Date('2026-01-01T00:00:00Z');
+  const base = { minSyncIntervalMs: 60_000, lastTriggeredAt: last, forcedForLag: false, waitForCap: false };
+
+  test('no cap, never triggered, or the interval has passed: go', () => {
+    expect(costCap({ ...base, minSyncIntervalMs: 0, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
+    expect(costCap({ ...base, lastTriggeredAt: undefined, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
+    expect(costCap({ ...base, nowMs: last.getTime() + 60_000 })).toEqual({ action: 'go' });
+    expect(costCap({ ...base, nowMs: last.getTime() + 90_000 })).toEqual({ action: 'go' });
+  });
+
+  test('too soon: once defers until the allowed time, the daemon waits the rest of the interval', () => {
+    const allowedAt = new Date(last.getTime() + 60_000);
+    expect(costCap({ ...base, nowMs: last.getTime() + 15_000 })).toEqual({ action: 'defer', allowedAt });
+    expect(costCap({ ...base, waitForCap: true, nowMs: last.getTime() + 15_000 })).toEqual({ action: 'wait', waitMs: 45_000, allowedAt });
+  });
+
+  test('a WAL-lag sync is never held back: it protects the source\'s disk', () => {
+    expect(costCap({ ...base, forcedForLag: true, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
+  });
+});
+
+test('a connection Airbyte does not report active never syncs; one whose status was not read is left to POST /jobs', () => {
+  expect(connectionBlocked('active')).toBe(false);
+  expect(connectionBlocked(undefined)).toBe(false);
+  expect(connectionBlocked('inactive')).toBe(true);
+  expect(connectionBlocked('deprecated')).toBe(true);
 });

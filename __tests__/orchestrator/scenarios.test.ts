@@ -328,7 +328,10 @@ test('run: two connections, one with a long job; the other\'s change reaches POS
 test('cost cap: once defers a change that comes too soon after the last sync; the daemon syncs it when the cap allows', async () => {
   await baseline();
   await write(databaseUrl, "INSERT INTO public.orders (note) VALUES ('soon after')");
-  const deferred = await once({ MIN_SYNC_INTERVAL_SECONDS: '2' });
+  // Long enough that the second `once` starts within it even on a loaded machine (with 2 s, a
+  // slow start once let the cap pass and the change synced).
+  const cap = 6;
+  const deferred = await once({ MIN_SYNC_INTERVAL_SECONDS: String(cap) });
   expect(deferred.code).toBe(0);
   expect(deferred.summary?.connections[0]).toMatchObject({ outcome: 'unchanged', jobs: [] });
   expect(deferred.logs.some((log) => String(log.msg).includes('cost cap') && typeof log.syncAllowedAt === 'string')).toBe(true);
@@ -337,11 +340,11 @@ test('cost cap: once defers a change that comes too soon after the last sync; th
   expect((await syncState('orders')).unsynced_since).toBeInstanceOf(Date);
 
   const controller = new AbortController();
-  const daemon = runOrchestrator(['run'], { ...env, MIN_SYNC_INTERVAL_SECONDS: '2' }, controller.signal);
+  const daemon = runOrchestrator(['run'], { ...env, MIN_SYNC_INTERVAL_SECONDS: String(cap) }, controller.signal);
   try {
     await waitFor('the capped sync', () => double.createdJobIds().length >= 2 || undefined);
     const posts = double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 200);
-    expect(posts[1].receivedAt - posts[0].receivedAt).toBeGreaterThanOrEqual(2000);
+    expect(posts[1].receivedAt - posts[0].receivedAt).toBeGreaterThanOrEqual(cap * 1000);
   } finally {
     controller.abort();
     expect((await daemon).code).toBe(0);

@@ -8,7 +8,7 @@ const script = path.join(root, 'scripts', 'stack.sh');
 const STUBBED = ['cdktf', 'terraform', 'aws', 'gcloud', 'curl', 'npm', 'gh', 'kubectl', 'session-manager-plugin'];
 
 /** The system tools the scripts use; linked alone so a real gcloud/terraform/aws here cannot leak in. */
-const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch', 'find', 'wc'];
+const SYSTEM_TOOLS = ['bash', 'sed', 'tr', 'grep', 'head', 'tail', 'cat', 'mkdir', 'cp', 'rm', 'mktemp', 'dirname', 'basename', 'paste', 'sort', 'sleep', 'pkill', 'git', 'touch', 'find', 'wc', 'date'];
 
 let work: string;
 let synthDir: string;
@@ -53,6 +53,8 @@ interface Run {
   stderr: string;
   /** Every stubbed call, in order ("cdktf deploy pr-7-aws ..."). */
   calls: string[];
+  /** The stubs' log; they keep their state beside it (e.g. `<log>.job.json`, the Job kubectl created). */
+  stubLog: string;
 }
 
 /**
@@ -105,7 +107,7 @@ function run(args: string[], options: { env?: Record<string, string>; without?: 
     },
   });
   const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, stubLog: log };
 }
 
 /** The cdktf actions on stacks, in order: ["deploy pr-7-aws", ...]. */
@@ -430,8 +432,8 @@ describe('scripts/stack.sh destroy', () => {
 
 describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized stacks)', () => {
   // The stub `cdktf synth` copies STUB_SYNTH_DIR; EPHEMERAL_HOSTING is what a caller sets for pr-8.
-  const eks = (args: string[], env: Record<string, string> = {}, bucket?: string) =>
-    run(args, { synth: eksSynthDir, bucket, env: { EPHEMERAL_HOSTING: 'eks-helm', ...env } });
+  const eks = (args: string[], env: Record<string, string> = {}, bucket?: string, without?: string[]) =>
+    run(args, { synth: eksSynthDir, bucket, without, env: { EPHEMERAL_HOSTING: 'eks-helm', ...env } });
   /** pr-8 fully deployed: every stack's state records resources. */
   const deployedPr8 = () =>
     stateBucket({
@@ -439,13 +441,120 @@ describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized
       'cdc-bigquery/pr-8/pr-8-kubernetes.tfstate': 6, 'cdc-bigquery/pr-8/pr-8-airbyte.tfstate': 4,
     });
 
-  test('deploy: the source is not prepared automatically on eks-helm yet: stops before airbyte, exit 2, says what to run', () => {
+  const kubectlCalls = (r: Run) => r.calls.filter((c) => c.startsWith('kubectl ') && !c.includes(' port-forward '));
+  /** The Job the kubectl stub was asked to create (`kubectl create -f -`). */
+  const createdJob = (r: Run) => JSON.parse(fs.readFileSync(`${r.stubLog}.job.json`, 'utf8'));
+
+  test('deploy: kubernetes applied, then the source preparation Job created from its CronJob, waited for, its logs shown, then airbyte, then the orchestrator restarted', () => {
     const r = eks(['deploy', 'pr-8']);
+    expect(r.stderr).toContain('deployed pr-8-aws, pr-8-gcp, pr-8-kubernetes, pr-8-airbyte');
+    expect(r.status).toBe(0);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes', 'deploy pr-8-airbyte']);
+    const index = (pattern: RegExp) => r.calls.findIndex((c) => pattern.test(c));
+    const create = index(/^kubectl .* create job /);
+    expect(index(/^cdktf deploy pr-8-kubernetes/)).toBeLessThan(index(/^curl /));
+    expect(index(/^curl /)).toBeLessThan(create);
+    expect(create).toBeLessThan(index(/^kubectl .* create -f -$/));
+    expect(index(/^kubectl .* create -f -$/)).toBeLessThan(index(/^kubectl .* wait job\//));
+    expect(index(/^kubectl .* logs job\//)).toBeLessThan(index(/^cdktf deploy pr-8-airbyte/));
+    expect(index(/^cdktf deploy pr-8-airbyte/)).toBeLessThan(index(/^kubectl .* rollout restart /));
+    expect(index(/^kubectl .* rollout restart /)).toBeLessThan(index(/^kubectl .* rollout status /));
+
+    // Its own kubeconfig for the environment's cluster, in a temporary directory removed at the end.
+    // (scripts/tunnel.sh, running the port-forward, keeps its own in the user's cache.)
+    const kubeconfigCall = r.calls.find((c) => c.includes('eks update-kubeconfig') && c.includes('stack-kube'))!;
+    expect(kubeconfigCall).toMatch(/^aws --region eu-west-1 eks update-kubeconfig --name cdc-pr-8 --kubeconfig \S+\/stack-kube\.\w+\/config$/);
+    const kubeconfig = kubeconfigCall.split(' ').pop()!;
+    expect(kubectlCalls(r).every((c) => c.startsWith(`kubectl --kubeconfig ${kubeconfig} --namespace airbyte `))).toBe(true);
+    expect(fs.existsSync(path.dirname(kubeconfig))).toBe(false);
+
+    const job = /create job (cdc-prepare-source-\d{8}-\d{6}) --from=cronjob\/cdc-prepare-source --dry-run=client -o json$/.exec(r.calls[create])?.[1];
+    expect(job).toBeDefined();
+    expect(createdJob(r).metadata).toMatchObject({ name: job, namespace: 'airbyte', annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } });
+    const container = createdJob(r).spec.template.spec.containers.find((c: { name: string }) => c.name === 'prepare-source');
+    expect(container.args).toBeUndefined();
+    // Waited for (the stub's Job ends on the third poll), then its exit code read from its pod.
+    expect(r.calls.filter((c) => c.includes(` wait job/${job} `)).length).toBeGreaterThanOrEqual(3);
+    expect(r.calls).toContain(`kubectl --kubeconfig ${kubeconfig} --namespace airbyte wait job/${job} --for=condition=Complete --timeout=0s`);
+    expect(r.calls).toContain(`kubectl --kubeconfig ${kubeconfig} --namespace airbyte wait job/${job} --for=condition=Failed --timeout=0s`);
+    expect(r.calls).toContain(`kubectl --kubeconfig ${kubeconfig} --namespace airbyte logs job/${job} --all-containers=true`);
+    expect(r.stdout).toContain('{"ready": true}');
+    expect(r.stderr).toContain('prepare the source: Complete (exit 0)');
+    expect(r.calls).toContain(`kubectl --kubeconfig ${kubeconfig} --namespace airbyte rollout status deployment/cdc-orchestrator --timeout=600s`);
+    expect(r.stderr).toContain('deployment "cdc-orchestrator" successfully rolled out');
+    // No secret on any command line, and nothing goes through SSM.
+    expect(r.calls.join('\n')).not.toMatch(/postgres(ql)?:\/\/|PASSWORD/);
+    expect(r.calls.some((c) => c.startsWith('aws ssm'))).toBe(false);
+  });
+
+  test('deploy: exit 2 from the Job (a person must act) stops before airbyte with the tool\'s message and exit 2', () => {
+    const message = 'prepare-source cannot proceed as "postgres": watched tables missing: public.orders';
+    const r = eks(['deploy', 'pr-8'], { STUB_JOB_EXIT: '2', STUB_JOB_LOG: message });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('the source of pr-8 (eks-helm) is not prepared automatically yet');
-    expect(r.stderr).toContain("then rerun 'scripts/stack.sh deploy pr-8 --skip-prepare-source'");
     expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes']);
-    expect(r.calls.some((c) => c.startsWith('aws ssm send-command'))).toBe(false);
+    expect(r.stdout).toContain(message);
+    expect(r.stderr).toContain('prepare the source: Failed (BackoffLimitExceeded, exit 2)');
+    expect(r.stderr).toContain('the source needs a person (see the messages above): pr-8-airbyte was not deployed');
+    expect(kubectlCalls(r).some((c) => c.includes(' rollout '))).toBe(false);
+  });
+
+  test('deploy: exit 1 from the Job fails the deploy before airbyte', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_JOB_EXIT: '1', STUB_JOB_LOG: 'cannot connect to the source database' });
+    expect(r.status).toBe(1);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes']);
+    expect(r.stdout).toContain('cannot connect to the source database');
+    expect(r.stderr).toContain('preparing the source failed (exit 1): pr-8-airbyte was not deployed');
+  });
+
+  test('deploy: a Job past its deadline (pod deleted, no exit code) is a failure, with the reason', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_JOB_EXIT: '137', STUB_JOB_NO_POD: '1', STUB_JOB_REASON: 'DeadlineExceeded' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('prepare the source: Failed (DeadlineExceeded, exit ?)');
+    expect(r.stderr).toContain('preparing the source failed (exit 1)');
+    expect(stackActions(r.calls)).not.toContain('deploy pr-8-airbyte');
+  });
+
+  test('deploy: a Job that cannot be followed (API unreachable) fails at once instead of waiting out the deadline', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_KUBE_API_DOWN: '1' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot follow the Job cdc-prepare-source-\d{8}-\d{6}: The connection to the server .* was refused/);
+    expect(r.stderr).toContain('preparing the source failed (exit 1): pr-8-airbyte was not deployed');
+    expect(r.calls.filter((c) => c.includes(' wait job/'))).toHaveLength(1);
+  });
+
+  test('deploy: --recreate-lost-slot reaches prepare-source as the Job container\'s argument', () => {
+    const r = eks(['deploy', 'pr-8', '--recreate-lost-slot']);
+    expect(r.status).toBe(0);
+    const container = createdJob(r).spec.template.spec.containers.find((c: { name: string }) => c.name === 'prepare-source');
+    expect(container.args).toEqual(['--recreate-lost-slot']);
+    // The command is the CronJob's, unchanged: `sh -c SCRIPT $0` passes the args on to prepare-source.
+    expect(container.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+  });
+
+  test('deploy: --skip-prepare-source creates no Job; the orchestrator is still restarted', () => {
+    const r = eks(['deploy', 'pr-8', '--skip-prepare-source']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('source preparation skipped (--skip-prepare-source)');
+    expect(kubectlCalls(r).some((c) => c.includes(' create '))).toBe(false);
+    expect(stackActions(r.calls)).toEqual(['deploy pr-8-aws', 'deploy pr-8-gcp', 'deploy pr-8-kubernetes', 'deploy pr-8-airbyte']);
+    expect(kubectlCalls(r).filter((c) => c.includes(' rollout ')).map((c) => c.replace(/^kubectl --kubeconfig \S+ /, ''))).toEqual([
+      '--namespace airbyte rollout restart deployment/cdc-orchestrator',
+      '--namespace airbyte rollout status deployment/cdc-orchestrator --timeout=600s',
+    ]);
+  });
+
+  test('deploy: a rollout that does not finish fails after airbyte, saying the stacks are deployed', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_ROLLOUT_FAIL: '1' });
+    expect(r.status).toBe(1);
+    expect(stackActions(r.calls)).toContain('deploy pr-8-airbyte');
+    expect(r.stderr).toContain('restarting deployment/cdc-orchestrator in namespace airbyte failed; the stacks are deployed');
+  });
+
+  test('deploy: without kubectl nothing is applied', () => {
+    const r = eks(['deploy', 'pr-8'], {}, undefined, ['kubectl']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('kubectl is not installed or not on PATH: pr-8 runs Airbyte on EKS');
+    expect(stackActions(r.calls)).toEqual([]);
   });
 
   test('deploy: aws, gcp, kubernetes, then waits for Airbyte through kubectl port-forward, then airbyte', () => {

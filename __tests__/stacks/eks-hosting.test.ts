@@ -176,7 +176,10 @@ describe('eks-helm <env>-kubernetes (prod)', () => {
     const configMap = onlyResource(k8s, 'kubernetes_config_map_v1') as Record<string, any>;
     expect(configMap.immutable).toBe(true);
     expect(configMap.binary_data['orchestrator.js.gz']).toMatch(/^\$\{base64gzip\(file\("assets\/.+\/orchestrator\.js"\)\)\}$/);
-    const deployment = (onlyResource(k8s, 'kubernetes_manifest') as Record<string, any>).manifest;
+    // (Beside the source preparation CronJob, __tests__/stacks/kubernetes-source-preparation.test.ts.)
+    const manifests = values(k8s, 'kubernetes_manifest').map((r) => (r as Record<string, any>).manifest);
+    expect(manifests.map((m) => m.kind).sort()).toEqual(['CronJob', 'Deployment']);
+    const deployment = manifests.find((m) => m.kind === 'Deployment');
     const spec = deployment.spec.template.spec;
     expect(spec.initContainers.map((c: { name: string }) => c.name)).toEqual(['verify-bundle', 'fetch-config']);
     expect(spec.initContainers[0].image).toMatch(/^public\.ecr\.aws\/docker\/library\/node:\d+\.\d+\.\d+-/);

@@ -1,6 +1,7 @@
-// Entry point of the bundled orchestrator (dist/orchestrator.js): wires process signals and the
-// exit code around `main`.
+// Entry point of the bundled orchestrator (dist/orchestrator.js): wires process signals, whether
+// stderr is a terminal, and the exit code around `main`.
 import { main } from './app';
+import { createLogger, resolveLogFormat } from './ops/logger';
 
 const controller = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -11,12 +12,21 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-main(process.argv.slice(2), { signal: controller.signal }).then(
+const stderrIsTerminal = process.stderr.isTTY === true;
+
+main(process.argv.slice(2), { signal: controller.signal, stderrIsTerminal }).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'unexpected failure', error: (error as Error)?.message })}\n`);
+    // A bug, not a user error: still one line (the message), never a stack on a terminal.
+    let format: 'json' | 'text' = stderrIsTerminal ? 'text' : 'json';
+    try {
+      format = resolveLogFormat(process.env.LOG_FORMAT, stderrIsTerminal);
+    } catch {
+      // main reported a bad LOG_FORMAT already; keep the default.
+    }
+    createLogger({ format }).error('unexpected failure', { error: (error as Error)?.message });
     process.exitCode = 1;
   },
 );

@@ -108,6 +108,78 @@ case $name in
   kubectl)
     # `kubectl port-forward` stays in the foreground like the real one; the tunnel is then "up".
     case " $* " in *" port-forward "*) touch "$STUB_LOG.tunnel-up"; exec sleep 30 ;; esac
+    ns=default
+    while :; do case $1 in --kubeconfig) shift 2 ;; --namespace|-n) ns=$2; shift 2 ;; *) break ;; esac; done
+    # The cluster holds what <env>-kubernetes applied: the CronJob is read from the synthesized
+    # stack. One Job at a time is recorded in $STUB_LOG.job.json; STUB_JOB_EXIT is the exit code of
+    # its prepare-source container (0: the Job ends Complete; else Failed, reason BackoffLimitExceeded
+    # or STUB_JOB_REASON), and the Job reports its end only from the second poll on.
+    job_file="$STUB_LOG.job.json"
+    job_name() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).metadata.name)' "$job_file"; }
+    case "$1 $2" in
+      "create job")
+        # kubectl create job NAME --from=cronjob/C --dry-run=client -o json: the Job kubectl would
+        # create, printed (kubectl pkg/cmd/create/create_job.go, createJobFromCronJob: the jobTemplate's
+        # spec and labels, annotation cronjob.kubernetes.io/instantiate=manual, the CronJob as controller).
+        name=$3; from="" dry=""; for a in "$@"; do case $a in --from=cronjob/*) from=${a#--from=cronjob/} ;; --dry-run=client) dry=1 ;; esac; done
+        if [ -z "$from" ] || [ -z "$dry" ]; then echo "stub: only create job --from=cronjob/... --dry-run=client -o json is modelled" >&2; exit 1; fi
+        # shellcheck disable=SC2016 # JavaScript, not shell
+        node -e '
+          const fs = require("fs"), path = require("path");
+          const [dir, from, name, ns] = process.argv.slice(1);
+          const stacks = fs.readdirSync(path.join(dir, "stacks")).filter((s) => s.endsWith("-kubernetes"));
+          const cronJob = stacks.flatMap((s) => Object.values(JSON.parse(fs.readFileSync(path.join(dir, "stacks", s, "cdk.tf.json"), "utf8")).resource?.kubernetes_manifest ?? {}))
+            .map((r) => r.manifest).find((m) => m.kind === "CronJob" && m.metadata.name === from && m.metadata.namespace === ns);
+          if (!cronJob) { console.error(`Error from server (NotFound): cronjobs.batch "${from}" not found`); process.exit(1); }
+          const t = cronJob.spec.jobTemplate;
+          console.log(JSON.stringify({
+            kind: "Job", apiVersion: "batch/v1",
+            metadata: { name, namespace: ns, labels: t.metadata?.labels, annotations: { "cronjob.kubernetes.io/instantiate": "manual", ...(t.metadata?.annotations ?? {}) },
+              ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: from, uid: "0d4c1f52-1111-4222-8333-444455556666", controller: true }] },
+            spec: t.spec, status: {},
+          }, null, 4));' "$STUB_SYNTH_DIR" "$from" "$name" "$ns" ;;
+      "create -f")
+        [ "$3" = - ] || { echo "stub: only create -f - is modelled" >&2; exit 1; }
+        cat >"$job_file"
+        echo "job.batch/$(job_name) created" ;;
+      "wait job/"*)
+        # kubectl wait job/NAME --for=condition=C --timeout=T: "<kind>/<name> condition met", or after T
+        # (0: check once) "timed out waiting for the condition on jobs/NAME" with exit 1 (kubectl
+        # pkg/cmd/wait/wait.go: the "condition met" printer and the --timeout help; wait_test.go's errors).
+        name=${2#job/}; for=""; for a in "$@"; do case $a in --for=condition=*) for=${a#--for=condition=} ;; esac; done
+        if [ ! -f "$job_file" ] || [ "$(job_name)" != "$name" ]; then echo "Error from server (NotFound): jobs.batch \"$name\" not found" >&2; exit 1; fi
+        # What kubectl prints when it cannot reach the API server (client-go's connection refused message).
+        if [ -n "${STUB_KUBE_API_DOWN:-}" ]; then echo "The connection to the server 10.0.1.23:443 was refused - did you specify the right host or port?" >&2; exit 1; fi
+        echo x >>"$STUB_LOG.job-polls"
+        ended=""; [ "$(wc -l <"$STUB_LOG.job-polls")" -ge 3 ] && ended=1
+        outcome=Complete; [ "${STUB_JOB_EXIT:-0}" = 0 ] || outcome=Failed
+        if [ -n "$ended" ] && [ "$for" = "$outcome" ]; then echo "job.batch/$name condition met"; exit 0; fi
+        echo "error: timed out waiting for the condition on jobs/$name" >&2; exit 1 ;;
+      "logs job/"*)
+        # kubectl logs job/NAME --all-containers=true: the init container's output, then the tool's.
+        [ -f "$job_file" ] || { echo "error: jobs.batch \"${2#job/}\" not found" >&2; exit 1; }
+        echo "bundle verified (sha256 $(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).spec.template.metadata.annotations["cdc/bundle-sha256"])' "$job_file")), RDS CA bundle installed"
+        printf '%s\n' "${STUB_JOB_LOG:-{\"ready\": true\}}" ;;
+      "get pods")
+        # -l batch.kubernetes.io/job-name=NAME (the label the Job controller puts on its pods) -o
+        # jsonpath={...containerStatuses[?(@.name=="prepare-source")].state.terminated.exitCode}: filter
+        # syntax of "JSONPath Support" (kubernetes.io/docs/reference/kubectl/jsonpath), field of the Pod
+        # API's ContainerStateTerminated. Prints the exit code, or nothing when the pod is gone (a Job
+        # past activeDeadlineSeconds has its running pods deleted).
+        expected="-o jsonpath={.items[*].status.containerStatuses[?(@.name==\"prepare-source\")].state.terminated.exitCode}"
+        case " $* " in *" -l batch.kubernetes.io/job-name=$(job_name) "*) ;; *) echo "stub: unexpected selector: $*" >&2; exit 1 ;; esac
+        case " $* " in *" $expected"*) ;; *) echo "stub: unexpected query: $*" >&2; exit 1 ;; esac
+        [ -n "${STUB_JOB_NO_POD:-}" ] || printf '%s' "${STUB_JOB_EXIT:-0}" ;;
+      "get job/"*)
+        # -o jsonpath={.status.conditions[?(@.type=="Failed")].reason}
+        [ "${STUB_JOB_EXIT:-0}" = 0 ] || printf '%s' "${STUB_JOB_REASON:-BackoffLimitExceeded}" ;;
+      # As kubectl pkg/cmd/rollout/rollout_restart.go and pkg/polymorphichelpers/rollout_status.go print them.
+      "rollout restart") echo "deployment.apps/${3#deployment/} restarted" ;;
+      "rollout status")
+        if [ -n "${STUB_ROLLOUT_FAIL:-}" ]; then echo "error: timed out waiting for the condition" >&2; exit 1; fi
+        echo "Waiting for deployment \"${3#deployment/}\" rollout to finish: 0 of 1 updated replicas are available..."
+        echo "deployment \"${3#deployment/}\" successfully rolled out" ;;
+    esac
     ;;
   gh)
     number=${2##*/}

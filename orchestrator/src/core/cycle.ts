@@ -9,12 +9,16 @@ import {
   TriggerReason,
   assessSchemaRefresh,
   classifyTrigger,
+  connectionBlocked,
+  costCap,
   decideConnection,
   describeChanges,
+  followUpAfterJob,
   inFlightOutcome,
   schemaReviewResolved,
   schemaUpdatesWarning,
   shouldForceLagSync,
+  shouldStartJob,
   watchedTablesFromStreams,
 } from './decision';
 import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from '../airbyte/job-control';
@@ -274,24 +278,20 @@ export class CycleRunner {
       const resolved = await this.resolve(connection, review?.kind === 'inactive', log);
       result.tablesWatched = resolved.tables.length;
       let decision = await this.observe(resolved, result, log);
-      if (resolved.status !== undefined && resolved.status !== 'active') {
+      if (connectionBlocked(resolved.status)) {
         const why = review ? `it needs a schema review (${review.reason}): ${this.reviewUrl(connectionId)}` : 'enable it in Airbyte';
         throw new ConnectionInactiveError(connectionId, `status ${resolved.status}; ${why}`);
       }
       // The slot holds back too much WAL: sync even without table changes, so Airbyte consumes it.
       let forceForLag = walLag ? await this.lagSyncNeeded(connectionId, walLag, log) : false;
-      // A change that lands while a job runs gets one follow-up job right after it; anything
-      // later is the connection's next run (the daemon starts it at once after a sync), so this
-      // loop stays bounded.
-      for (let round = 0; (decision.sync || forceForLag) && round < 2; round += 1) {
-        // The WAL guard protects the source's disk: it is not held back by the cost cap.
-        if (!forceForLag) {
-          const cap = await this.costCap(connection, result, log);
-          if (cap === 'deferred') break;
-          if (cap === 'waited') {
-            decision = await this.observe(resolved, result, log);
-            if (!decision.sync) break;
-          }
+      // A change that lands while a job runs gets one follow-up job right after it (decision.ts
+      // shouldStartJob, followUpAfterJob).
+      for (let round = 0; shouldStartJob({ round, changed: decision.sync, forcedForLag: forceForLag }); round += 1) {
+        const cap = await this.costCap(connection, forceForLag, result, log);
+        if (cap === 'deferred') break;
+        if (cap === 'waited') {
+          decision = await this.observe(resolved, result, log);
+          if (!decision.sync) break;
         }
         const ended = await this.sync(resolved, decision, result, log, forceForLag ? walLag : undefined);
         forceForLag = false;
@@ -329,22 +329,22 @@ export class CycleRunner {
   }
 
   /**
-   * The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger. The
-   * daemon sleeps until the cap allows the sync (the connection is busy meanwhile, the others are
-   * not); `once` leaves the change for a later run.
+   * The cost cap (decision.ts costCap) with what it needs. The daemon sleeps until the cap allows
+   * the sync (the connection is busy meanwhile, the others are not); `once` leaves the change for
+   * a later run.
    */
-  private async costCap(connection: ConnectionSettings, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
-    const minInterval = connection.minSyncIntervalMs ?? 0;
-    if (minInterval <= 0) return 'go';
-    const last = await this.deps.store.lastTriggeredAt(connection.connectionId);
-    const allowedAt = last ? last.getTime() + minInterval : 0;
-    const waitMs = allowedAt - Date.now();
-    if (waitMs <= 0) return 'go';
-    if (!this.deps.options.waitForCostCap) {
-      result.deferredUntil = new Date(allowedAt).toISOString();
+  private async costCap(connection: ConnectionSettings, forcedForLag: boolean, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
+    const minSyncIntervalMs = connection.minSyncIntervalMs ?? 0;
+    // The history is read only when a cap can apply: without one, the rule answers "go" anyway.
+    const lastTriggeredAt = minSyncIntervalMs > 0 && !forcedForLag ? await this.deps.store.lastTriggeredAt(connection.connectionId) : undefined;
+    const verdict = costCap({ minSyncIntervalMs, lastTriggeredAt, nowMs: Date.now(), forcedForLag, waitForCap: Boolean(this.deps.options.waitForCostCap) });
+    if (verdict.action === 'go') return 'go';
+    if (verdict.action === 'defer') {
+      result.deferredUntil = verdict.allowedAt.toISOString();
       log.info('change seen; the cost cap (MIN_SYNC_INTERVAL_SECONDS) defers the sync', { syncAllowedAt: result.deferredUntil });
       return 'deferred';
     }
+    const { waitMs } = verdict;
     log.debug('change seen; waiting for the cost cap (MIN_SYNC_INTERVAL_SECONDS)', { waitMs });
     await sleep(waitMs, this.deps.signal);
     if (this.deps.signal?.aborted) throw new Interrupted();
@@ -529,7 +529,7 @@ export class CycleRunner {
     if (outcome.kind === 'ended-meanwhile') {
       // It ended between our POST and the lookup: the next observation decides again.
       log.info('a sync was running but has already ended; re-checking', { message: outcome.message });
-      return { followUp: true };
+      return { followUp: followUpAfterJob({ origin: 'attached', ending: 'ended-meanwhile' }) };
     }
     const inFlight: InFlightJob = { jobId: outcome.jobId, origin: outcome.kind, since: new Date() };
     if (outcome.kind === 'triggered') {
@@ -544,7 +544,8 @@ export class CycleRunner {
     const followed = await this.jobs.follow(connectionId, inFlight, log);
     const succeeded = await this.recordOutcome(connectionId, inFlight, followed, result, inFlight.origin, log, inFlight.origin === 'triggered' ? triggerReason : undefined);
     if (succeeded && inFlight.origin === 'triggered') await this.afterSuccessfulSync(connectionId, schema, result, log);
-    return { followUp: succeeded || inFlight.origin === 'attached' || followed.kind === 'lost', startedAt: inFlight.since };
+    const ending = followed.kind === 'lost' ? 'lost' : succeeded ? 'succeeded' : 'failed';
+    return { followUp: followUpAfterJob({ origin: inFlight.origin, ending }), startedAt: inFlight.since };
   }
 
   /** A pending schema review ends only when the change was applied (decision.ts schemaReviewResolved). */

@@ -138,6 +138,15 @@ export function classifyTrigger(input: TriggerInput): TriggerReason {
 
 // ---- Airbyte-facing rules (issue: the orchestrator against Airbyte 2.2 as it really behaves) ----
 
+/**
+ * Whether the slot's state asks every connection for a sync even without table changes: its lag
+ * is over WAL_LAG_ALERT_BYTES or it is about to be invalidated. A lost slot cannot be caught up by
+ * syncing (only a reset helps), so it asks for nothing. shouldForceLagSync then decides per connection.
+ */
+export function slotAsksForSync(slot: { readonly lagOverThreshold: boolean; readonly slotAtRisk: boolean; readonly slotLost: boolean }): boolean {
+  return !slot.slotLost && (slot.lagOverThreshold || slot.slotAtRisk);
+}
+
 /** The connection's last job as recorded here, for the WAL-lag rule. */
 export interface LastJobRecord {
   readonly triggerReason: string | null;
@@ -298,4 +307,93 @@ export function watchedTablesFromStreams(
     else tables.push({ schema, table: stream.name, cursorColumn: options.cursorColumn });
   }
   return { tables, skipped };
+}
+
+// ---- When a connection's work starts a job (the edges, cycle.ts and scheduler.ts, only ask) ----
+
+/**
+ * Jobs one piece of a connection's work may start: the sync, then at most one follow-up for the
+ * changes that landed while it ran. Anything later is the connection's next piece of work (the
+ * daemon starts it at once after a sync, see `rerunAfterWork`), so one piece of work stays bounded.
+ */
+export const MAX_JOBS_PER_WORK = 2;
+
+export interface NextJobInput {
+  /** Syncs this piece of work has gone through so far (0 before the first). */
+  readonly round: number;
+  /** The latest observation found a change (decideConnection's `sync`). */
+  readonly changed: boolean;
+  /** The WAL guard forces a sync (shouldForceLagSync); only ever for the first job. */
+  readonly forcedForLag: boolean;
+}
+
+/** Whether to start a (or one more) job now: there is a change or the WAL guard forces one, within MAX_JOBS_PER_WORK. */
+export function shouldStartJob(input: NextJobInput): boolean {
+  return (input.changed || input.forcedForLag) && input.round < MAX_JOBS_PER_WORK;
+}
+
+/**
+ * Whether Airbyte's status of the connection stops it from syncing: anything but `active` (e.g.
+ * `inactive` after a breaking schema change, or disabled by a person). Unknown (not read this
+ * cycle) does not: POST /jobs answers for itself (409 state-conflict).
+ */
+export function connectionBlocked(status: string | undefined): boolean {
+  return status !== undefined && status !== 'active';
+}
+
+/** How a job we triggered or attached to ended, as far as the follow-up rule cares. */
+export interface EndedJob {
+  /** triggered: ours; attached: the connection's running job (409 try-again-later). */
+  readonly origin: 'triggered' | 'attached';
+  /** succeeded; failed (failed, cancelled, or still running past the timeout); lost (the server no longer knows it); ended-meanwhile (it ended before we could attach). */
+  readonly ending: 'succeeded' | 'failed' | 'lost' | 'ended-meanwhile';
+}
+
+/**
+ * Whether to look at the source again right after a job ended, so a change that landed meanwhile
+ * gets its one follow-up job at once: after our sync succeeded; after any attached job (what it
+ * covered is unknown, and it recorded no watermarks); after a released (lost) job or one that ended
+ * before we attached. Not after our own job failed: its changes stay pending and the next run
+ * retries them (and a failing connection is not hammered within one piece of work).
+ */
+export function followUpAfterJob(job: EndedJob): boolean {
+  if (job.ending === 'ended-meanwhile' || job.ending === 'lost') return true;
+  if (job.origin === 'attached') return true;
+  return job.ending === 'succeeded';
+}
+
+/**
+ * Whether the daemon starts a connection's next piece of work as soon as this one ended, instead
+ * of at the next tick: when it ended with a successful sync, whatever arrived during that sync
+ * (beyond the one follow-up) is looked at right away. Not while shutting down.
+ */
+export function rerunAfterWork(work: { readonly jobs: number; readonly outcome: string; readonly stopping: boolean }): boolean {
+  return work.jobs > 0 && work.outcome === 'synced' && !work.stopping;
+}
+
+export interface CostCapInput {
+  /** MIN_SYNC_INTERVAL_SECONDS (per connection) in ms; 0 or less: no cap. */
+  readonly minSyncIntervalMs: number;
+  /** When we last triggered a sync of this connection (any reason), if ever. */
+  readonly lastTriggeredAt?: Date;
+  readonly nowMs: number;
+  /** The WAL guard forces this sync: it protects the source's disk, so the cap never holds it back. */
+  readonly forcedForLag: boolean;
+  /** true (daemon): wait until the cap allows the sync; false (`once`): leave it for a later run. */
+  readonly waitForCap: boolean;
+}
+
+export type CostCapVerdict =
+  | { readonly action: 'go' }
+  | { readonly action: 'wait'; readonly waitMs: number; readonly allowedAt: Date }
+  | { readonly action: 'defer'; readonly allowedAt: Date };
+
+/** The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger for a connection. */
+export function costCap(input: CostCapInput): CostCapVerdict {
+  if (input.forcedForLag || input.minSyncIntervalMs <= 0) return { action: 'go' };
+  const allowedAtMs = input.lastTriggeredAt ? input.lastTriggeredAt.getTime() + input.minSyncIntervalMs : 0;
+  const waitMs = allowedAtMs - input.nowMs;
+  if (waitMs <= 0) return { action: 'go' };
+  const allowedAt = new Date(allowedAtMs);
+  return input.waitForCap ? { action: 'wait', waitMs, allowedAt } : { action: 'defer', allowedAt };
 }

@@ -5,6 +5,7 @@
 // and the health endpoint keep moving while long jobs run.
 import { sleep } from './backoff';
 import { ConnectionResult, CycleRunner, CycleSummary } from './cycle';
+import { rerunAfterWork } from './decision';
 import { ConnectionSettings } from '../settings';
 
 export interface SchedulerDependencies {
@@ -66,8 +67,8 @@ export class Scheduler {
       id,
       work.then((result) => {
         // Its work ended with a sync: whatever arrived during that sync (beyond the one follow-up)
-        // is looked at right away, not a poll interval later.
-        if (result.jobs.length > 0 && result.outcome === 'synced' && !this.deps.signal?.aborted) this.start(connection, undefined);
+        // is looked at right away, not a poll interval later (decision.ts rerunAfterWork).
+        if (rerunAfterWork({ jobs: result.jobs.length, outcome: result.outcome, stopping: Boolean(this.deps.signal?.aborted) })) this.start(connection, undefined);
       }),
     );
   }

@@ -1,8 +1,31 @@
-// Structured JSON logs, one object per line on stderr. Secrets are scrubbed here, centrally, so a
-// careless call site cannot leak a password, token or client secret.
+// Logs, one line per record on stderr: JSON objects (the default, for journald, kubectl logs and
+// log shippers) or, for a person at a terminal, `<level>: <message> key=value…`. Secrets are
+// scrubbed here, centrally, so a careless call site cannot leak a password, token or client secret.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
+export type LogFormat = 'json' | 'text';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
+
+/** LOG_FORMAT set to something other than json or text. */
+export class LogFormatError extends Error {
+  readonly variable = 'LOG_FORMAT';
+  constructor(readonly given: string) {
+    super(`LOG_FORMAT: expected json or text, got "${given}"`);
+    this.name = 'LogFormatError';
+  }
+}
+
+/**
+ * The log format: LOG_FORMAT when set (json or text); otherwise text when stderr is a terminal (a
+ * person reads it) and JSON lines when it is not (a service manager, a pipe, a log shipper).
+ */
+export function resolveLogFormat(raw: string | undefined, stderrIsTerminal: boolean): LogFormat {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (value === '') return stderrIsTerminal ? 'text' : 'json';
+  if (!(LOG_FORMATS as readonly string[]).includes(value)) throw new LogFormatError(raw as string);
+  return value as LogFormat;
+}
 
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
@@ -49,6 +72,16 @@ export interface LoggerOptions {
   readonly secrets?: readonly string[];
   readonly write?: (line: string) => void;
   readonly now?: () => Date;
+  /** @default 'json' */
+  readonly format?: LogFormat;
+}
+
+/** One readable line: `<level>: <message>` and the fields as key=value (JSON for non-strings). */
+export function formatTextRecord(level: LogLevel, message: string, fields: LogFields): string {
+  const parts = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'string' && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)}`);
+  return [`${level}: ${message.replace(/\s*\n\s*/g, ' ')}`, ...parts].join(' ');
 }
 
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
@@ -58,6 +91,11 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   const secrets = options.secrets ?? [];
   const emit = (level: LogLevel, message: string, fields?: LogFields): void => {
     if (LEVELS[level] < threshold) return;
+    if (options.format === 'text') {
+      const redacted = redactValue({ ...bound, ...(fields ?? {}) }, secrets) as LogFields;
+      write(`${formatTextRecord(level, redactText(message, secrets), redacted)}\n`);
+      return;
+    }
     const record = redactValue({ time: now().toISOString(), level, msg: message, ...bound, ...(fields ?? {}) }, secrets);
     write(`${JSON.stringify(record)}\n`);
   };

@@ -1,5 +1,7 @@
 // The WAL guard: one query per cycle reads the replication slot's state and how much WAL it holds
-// back; `assessSlot` (pure) turns that into "sync even without table changes" and alert facts.
+// back; `assessSlot` (pure) turns that into alert facts and, through decision.ts slotAsksForSync,
+// "sync even without table changes".
+import { slotAsksForSync } from '../core/decision';
 import { Queryable } from './source-probe';
 
 export interface SlotObservation {
@@ -77,8 +79,7 @@ export function assessSlot(observation: SlotObservation, thresholdBytes: number)
   const retained = observation.retainedBytes ?? 0;
   const slotAtRisk = !slotLost && (observation.walStatus === 'unreserved' || (safe !== null && safe < Math.min(thresholdBytes, retained / 4)));
   const lagOverThreshold = observation.lagBytes !== null && observation.lagBytes > thresholdBytes;
-  // A lost slot cannot be caught up by syncing; only a reset helps, so no sync is forced for it.
-  return { syncForLag: !slotLost && (lagOverThreshold || slotAtRisk), lagOverThreshold, slotAtRisk, slotLost, slotMissing: false };
+  return { syncForLag: slotAsksForSync({ lagOverThreshold, slotAtRisk, slotLost }), lagOverThreshold, slotAtRisk, slotLost, slotMissing: false };
 }
 
 /**
