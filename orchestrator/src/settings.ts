@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as z from 'zod';
 import { publicationName, replicationSlotName } from '../../config/naming';
 import { ConfigDocumentError, OrchestratorConfigDocument, OrchestratorTable, parseConfigDocument } from './config-document';
+import { LOG_FORMATS, LogFormat } from './ops/logger';
 
 export class ConfigurationError extends Error {
   constructor(
@@ -165,6 +166,7 @@ const OPTIONAL_EXAMPLES = {
   POLL_INTERVAL_SECONDS: '30',
   FRESHNESS_TARGET_SECONDS: '600',
   MIN_SYNC_INTERVAL_SECONDS: '0',
+  LOG_FORMAT: 'json',
 };
 const OPTIONAL = section('optional', OPTIONAL_EXAMPLES, {
   ORCHESTRATOR_CONFIG: plain('JSON configuration document (connections, per-table overrides, slot, freshness objectives; see orchestrator/README.md), written by the Airbyte stack; variables win over it.', 'file path', 'none'),
@@ -207,6 +209,16 @@ const OPTIONAL = section('optional', OPTIONAL_EXAMPLES, {
       return level as (typeof LOG_LEVELS)[number];
     },
     { fallback: 'info' },
+  ),
+  // Read by the command line before the settings (errors are printed in this format); listed here so it is documented with the rest.
+  LOG_FORMAT: variable(
+    { description: 'JSON lines (for journald, kubectl logs, log shippers) or readable lines.', type: LOG_FORMATS.join(' | ') },
+    (raw, fail) => {
+      const format = raw.toLowerCase();
+      if (!(LOG_FORMATS as readonly string[]).includes(format)) fail(`expected ${LOG_FORMATS.join(' or ')}, got "${raw}"`);
+      return format as LogFormat;
+    },
+    { defaultDoc: 'text when stderr is a terminal, json otherwise' },
   ),
 });
 
