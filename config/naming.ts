@@ -74,3 +74,36 @@ export function workspaceName(environment: string): string {
 export function datasetSuffix(environment: string): string {
   return postgresStem(environment);
 }
+
+// ---- bootstrap (stacks/bootstrap-stack.ts): the delivery roles and accounts of a target ----------
+
+/** `bootstrap-<target>`. */
+export function bootstrapStackName(target: string): string {
+  return `bootstrap-${target}`;
+}
+
+/** The alias of a bootstrap target's Terraform state key. */
+export function stateKeyAliasName(target: string): string {
+  return `alias/cdc-terraform-state-${target}`;
+}
+
+/** The AWS role a GitHub environment's deploy jobs assume (the workflows' AWS_DEPLOY_ROLE_ARN). */
+export function deployRoleName(githubEnvironment: string): string {
+  return `cdc-github-deploy-${githubEnvironment}`;
+}
+
+/** The AWS role pull request plans assume (the workflows' AWS_PLAN_ROLE_ARN). */
+export const PLAN_ROLE_NAME = 'cdc-github-plan';
+
+/** The GCP service account id (at most 30 characters) a GitHub environment's deploy jobs impersonate. */
+export function deployServiceAccountId(githubEnvironment: string): string {
+  return `cdc-deploy-${githubEnvironment}`.slice(0, 30);
+}
+
+/** The GCP service account id pull request plans impersonate. */
+export const PLAN_SERVICE_ACCOUNT_ID = 'cdc-plan';
+
+/** The default id of an environment's own GCP service account (the one Airbyte's destination uses). */
+export function gcpServiceAccountId(environment: string): string {
+  return `airbyte-${environment}`;
+}

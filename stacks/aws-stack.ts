@@ -21,7 +21,7 @@ import { PrivateBucket } from '../constructs/private-bucket';
 import { WalRetentionAlarms } from '../constructs/wal-retention-alarms';
 import { addEnvironmentAwsProvider, environmentTags } from './aws-provider';
 import { configureBackend } from './backend';
-import { buildHostUserData } from './host-user-data';
+import { buildHostUserData } from '../constructs/airbyte-host/environment-user-data';
 import { defineEksHosting, EksHosting } from './eks-hosting';
 import { sourcePreparationPlan } from './source-preparation';
 import {

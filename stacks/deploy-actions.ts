@@ -6,8 +6,8 @@
  *
  * __tests__/stacks/deploy-actions.test.ts synthesizes every stack of every environment, fails on
  * a type that is missing here, and checks that the bootstrap stack's roles grant what is listed.
- * A new resource type gets its row here, and its actions in the bootstrap stack's deploy policies
- * (the eks-helm ones in stacks/eks-deploy-permissions.ts).
+ * A new resource type gets its row here, and its actions in the deploy permission list (stacks/deploy-permissions.ts;
+ * the eks-helm ones in stacks/eks-deploy-permissions.ts).
  *
  * Keys: the resource type (`aws_vpc`), or `data.<type>` for a data source.
  */

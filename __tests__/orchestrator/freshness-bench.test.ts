@@ -18,6 +18,10 @@ test('planned change streams are deterministic and shaped as described', () => {
   const sparse = planCommits('sparse', 1, 24 * 3600, 1);
   expect(sparse.length).toBeGreaterThan(24 * 3 * 0.5);
   expect(sparse.length).toBeLessThan(24 * 3 * 1.5);
+  // rare: rarer than the hourly schedule (mean gap 2 h).
+  const rare = planCommits('rare', 4, 24 * 3600, 1);
+  expect(rare.length).toBeGreaterThan(4 * 12 * 0.5);
+  expect(rare.length).toBeLessThan(4 * 12 * 1.5);
 });
 
 test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap holds, the curve reads', async () => {
@@ -34,6 +38,7 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     msPerSimMinute: 500,
     caps: [0, 300],
     cronPeriods: [60, 300],
+    cronPhases: 2,
   });
   expect(scenario.strategies.map((s) => s.strategy)).toEqual(['orchestrator', 'orchestrator, cap 5 min', 'cron every 1 min', 'cron every 5 min']);
   for (const strategy of scenario.strategies) {
@@ -49,22 +54,36 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     expect(strategy.meanJobSeconds).toBeGreaterThan(JOB_MODEL.startupSeconds * 0.9);
   }
   const byName = new Map(scenario.strategies.map((s) => [s.strategy, s]));
-  // Cron fires as often as its period says; a fire that meets a running sync is skipped (as
-  // Airbyte's scheduler does), so jobs + skipped fires = the period's count.
+  // Cron fires as often as its period says, at each of its phases (each on its own connections);
+  // a fire that meets a running sync is skipped (as Airbyte's scheduler does), so jobs + skipped
+  // fires = the period's count per connection and phase.
   for (const [name, perHour] of [['cron every 1 min', 60], ['cron every 5 min', 12]] as const) {
     const cron = byName.get(name);
+    expect(cron?.phases).toBe(2);
+    expect(cron?.jobStarts).toHaveLength(2 * 2);
     // ±1 fire per connection: a fire that CPU load delays past the window's end counts in neither.
-    expect(Math.abs(((cron?.jobs ?? 0) + (cron?.skippedFires ?? 0)) / 2 - perHour / 2)).toBeLessThanOrEqual(1);
+    expect(Math.abs(((cron?.jobs ?? 0) + (cron?.skippedFires ?? 0)) / 4 - perHour / 2)).toBeLessThanOrEqual(1);
     expect(cron?.jobsPerHour).toBeLessThanOrEqual(perHour);
+    // The second phase fires between the first one's fires, never with them.
+    const [first, second] = [cron?.jobStarts[0] ?? [], cron?.jobStarts[2] ?? []];
+    expect(Math.min(...second.map((t) => Math.min(...first.map((u) => Math.abs(t - u)))))).toBeGreaterThan(0.05 * (perHour === 60 ? 60 : 300));
+    expect(cron?.phaseMeanStalenessSeconds).toHaveLength(2);
   }
+  // Jobs that carried nothing are counted as empty: cron every minute under a 1-row-per-20 s
+  // stream always has rows to carry.
+  for (const strategy of scenario.strategies) expect(strategy.emptyJobs).toBeLessThanOrEqual(strategy.jobs);
+  expect(byName.get('cron every 1 min')?.emptyJobs).toBe(0);
   // The cap: never two syncs of a connection closer than 5 min (a little timer slack allowed).
   const capped = byName.get('orchestrator, cap 5 min');
   for (const starts of capped?.jobStarts ?? []) {
     for (let i = 1; i < starts.length; i += 1) expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(300 * 0.97);
   }
   expect(capped?.jobsPerHour).toBeLessThanOrEqual(12 + 0.5);
-  // Uncapped under a steady stream: back-to-back syncs, more jobs than the cap allows.
+  // Uncapped under a steady stream: back-to-back syncs, more jobs than the cap allows; the next
+  // job never starts before the previous one ended (one job per connection).
   expect(byName.get('orchestrator')?.jobsPerHour).toBeGreaterThan(capped?.jobsPerHour ?? Infinity);
+  expect(byName.get('orchestrator')?.medianGapAfterJobSeconds).toBeGreaterThanOrEqual(0);
+  expect(capped?.medianGapAfterJobSeconds).toBeGreaterThan(300 - 60);
   // The cost curve reads back its own points.
   expect(orchestratorStalenessAt(scenario.strategies, capped?.jobsPerHour ?? 0)).toBeCloseTo(capped?.meanStalenessSeconds ?? NaN, 6);
   expect(orchestratorStalenessAt(scenario.strategies, 1e6)).toBe(byName.get('orchestrator')?.meanStalenessSeconds);

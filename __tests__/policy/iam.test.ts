@@ -5,7 +5,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { isResourceWildcardAllowed } from '../../constructs/policy/rules/iam-resource-wildcard-allowlist';
+import { isResourceWildcardAllowed } from '../../constructs/policy/helpers/iam-resource-wildcard-allowlist';
 import { findingsOf, findingsOfRule, pathsFlagged } from './helpers';
 
 const assumeByEc2 = JSON.stringify({

@@ -15,7 +15,7 @@ import { Destination } from '../../.gen/providers/airbyte/destination';
 import { AirbyteProvider } from '../../.gen/providers/airbyte/provider';
 import { applyPolicyPack } from '../../constructs/policy';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { isSecretEntryName, isSecretKey } from '../../constructs/policy/rules/secret-scan';
+import { isSecretEntryName, isSecretKey } from '../../constructs/policy/helpers/secret-scan';
 import { findingsOf, findingsOfRule, pathsFlagged } from './helpers';
 
 const POSTGRES = 'decd338e-5647-4c0b-adf4-da0e75f5a750';

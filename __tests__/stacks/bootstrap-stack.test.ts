@@ -538,3 +538,46 @@ describe('bootstrap stack: what deploy and plan roles may do', () => {
     expect(validateEnvironment(jest.requireActual('../../config/environments/dev').dev).gcp.serviceAccountId).toBe('airbyte-dev');
   });
 });
+
+describe('bootstrap stack: Terraform addresses', () => {
+  // Deployed bootstrap stacks hold their (local) state under these addresses. The roles and the
+  // identity pool moved into constructs (GithubOidcRole, GithubWorkloadIdentity) and must keep
+  // them: a new address would make Terraform destroy and recreate them.
+  const expected: Record<string, string[]> = {
+    'data.aws_iam_policy_document': [
+      'deploy-data-dev', 'deploy-data-ephemeral', 'deploy-eks-dev', 'deploy-eks-ephemeral', 'deploy-iam-dev', 'deploy-iam-ephemeral', 'deploy-network-dev', 'deploy-network-ephemeral',
+      'deploy-resources-dev', 'deploy-resources-ephemeral', 'deploy-state-dev', 'deploy-state-ephemeral', 'deploy-trust-dev', 'deploy-trust-ephemeral', 'deploy-unscoped-dev',
+      'deploy-unscoped-ephemeral', 'plan-permissions', 'plan-trust', 'role-boundary-document-dev', 'role-boundary-document-ephemeral', 'state_tls-only_D785DC0D',
+    ],
+    aws_iam_openid_connect_provider: ['github-oidc'],
+    aws_iam_policy: [
+      'deploy-data-policy-dev', 'deploy-data-policy-ephemeral', 'deploy-eks-policy-dev', 'deploy-eks-policy-ephemeral', 'deploy-iam-policy-dev', 'deploy-iam-policy-ephemeral',
+      'deploy-network-policy-dev', 'deploy-network-policy-ephemeral', 'deploy-resources-policy-dev', 'deploy-resources-policy-ephemeral', 'deploy-state-policy-dev',
+      'deploy-state-policy-ephemeral', 'deploy-unscoped-policy-dev', 'deploy-unscoped-policy-ephemeral', 'plan-policy', 'role-boundary-dev', 'role-boundary-ephemeral',
+    ],
+    aws_iam_role: ['deploy-role-dev', 'deploy-role-ephemeral', 'plan-role'],
+    aws_iam_role_policy_attachment: [
+      'deploy-data-attachment-dev', 'deploy-data-attachment-ephemeral', 'deploy-eks-attachment-dev', 'deploy-eks-attachment-ephemeral', 'deploy-iam-attachment-dev',
+      'deploy-iam-attachment-ephemeral', 'deploy-network-attachment-dev', 'deploy-network-attachment-ephemeral', 'deploy-resources-attachment-dev', 'deploy-resources-attachment-ephemeral',
+      'deploy-state-attachment-dev', 'deploy-state-attachment-ephemeral', 'deploy-unscoped-attachment-dev', 'deploy-unscoped-attachment-ephemeral', 'plan-policy-attachment',
+    ],
+    google_iam_workload_identity_pool: ['github-pool'],
+    google_iam_workload_identity_pool_provider: ['github-provider'],
+    google_project_iam_custom_role: ['plan-storage-role'],
+    google_project_iam_member: [
+      'deploy-sa-dev-bigquery-admin', 'deploy-sa-dev-iam-serviceAccountAdmin', 'deploy-sa-dev-iam-serviceAccountCreator', 'deploy-sa-dev-iam-serviceAccountKeyAdmin',
+      'deploy-sa-dev-resourcemanager-projectIamAdmin', 'deploy-sa-dev-storage-admin', 'deploy-sa-dev-storage-hmacKeyAdmin', 'deploy-sa-ephemeral-bigquery-admin',
+      'deploy-sa-ephemeral-iam-serviceAccountAdmin', 'deploy-sa-ephemeral-iam-serviceAccountCreator', 'deploy-sa-ephemeral-iam-serviceAccountKeyAdmin',
+      'deploy-sa-ephemeral-resourcemanager-projectIamAdmin', 'deploy-sa-ephemeral-storage-admin', 'deploy-sa-ephemeral-storage-hmacKeyAdmin', 'plan-sa-bigquery-metadataViewer',
+      'plan-sa-browser', 'plan-sa-iam-securityReviewer', 'plan-sa-iam-serviceAccountViewer', 'plan-sa-storage-read',
+    ],
+    google_project_service: ['service-bigquery', 'service-cloudresourcemanager', 'service-iam', 'service-iamcredentials', 'service-storage', 'service-sts'],
+    google_service_account: ['deploy-sa-dev', 'deploy-sa-ephemeral', 'plan-sa'],
+    google_service_account_iam_member: ['deploy-sa-dev-workload-identity', 'deploy-sa-ephemeral-workload-identity', 'plan-sa-workload-identity'],
+  };
+
+  test.each(Object.keys(expected))('%s: the addresses the stack had before the split', (type) => {
+    const [section, name] = type.startsWith('data.') ? ['data', type.slice(5)] : ['resource', type];
+    expect(Object.keys(nonprod.json[section][name] ?? {}).sort()).toEqual(expected[type]);
+  });
+});

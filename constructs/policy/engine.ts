@@ -11,7 +11,7 @@ import {
   TerraformStack,
   Tokenization,
 } from 'cdktf';
-import { ALL_RULES } from './rules';
+import { ALL_RULES } from './all-rules';
 import { suppressionsOf, PolicyUsageError } from './suppressions';
 import { ElementKind, PolicyFinding, PolicyRule, ResourceView, StackView } from './types';
 

@@ -10,5 +10,5 @@ export { applyPolicyPack, collectPolicyFindings, evaluateElement, formatFinding,
 export type { ElementEvaluation, PolicyPackOptions } from './engine';
 export { PolicyFindingsError } from './findings-error';
 export { MIN_SUPPRESSION_REASON_LENGTH, PolicyUsageError, suppressRule, suppressionsOf } from './suppressions';
-export { ALL_RULES, RESOURCE_WILDCARD_ALLOWED_ACTIONS } from './rules';
+export { ALL_RULES, RESOURCE_WILDCARD_ALLOWED_ACTIONS } from './all-rules';
 export type { ElementKind, PolicyFinding, PolicyLevel, PolicyRule, ResourceView, StackView, Violation } from './types';

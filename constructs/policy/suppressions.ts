@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { TerraformElement } from 'cdktf';
 import { UserError } from '../user-error';
-import { ALL_RULES } from './rules';
+import { ALL_RULES } from './all-rules';
 
 /** Shortest reason accepted: long enough that "n/a" or "test" do not pass review. */
 export const MIN_SUPPRESSION_REASON_LENGTH = 10;

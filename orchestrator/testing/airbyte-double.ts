@@ -533,6 +533,10 @@ export class AirbyteDouble {
       this.listJobsRoute(res, url, record);
       return;
     }
+    // GET: a read with no side effect, whatever the job's state and however often it is asked, as
+    // airbyte-server/.../publicapi/controllers/JobsController.kt getJob does (JobServiceImpl
+    // getJobInfoWithoutLogs → JobHistoryHandler: the stored job row, no logs), so polling it every
+    // second near a job's end (job-control.ts follow) changes nothing on the server.
     if (jobMatch && (method === 'GET' || method === 'DELETE')) {
       const job = this.jobs.get(Number(jobMatch[1]));
       if (!job) {

@@ -16,15 +16,16 @@
 // - Strategies run concurrently in one window over the same commits (a paired comparison): each
 //   has its own Airbyte connections (one per watched table) in the double; orchestrator variants
 //   (one per cost cap) each run in-process with their own state schema; cron variants fire
-//   POST /jobs at every multiple of their period through the orchestrator's Airbyte client, and a
-//   fire that meets a running sync (409) is skipped, as Airbyte's scheduler does.
+//   POST /jobs at every multiple of their period (plus a phase offset, `cronPhases`, each phase on
+//   its own connections) through the orchestrator's Airbyte client, and a fire that meets a
+//   running sync (409) is skipped, as Airbyte's scheduler does.
 import { Client } from 'pg';
 import { AirbyteClient } from '../src/airbyte/airbyte-client';
 import { main } from '../src/app';
 import { sleep } from '../src/core/backoff';
 import { AirbyteDouble, JobRecord } from './airbyte-double';
 
-export type StreamKind = 'steady' | 'bursty' | 'sparse';
+export type StreamKind = 'steady' | 'bursty' | 'sparse' | 'rare';
 
 /** Simulated seconds. Start-up overhead from facts.md (airbytehq/airbyte#17776: 30–36 s). */
 export const JOB_MODEL = { startupSeconds: 30, endWaitSeconds: 5, perRowSeconds: 0.02 } as const;
@@ -48,12 +49,22 @@ function random(seed: number): () => number {
   };
 }
 
-/** The streams, per table: steady = 1 row every 20 s; bursty = bursts of 30 commits × 5 rows over 2 min, ~every 45 min; sparse = 1 row, ~every 20 min. */
+/**
+ * The streams, per table: steady = 1 row every 20 s; bursty = bursts of 30 commits × 5 rows over
+ * 2 min, ~every 45 min; sparse = 1 row, ~every 20 min; rare = 1 row, ~every 2 h. `sparse` is
+ * rarer than the 1, 5 and 15 min schedules but 4× more frequent than the hourly one, so against
+ * hourly cron it is not the issue's "sparse" (cron's hourly syncs are rarely empty); `rare` is
+ * sparse against every schedule measured, hourly included (added, `sparse` kept unchanged).
+ */
 export const STREAMS: Record<StreamKind, string> = {
   steady: 'a 1-row commit every 20 s per table',
   bursty: 'bursts of 30 commits × 5 rows over 2 min, Poisson, mean gap 45 min per table',
   sparse: 'single 1-row commits, Poisson, mean gap 20 min per table',
+  rare: 'single 1-row commits, Poisson, mean gap 2 h per table',
 };
+
+/** Change events per table per hour (bursts for `bursty`), for the "is 2× possible at all" note. */
+export const STREAM_EVENTS_PER_HOUR: Record<StreamKind, number> = { steady: 180, bursty: 3600 / (2700 + 120), sparse: 3, rare: 0.5 };
 
 export function planCommits(kind: StreamKind, tables: number, durationSeconds: number, seed: number): Commit[] {
   const rng = random(seed);
@@ -67,7 +78,8 @@ export function planCommits(kind: StreamKind, tables: number, durationSeconds: n
         for (let i = 0; i < 30 && at + i * 4 < durationSeconds; i += 1) commits.push({ table, atSim: at + i * 4, rows: 5 });
       }
     } else {
-      for (let at = exponential(1200); at < durationSeconds; at += exponential(1200)) commits.push({ table, atSim: at, rows: 1 });
+      const meanGap = kind === 'rare' ? 7200 : 1200;
+      for (let at = exponential(meanGap); at < durationSeconds; at += exponential(meanGap)) commits.push({ table, atSim: at, rows: 1 });
     }
   }
   return commits.sort((a, b) => a.atSim - b.atSim);
@@ -95,6 +107,14 @@ export interface ScenarioOptions {
   readonly caps: readonly number[];
   /** Cron variants: period, simulated seconds. */
   readonly cronPeriods: readonly number[];
+  /**
+   * Each cron schedule runs at this many phases (fire times n·period + φ, φ stratified over the
+   * period, the first 0), each on its own connections, and its numbers pool them: the phase of a
+   * real cron schedule relative to the application's commits is arbitrary, and with a single phase
+   * a periodic stream whose period divides cron's (steady: 20 s) gets the same lucky or unlucky
+   * wait every time. @default 1
+   */
+  readonly cronPhases?: number;
   /** The orchestrator's POLL_INTERVAL_SECONDS (simulated). @default 30 */
   readonly pollSeconds?: number;
   readonly seed?: number;
@@ -125,6 +145,19 @@ export interface StrategyResult {
   readonly samples: ReadonlyArray<{ readonly atSim: number; readonly staleness: number }>;
   /** Starts of this strategy's jobs per connection (simulated seconds from the window start). */
   readonly jobStarts: ReadonlyArray<readonly number[]>;
+  /** Connections per watched table (cron: one per phase; orchestrator: 1). */
+  readonly phases: number;
+  /** Cron: mean staleness of each phase alone (the first is phase 0, the single-phase method). */
+  readonly phaseMeanStalenessSeconds: readonly number[];
+  /** Jobs in the window that carried no commit (cron pays for them; the orchestrator's are follow-ups that found nothing new). */
+  readonly emptyJobs: number;
+  /**
+   * Median time from a job's end to the next job of the same connection (simulated seconds). For
+   * the uncapped orchestrator under a steady stream (always a change waiting) this is its
+   * turnaround: seeing the end, recording it, observing, POST /jobs — real milliseconds that the
+   * compression multiplies.
+   */
+  readonly medianGapAfterJobSeconds: number;
 }
 
 export interface ScenarioResult {
@@ -140,7 +173,9 @@ interface Strategy {
   readonly name: string;
   readonly kind: 'orchestrator' | 'cron';
   readonly parameterSeconds: number;
+  /** Table-major per phase: connectionIds[phase * tables + table]. */
   readonly connectionIds: readonly string[];
+  readonly phases: number;
 }
 
 function connectionId(strategy: number, table: number): string {
@@ -166,12 +201,16 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const pollSeconds = options.pollSeconds ?? 30;
   const plan = planCommits(options.stream, k, options.generateSeconds, options.seed ?? 14);
 
+  const cronPhases = Math.max(1, options.cronPhases ?? 1);
   const strategies: Strategy[] = [
-    ...options.caps.map((cap) => ({ kind: 'orchestrator' as const, parameterSeconds: cap })),
-    ...options.cronPeriods.map((period) => ({ kind: 'cron' as const, parameterSeconds: period })),
-  ].map((s, index) => ({ ...s, name: strategyName(s.kind, s.parameterSeconds), connectionIds: Array.from({ length: k }, (_, table) => connectionId(index + 1, table)) }));
+    ...options.caps.map((cap) => ({ kind: 'orchestrator' as const, parameterSeconds: cap, phases: 1 })),
+    ...options.cronPeriods.map((period) => ({ kind: 'cron' as const, parameterSeconds: period, phases: cronPhases })),
+  ].map((s, index) => ({ ...s, name: strategyName(s.kind, s.parameterSeconds), connectionIds: Array.from({ length: k * s.phases }, (_, n) => connectionId(index + 1, n)) }));
   const tableOf = new Map<string, number>();
-  for (const strategy of strategies) strategy.connectionIds.forEach((id, table) => tableOf.set(id, table));
+  for (const strategy of strategies) strategy.connectionIds.forEach((id, n) => tableOf.set(id, n % k));
+  // Stratified cron phases (fractions of the period), the same for every schedule; phase 0 first.
+  const phaseRng = random((options.seed ?? 14) + 1);
+  const phaseFractions = Array.from({ length: cronPhases }, (_, j) => (j === 0 ? 0 : (j + phaseRng()) / cronPhases));
 
   const admin = new Client({ connectionString: options.databaseUrl });
   await admin.connect();
@@ -266,17 +305,22 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
           requestTimeoutMs: 10_000,
           retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
         });
-        for (let n = 0; ; n += 1) {
-          const fireAt = t0 + realMs(n * strategy.parameterSeconds);
-          if (fireAt >= end) return;
-          await sleep(fireAt - Date.now());
-          await Promise.all(
-            strategy.connectionIds.map(async (id) => {
-              const created = await client.createSyncJob(id);
-              if (created.kind === 'already-running' && fireAt < generateEnd) skipped.set(strategy.name, (skipped.get(strategy.name) ?? 0) + 1);
-            }),
-          );
-        }
+        await Promise.all(
+          phaseFractions.map(async (fraction, phase) => {
+            const ids = strategy.connectionIds.slice(phase * k, (phase + 1) * k);
+            for (let n = 0; ; n += 1) {
+              const fireAt = t0 + realMs((n + fraction) * strategy.parameterSeconds);
+              if (fireAt >= end) return;
+              await sleep(fireAt - Date.now());
+              await Promise.all(
+                ids.map(async (id) => {
+                  const created = await client.createSyncJob(id);
+                  if (created.kind === 'already-running' && fireAt < generateEnd) skipped.set(strategy.name, (skipped.get(strategy.name) ?? 0) + 1);
+                }),
+              );
+            }
+          }),
+        );
       });
 
     for (const commit of plan) {
@@ -293,7 +337,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     plan.forEach((commit, index) => lastCommit.set(commit.table, committedAt[index]));
     const allCarried = () =>
       strategies.every((strategy) =>
-        strategy.connectionIds.every((id, table) => !lastCommit.has(table) || carrierOf(double.jobRecords(id), lastCommit.get(table) as number, startupMs) !== undefined),
+        strategy.connectionIds.every((id, n) => !lastCommit.has(n % k) || carrierOf(double.jobRecords(id), lastCommit.get(n % k) as number, startupMs) !== undefined),
       );
     const extraDeadline = Date.now() + (options.extraDrainMs ?? 20_000);
     while (!allCarried() && Date.now() < extraDeadline) await sleep(50);
@@ -312,17 +356,28 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const jobsByConnection = strategy.connectionIds.map((id) => double.jobRecords(id).filter((job) => job.createdAt >= t0));
     const staleness: number[] = [];
     const samples: Array<{ atSim: number; staleness: number }> = [];
+    const phaseSums = Array.from({ length: strategy.phases }, () => ({ sum: 0, n: 0 }));
+    const carrying = new Set<number>();
+    let carried = 0;
     let uncarried = 0;
     plan.forEach((commit, index) => {
       const at = committedAt[index];
-      const carrier = carrierOf(jobsByConnection[commit.table], at, startupMs);
-      if (!carrier) {
-        uncarried += 1;
-        return;
+      let everyPhase = true;
+      for (let phase = 0; phase < strategy.phases; phase += 1) {
+        const carrier = carrierOf(jobsByConnection[phase * k + commit.table], at, startupMs);
+        if (!carrier) {
+          everyPhase = false;
+          continue;
+        }
+        carrying.add(carrier.jobId);
+        const value = simSeconds((carrier.endedAt as number) - at);
+        staleness.push(value);
+        samples.push({ atSim: simSeconds(at - t0), staleness: value });
+        phaseSums[phase].sum += value;
+        phaseSums[phase].n += 1;
       }
-      const value = simSeconds((carrier.endedAt as number) - at);
-      staleness.push(value);
-      samples.push({ atSim: simSeconds(at - t0), staleness: value });
+      if (everyPhase) carried += 1;
+      else uncarried += 1;
     });
     const inWindow = jobsByConnection.flat().filter((job) => job.createdAt < generateEnd);
     const durations = inWindow.filter((job) => job.endedAt !== undefined).map((job) => simSeconds((job.endedAt as number) - job.createdAt));
@@ -332,17 +387,27 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       kind: strategy.kind,
       parameterSeconds: strategy.parameterSeconds,
       commits: plan.length,
-      carried: staleness.length,
+      carried,
       uncarried,
       meanStalenessSeconds: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
       p95StalenessSeconds: percentile(sorted, 0.95),
       maxStalenessSeconds: sorted[sorted.length - 1] ?? NaN,
-      jobsPerHour: inWindow.length / k / (options.generateSeconds / 3600),
+      jobsPerHour: inWindow.length / (k * strategy.phases) / (options.generateSeconds / 3600),
       jobs: inWindow.length,
       meanJobSeconds: durations.reduce((sum, v) => sum + v, 0) / Math.max(1, durations.length),
       skippedFires: skipped.get(strategy.name) ?? 0,
       samples,
       jobStarts: jobsByConnection.map((jobs) => jobs.map((job) => simSeconds(job.createdAt - t0))),
+      phases: strategy.phases,
+      phaseMeanStalenessSeconds: phaseSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
+      emptyJobs: inWindow.filter((job) => job.status === 'succeeded' && !carrying.has(job.jobId)).length,
+      medianGapAfterJobSeconds: percentile(
+        jobsByConnection
+          .flatMap((jobs) => jobs.slice(1).map((job, i) => (jobs[i].endedAt === undefined ? NaN : simSeconds(job.createdAt - (jobs[i].endedAt as number)))))
+          .filter((gap) => Number.isFinite(gap))
+          .sort((a, b) => a - b),
+        0.5,
+      ),
     };
   });
   return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
@@ -382,11 +447,13 @@ function carrierOf(jobs: readonly JobRecord[], committedAt: number, startupMs: n
 export function orchestratorStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
   const curve = strategies
     .filter((s) => s.kind === 'orchestrator' && s.jobs > 0)
-    .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric] }))
+    .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric], mean: s.meanStalenessSeconds }))
     .sort((a, b) => a.x - b.x);
   if (curve.length === 0) return undefined;
   const x = Math.log(jobsPerHour);
-  if (x >= curve[curve.length - 1].x) return curve[curve.length - 1].y;
+  // Costlier than every orchestrator point: its freshest point by mean (several caps can cost the
+  // same when changes, not the cap, set when syncs happen; the last by cost is then not the freshest).
+  if (x >= curve[curve.length - 1].x) return curve.reduce((best, point) => (point.mean < best.mean ? point : best)).y;
   if (x < curve[0].x - 1e-9) return undefined;
   for (let i = 1; i < curve.length; i += 1) {
     if (x <= curve[i].x) {
@@ -455,7 +522,7 @@ export function renderCostCurveSvg(scenarios: readonly ScenarioResult[]): string
       }
     }
   });
-  const legend = `<g font-size="12"><circle cx="20" cy="16" r="4" fill="#1f77b4"/><text x="30" y="20">orchestrator, cost cap (MIN_SYNC_INTERVAL_SECONDS) 1 h, 15 min, 5 min, 1 min, none (left to right)</text><circle cx="20" cy="34" r="4" fill="#d62728"/><text x="30" y="38">cron every 1 h, 15 min, 5 min, 1 min (left to right)</text><text x="10" y="56" fill="#555">y: mean staleness (commit → end of the sync that carried it); x: cost; both log scale</text></g>`;
+  const legend = `<g font-size="12"><circle cx="20" cy="16" r="4" fill="#1f77b4"/><text x="30" y="20">orchestrator, cost cap (MIN_SYNC_INTERVAL_SECONDS) swept from the longest (left) to none (right)</text><circle cx="20" cy="34" r="4" fill="#d62728"/><text x="30" y="38">cron every 1 h, 15 min, 5 min, 1 min (left to right)</text><text x="10" y="56" fill="#555">y: mean staleness (commit → end of the sync that carried it); x: cost; both log scale</text></g>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">${legend}${parts.join('')}</svg>\n`;
 }
 

@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { blocks, isPlainObject, stringList } from './attributes';
+import { blocks, isPlainObject, stringList } from '../helpers/attributes';
 
 const PUBLIC_PRINCIPALS = ['allUsers', 'allAuthenticatedUsers'];
 

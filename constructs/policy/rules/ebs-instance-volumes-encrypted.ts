@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { blocks, describeValue, firstBlock, isLiteralTrue } from './attributes';
+import { blocks, describeValue, firstBlock, isLiteralTrue } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_8. The Airbyte host's disk holds connector state, logs and staged rows

@@ -1,5 +1,5 @@
-import { PolicyRule, Violation } from '../types';
-import { describeValue, isLiteralTrue } from './attributes';
+import { PolicyRule } from '../types';
+import { requireLiteralTrue } from '../helpers/checks';
 
 /** Mirrors checkov CKV_AWS_3: standalone EBS volumes are encrypted at rest. */
 export const ebsVolumeEncrypted: PolicyRule = {
@@ -9,8 +9,5 @@ export const ebsVolumeEncrypted: PolicyRule = {
   title: 'Standalone EBS volumes (aws_ebs_volume) are encrypted',
   appliesTo: ['aws_ebs_volume'],
   fix: 'set encrypted: true (optionally kmsKeyId for a customer managed key)',
-  check(element): Violation[] {
-    if (isLiteralTrue(element.config.encrypted)) return [];
-    return [{ problem: `encrypted is ${describeValue(element.config.encrypted)}, must be true` }];
-  },
+  check: requireLiteralTrue('encrypted'),
 };

@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { describeValue, firstBlock } from './attributes';
+import { describeValue, firstBlock } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_79. IMDSv1 answers any GET, so an SSRF in anything on the host (the

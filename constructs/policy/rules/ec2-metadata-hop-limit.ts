@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { asNumber, describeValue, firstBlock } from './attributes';
+import { asNumber, describeValue, firstBlock } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_341. With a hop limit above 1 the metadata token reaches containers

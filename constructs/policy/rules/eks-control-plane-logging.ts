@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { isExpression, stringList } from './attributes';
+import { isExpression, stringList } from '../helpers/attributes';
 
 /** Every log type EKS can ship; `audit` and `authenticator` answer "who did what with which identity". */
 export const REQUIRED_EKS_LOG_TYPES: readonly string[] = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];

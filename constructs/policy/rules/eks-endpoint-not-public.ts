@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { describeValue, firstBlock, isExpression, stringList } from './attributes';
+import { describeValue, firstBlock, isExpression, stringList } from '../helpers/attributes';
 
 const OPEN = new Set(['0.0.0.0/0', '::/0']);
 

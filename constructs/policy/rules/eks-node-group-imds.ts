@@ -1,5 +1,5 @@
 import { PolicyRule, ResourceView, StackView, Violation } from '../types';
-import { asNumber, describeValue, firstBlock, refersTo } from './attributes';
+import { asNumber, describeValue, firstBlock, refersTo } from '../helpers/attributes';
 
 const LAUNCH_TEMPLATE = 'aws_launch_template';
 

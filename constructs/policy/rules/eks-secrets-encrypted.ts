@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { blocks, firstBlock, nonEmptyString, stringList } from './attributes';
+import { blocks, firstBlock, nonEmptyString, stringList } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_58. Kubernetes secrets (Airbyte's database login, the orchestrator's

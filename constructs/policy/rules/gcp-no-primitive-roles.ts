@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { blocks, isPlainObject } from './attributes';
+import { blocks, isPlainObject } from '../helpers/attributes';
 
 const PRIMITIVE_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
 

@@ -1,6 +1,6 @@
 import { PolicyRule, ResourceView, Violation } from '../types';
-import { stringList } from './attributes';
-import { IAM_POLICY_SELECTORS, iamStatementsOf, isAllow } from './iam-statements';
+import { stringList } from '../helpers/attributes';
+import { IAM_POLICY_SELECTORS, iamStatementsOf, isAllow } from '../helpers/iam-statements';
 
 const POLICY_ATTACHMENT_TYPES = [
   'aws_iam_role_policy_attachment',

@@ -1,6 +1,6 @@
 import { PolicyRule, Violation } from '../types';
-import { IAM_POLICY_SELECTORS, iamStatementsOf, isAllow } from './iam-statements';
-import { isResourceWildcardAllowed } from './iam-resource-wildcard-allowlist';
+import { IAM_POLICY_SELECTORS, iamStatementsOf, isAllow } from '../helpers/iam-statements';
+import { isResourceWildcardAllowed } from '../helpers/iam-resource-wildcard-allowlist';
 
 /**
  * Mirrors checkov CKV_AWS_355. A grant on Resource "*" reaches every secret, parameter and

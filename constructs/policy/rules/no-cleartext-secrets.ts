@@ -1,6 +1,6 @@
 import { PolicyRule, Violation } from '../types';
-import { findClearTextSecrets } from './secret-scan';
-import { splitInterpolations } from './terraform-expressions';
+import { findClearTextSecrets } from '../helpers/secret-scan';
+import { splitInterpolations } from '../helpers/terraform-expressions';
 
 /**
  * No single checkov id (checkov spreads this over many provider-specific secret checks). The

@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { asNumber, describeValue } from './attributes';
+import { asNumber, describeValue } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_133. Automated backups give point-in-time recovery; 0 disables them.

@@ -1,5 +1,5 @@
-import { PolicyRule, Violation } from '../types';
-import { describeValue, isLiteralTrue } from './attributes';
+import { PolicyRule } from '../types';
+import { requireLiteralTrue } from '../helpers/checks';
 
 /**
  * Mirrors checkov CKV_AWS_293. The source database is the system of record the pipeline reads;
@@ -13,8 +13,5 @@ export const rdsDeletionProtection: PolicyRule = {
   title: 'RDS instances have deletion protection',
   appliesTo: ['aws_db_instance'],
   fix: 'set deletionProtection: true; an ephemeral environment suppresses CDC-RDS-4 on its instance with a reason',
-  check(element): Violation[] {
-    if (isLiteralTrue(element.config.deletion_protection)) return [];
-    return [{ problem: `deletion_protection is ${describeValue(element.config.deletion_protection)}, must be true` }];
-  },
+  check: requireLiteralTrue('deletion_protection'),
 };

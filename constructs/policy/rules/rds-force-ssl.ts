@@ -1,5 +1,5 @@
 import { PolicyRule, ResourceView, StackView, Violation } from '../types';
-import { blocks, describeValue, isExpression, refersTo } from './attributes';
+import { blocks, describeValue, isExpression, refersTo } from '../helpers/attributes';
 
 const PARAMETER_GROUP_TYPE = 'aws_db_parameter_group';
 

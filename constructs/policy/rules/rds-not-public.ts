@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { describeValue } from './attributes';
+import { describeValue } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_17. The source database is reached only from the Airbyte host's

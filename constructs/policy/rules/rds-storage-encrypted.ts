@@ -1,5 +1,5 @@
-import { PolicyRule, Violation } from '../types';
-import { describeValue, isLiteralTrue } from './attributes';
+import { PolicyRule } from '../types';
+import { requireLiteralTrue } from '../helpers/checks';
 
 /** Mirrors checkov CKV_AWS_16. Encryption can only be chosen when the instance is created. */
 export const rdsStorageEncrypted: PolicyRule = {
@@ -9,8 +9,5 @@ export const rdsStorageEncrypted: PolicyRule = {
   title: 'RDS instances encrypt their storage',
   appliesTo: ['aws_db_instance'],
   fix: 'set storageEncrypted: true (changing it later replaces the instance)',
-  check(element): Violation[] {
-    if (isLiteralTrue(element.config.storage_encrypted)) return [];
-    return [{ problem: `storage_encrypted is ${describeValue(element.config.storage_encrypted)}, must be true` }];
-  },
+  check: requireLiteralTrue('storage_encrypted'),
 };

@@ -1,6 +1,6 @@
 import { PolicyRule, Violation } from '../types';
-import { blocks, firstBlock } from './attributes';
-import { companionsOf } from './s3-bucket-links';
+import { blocks, firstBlock } from '../helpers/attributes';
+import { companionsOf } from '../helpers/s3-bucket-links';
 
 const ACCEPTED_ALGORITHMS = ['AES256', 'aws:kms', 'aws:kms:dsse'];
 

@@ -1,6 +1,6 @@
 import { PolicyRule, Violation } from '../types';
-import { isLiteralTrue } from './attributes';
-import { companionsOf } from './s3-bucket-links';
+import { isLiteralTrue } from '../helpers/attributes';
+import { companionsOf } from '../helpers/s3-bucket-links';
 
 const FLAGS = ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'] as const;
 

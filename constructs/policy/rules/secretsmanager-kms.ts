@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { nonEmptyString } from './attributes';
+import { nonEmptyString } from '../helpers/attributes';
 
 /**
  * Mirrors checkov CKV_AWS_149. Secrets Manager always encrypts, with the AWS-managed

@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { describePorts, INGRESS_RESOURCE_TYPES, mayCoverPort, permissionsOf } from './security-group-rules';
+import { describePorts, INGRESS_RESOURCE_TYPES, mayCoverPort, permissionsOf } from '../helpers/security-group-rules';
 
 /** The port `abctl local install --port` serves Airbyte's UI and both APIs on. */
 export const AIRBYTE_PORT = 8000;

@@ -1,5 +1,5 @@
 import { PolicyRule, Violation } from '../types';
-import { describePorts, INGRESS_RESOURCE_TYPES, permissionsOf } from './security-group-rules';
+import { describePorts, INGRESS_RESOURCE_TYPES, permissionsOf } from '../helpers/security-group-rules';
 
 const ANYWHERE_IPV4 = '0.0.0.0/0';
 const ANYWHERE_IPV6 = '::/0';

@@ -1,6 +1,6 @@
 import { PolicyRule, Violation } from '../types';
-import { nonEmptyString } from './attributes';
-import { permissionsOf, SECURITY_GROUP_RESOURCE_TYPES } from './security-group-rules';
+import { nonEmptyString } from '../helpers/attributes';
+import { permissionsOf, SECURITY_GROUP_RESOURCE_TYPES } from '../helpers/security-group-rules';
 
 /**
  * Mirrors checkov CKV_AWS_23. A rule without a description cannot be reviewed ("why is 5432 open

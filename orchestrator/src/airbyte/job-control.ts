@@ -5,7 +5,7 @@
 // Every step talks to Airbyte as the 2.2 server behaves; see ../shared/reference/facts.md.
 import { AirbyteClient, AirbyteJob, AirbyteOutcomeUnknownError, AirbyteRequestError, AirbyteUnavailableError, isTerminalStatus } from './airbyte-client';
 import { BackoffPolicy, backoffDelay, sleep } from '../core/backoff';
-import { isSameJob, jobCreatedByRequest } from '../core/decision';
+import { expectedJobRunMs, isSameJob, jobCreatedByRequest, jobPollDelay } from '../core/decision';
 import { Logger } from '../ops/logger';
 import { InFlightJob, JobResultFields, StateStore, SyncedChange } from '../state/state-store';
 
@@ -46,7 +46,7 @@ export class ConnectionInactiveError extends Error {
 
 export type TriggerOutcome =
   /** A job we made: by this request's answer, or found after an answer was lost. */
-  | { readonly kind: 'triggered'; readonly jobId: number; readonly foundAfterLostAnswer: boolean }
+  | { readonly kind: 'triggered'; readonly jobId: number; readonly foundAfterLostAnswer: boolean; readonly confirmedAt: number }
   /** Someone else's job was running: we follow it (it records no watermarks). */
   | { readonly kind: 'attached'; readonly jobId: number }
   /** 409 "already running", but by the time we looked, nothing was running. */
@@ -63,7 +63,13 @@ function isStateConflict(error: unknown): error is AirbyteRequestError {
   return error instanceof AirbyteRequestError && error.status === 409 && !(error.problemType?.endsWith('#try-again-later') ?? false) && !error.serverMessage.startsWith('try-again-later');
 }
 
+/** How many recent jobs per connection estimate when the next one ends (decision.ts expectedJobRunMs). */
+const RUN_HISTORY = 5;
+
 export class JobControl {
+  /** Per connection: for its recent jobs, the last elapsed time (ms) at which each was still running. */
+  private readonly runHistory = new Map<string, number[]>();
+
   constructor(private readonly deps: JobControlDependencies) {}
 
   private get listLimit(): number {
@@ -92,7 +98,7 @@ export class JobControl {
         const ours = jobCreatedByRequest(await airbyte.listJobs({ connectionId, limit: this.listLimit }), connectionId, startedAt, knownJobId);
         if (ours) {
           log.warn('POST /jobs gave no answer, but the job it created exists; following it', { jobId: ours.jobId, problem: error.problem });
-          return { kind: 'triggered', jobId: Number(ours.jobId), foundAfterLostAnswer: true };
+          return { kind: 'triggered', jobId: Number(ours.jobId), foundAfterLostAnswer: true, confirmedAt: Date.now() };
         }
         if (attempt >= retry.maxAttempts) throw new AirbyteUnavailableError('POST /jobs', attempt, error.problem);
         const delay = backoffDelay(retry, attempt);
@@ -101,14 +107,14 @@ export class JobControl {
         if (this.deps.signal?.aborted) throw new Interrupted();
         continue;
       }
-      if (created.kind === 'created') return { kind: 'triggered', jobId: Number(created.job.jobId), foundAfterLostAnswer: false };
+      if (created.kind === 'created') return { kind: 'triggered', jobId: Number(created.job.jobId), foundAfterLostAnswer: false, confirmedAt: Date.now() };
       const running = await airbyte.findRunningJob(connectionId, this.listLimit);
       if (!running) return { kind: 'ended-meanwhile', message: created.message };
       // A retry after a lost answer that meets "already running": the job running is the one our
       // first request made if it was created after that request began.
       if (answerLost && jobCreatedByRequest([running], connectionId, startedAt, knownJobId)) {
         log.warn('POST /jobs gave no answer the first time; the job it created is running; following it', { jobId: running.jobId });
-        return { kind: 'triggered', jobId: Number(running.jobId), foundAfterLostAnswer: true };
+        return { kind: 'triggered', jobId: Number(running.jobId), foundAfterLostAnswer: true, confirmedAt: Date.now() };
       }
       return { kind: 'attached', jobId: Number(running.jobId) };
     }
@@ -120,12 +126,18 @@ export class JobControl {
     return this.follow(connectionId, inFlight, log);
   }
 
-  /** Polls with growing intervals until the job ends, is lost, or outlives the job timeout. */
+  /**
+   * Polls until the job ends, is lost, or outlives the job timeout: growing intervals, except near
+   * the end expected from the connection's recent jobs, where it looks every JOB_POLL_MIN_SECONDS
+   * (decision.ts jobPollDelay), so a busy connection's next sync is not held back by a late look.
+   */
   async follow(connectionId: string, inFlight: InFlightJob, log: Logger): Promise<FollowOutcome> {
     const { jobTimeoutMs, jobPollMinMs, jobPollMaxMs } = this.deps.options;
     const deadline = inFlight.since.getTime() + jobTimeoutMs;
-    let delay = jobPollMinMs;
+    const expectedRunMs = expectedJobRunMs(this.runHistory.get(connectionId) ?? []);
+    let delay: number | undefined;
     let lastStatus = '';
+    let stillRunningAt: number | undefined;
     for (;;) {
       if (this.deps.signal?.aborted) throw new Interrupted();
       this.deps.onProgress?.();
@@ -136,11 +148,21 @@ export class JobControl {
         log.debug('job status', { jobId: inFlight.jobId, status: job.status });
         lastStatus = job.status;
       }
-      if (isTerminalStatus(job.status)) return { kind: 'ended', job };
+      if (isTerminalStatus(job.status)) {
+        if (stillRunningAt !== undefined) this.rememberRun(connectionId, stillRunningAt);
+        return { kind: 'ended', job };
+      }
+      const elapsedMs = Date.now() - inFlight.since.getTime();
+      stillRunningAt = elapsedMs;
       if (Date.now() >= deadline) return this.timeOut(connectionId, inFlight, job, log);
+      delay = jobPollDelay({ elapsedMs, previousDelayMs: delay, minMs: jobPollMinMs, maxMs: jobPollMaxMs, expectedRunMs });
       await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), this.deps.signal);
-      delay = Math.min(jobPollMaxMs, Math.round(delay * 1.5));
     }
+  }
+
+  private rememberRun(connectionId: string, stillRunningAtMs: number): void {
+    const history = [...(this.runHistory.get(connectionId) ?? []), stillRunningAtMs].slice(-RUN_HISTORY);
+    this.runHistory.set(connectionId, history);
   }
 
   /**

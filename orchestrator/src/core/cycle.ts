@@ -143,6 +143,8 @@ export class CycleRunner {
   /** Connections whose nonBreakingSchemaUpdatesBehavior was checked by this process (at start). */
   private readonly checkedBehaviour = new Set<string>();
   private readonly workspaces = new Map<string, string>();
+  /** When this process learned that each connection's last triggered job exists (the cost cap's anchor). */
+  private readonly lastTriggeredAt = new Map<string, number>();
 
   private readonly probe: SourceProbe;
   readonly jobs: JobControl;
@@ -335,9 +337,10 @@ export class CycleRunner {
    */
   private async costCap(connection: ConnectionSettings, forcedForLag: boolean, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
     const minSyncIntervalMs = connection.minSyncIntervalMs ?? 0;
-    // The history is read only when a cap can apply: without one, the rule answers "go" anyway.
-    const lastTriggeredAt = minSyncIntervalMs > 0 && !forcedForLag ? await this.deps.store.lastTriggeredAt(connection.connectionId) : undefined;
-    const verdict = costCap({ minSyncIntervalMs, lastTriggeredAt, nowMs: Date.now(), forcedForLag, waitForCap: Boolean(this.deps.options.waitForCostCap) });
+    const lastConfirmedAtMs = this.lastTriggeredAt.get(connection.connectionId);
+    // The history is read only when a cap can apply and this process has not triggered yet.
+    const lastTriggeredAt = minSyncIntervalMs > 0 && !forcedForLag && lastConfirmedAtMs === undefined ? await this.deps.store.lastTriggeredAt(connection.connectionId) : undefined;
+    const verdict = costCap({ minSyncIntervalMs, lastTriggeredAt, lastConfirmedAtMs, nowMs: Date.now(), forcedForLag, waitForCap: Boolean(this.deps.options.waitForCostCap) });
     if (verdict.action === 'go') return 'go';
     if (verdict.action === 'defer') {
       result.deferredUntil = verdict.allowedAt.toISOString();
@@ -531,6 +534,7 @@ export class CycleRunner {
       log.info('a sync was running but has already ended; re-checking', { message: outcome.message });
       return { followUp: followUpAfterJob({ origin: 'attached', ending: 'ended-meanwhile' }) };
     }
+    if (outcome.kind === 'triggered') this.lastTriggeredAt.set(connectionId, outcome.confirmedAt);
     const inFlight: InFlightJob = { jobId: outcome.jobId, origin: outcome.kind, since: new Date() };
     if (outcome.kind === 'triggered') {
       await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, triggerReason, schemaRefreshed: result.schemaRefreshed, watermarks: decision.watermarks, walLsnAtTrigger });

@@ -374,8 +374,10 @@ export function rerunAfterWork(work: { readonly jobs: number; readonly outcome: 
 export interface CostCapInput {
   /** MIN_SYNC_INTERVAL_SECONDS (per connection) in ms; 0 or less: no cap. */
   readonly minSyncIntervalMs: number;
-  /** When we last triggered a sync of this connection (any reason), if ever. */
+  /** When we last triggered a sync of this connection (any reason), if ever, as recorded (job_history.requested_at). */
   readonly lastTriggeredAt?: Date;
+  /** When this process learned that its last triggered job exists (wins over lastTriggeredAt; see syncAllowedAt). */
+  readonly lastConfirmedAtMs?: number;
   readonly nowMs: number;
   /** The WAL guard forces this sync: it protects the source's disk, so the cap never holds it back. */
   readonly forcedForLag: boolean;
@@ -391,9 +393,69 @@ export type CostCapVerdict =
 /** The cost cap: at least minSyncIntervalMs between the starts of two syncs we trigger for a connection. */
 export function costCap(input: CostCapInput): CostCapVerdict {
   if (input.forcedForLag || input.minSyncIntervalMs <= 0) return { action: 'go' };
-  const allowedAtMs = input.lastTriggeredAt ? input.lastTriggeredAt.getTime() + input.minSyncIntervalMs : 0;
+  const allowedAtMs = syncAllowedAt({ minIntervalMs: input.minSyncIntervalMs, lastTriggeredAtMs: input.lastConfirmedAtMs, lastRecordedAtMs: input.lastTriggeredAt?.getTime() });
   const waitMs = allowedAtMs - input.nowMs;
   if (waitMs <= 0) return { action: 'go' };
   const allowedAt = new Date(allowedAtMs);
   return input.waitForCap ? { action: 'wait', waitMs, allowedAt } : { action: 'defer', allowedAt };
+}
+
+// ---- Freshness rules (issue 14): when to look at a running job again, when a capped connection may trigger ----
+
+/**
+ * When a connection may trigger its next sync under the cost cap (MIN_SYNC_INTERVAL_SECONDS, "at
+ * least that long between the starts of two syncs we trigger"). The cap counts from the moment
+ * this process learned that its previous job exists (POST /jobs answered, or the job was found
+ * after a lost answer): never before Airbyte created it, so the cap is never cut short, and not
+ * delayed by the state write that follows. After a restart, from the recorded request time
+ * (job_history.requested_at, written after the answer). The connection's work sleeps until then and
+ * no later (cycle.ts costCap), so a change held by the cap is triggered when the cap expires, not
+ * at the next tick. Returns epoch ms; 0 = no restriction.
+ */
+export function syncAllowedAt(input: { readonly minIntervalMs: number; readonly lastTriggeredAtMs?: number; readonly lastRecordedAtMs?: number }): number {
+  if (input.minIntervalMs <= 0) return 0;
+  const anchor = input.lastTriggeredAtMs ?? input.lastRecordedAtMs;
+  return anchor === undefined ? 0 : anchor + input.minIntervalMs;
+}
+
+/**
+ * How long a job of this connection is expected to run, from the recent jobs it followed: the
+ * median of each job's last elapsed time at which it was still seen running (a lower bound of its
+ * duration, so polling aims at or just before the end, never after it). Undefined without history.
+ */
+export function expectedJobRunMs(stillRunningAtMs: readonly number[]): number | undefined {
+  const values = stillRunningAtMs.filter((v) => Number.isFinite(v) && v >= 0).sort((a, b) => a - b);
+  if (values.length === 0) return undefined;
+  const middle = Math.floor(values.length / 2);
+  return values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+export interface JobPollInput {
+  /** Time since the job was triggered (or adopted). */
+  readonly elapsedMs: number;
+  /** The delay used before the previous look (undefined before the first look). */
+  readonly previousDelayMs?: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  /** expectedJobRunMs of the connection's recent jobs. */
+  readonly expectedRunMs?: number;
+}
+
+/**
+ * The delay before the next GET /jobs/{id}. GET /jobs/{id} is one row read on the server
+ * (airbyte-server …/publicapi/controllers/JobsController.kt getJob → JobServiceImpl
+ * getJobInfoWithoutLogs), so looking often near the end is cheap, and the end of a job is what
+ * the next sync of a busy connection waits for. Far from the expected end the delay grows ×1.5
+ * up to maxMs (long jobs cost few requests); it never sleeps past the expected end; from there,
+ * for a window of half the expected run (at least 10 looks), it looks every minMs; past that
+ * window (a job much longer than usual) it grows again.
+ */
+export function jobPollDelay(input: JobPollInput): number {
+  const { elapsedMs, minMs, maxMs, expectedRunMs } = input;
+  const grown = input.previousDelayMs === undefined ? minMs : Math.min(maxMs, Math.max(minMs, Math.round(input.previousDelayMs * 1.5)));
+  if (expectedRunMs === undefined) return grown;
+  if (elapsedMs < expectedRunMs) return Math.max(minMs, Math.min(grown, expectedRunMs - elapsedMs));
+  const window = Math.max(expectedRunMs / 2, 10 * minMs);
+  if (elapsedMs < expectedRunMs + window) return minMs;
+  return grown;
 }

@@ -1,5 +1,5 @@
-import { InvalidPropsError } from './errors';
-import { checkNamePrefix } from './prop-checks';
+import { InvalidPropsError } from '../errors';
+import { checkNamePrefix } from '../prop-checks';
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';

@@ -1,8 +1,25 @@
-import { ResolvedEnvironment } from '../config';
-import { HostUserDataProps, userDataForTerraform } from '../constructs/airbyte-host/user-data';
+import { HostUserDataProps, userDataForTerraform } from './user-data';
+
+/**
+ * The part of an environment's configuration the boot script reads. Written out here rather than
+ * imported from config/ because constructs do not depend on the environment configuration; a
+ * resolved environment (config/) fits it as is.
+ */
+export interface HostEnvironment {
+  readonly name: string;
+  readonly aws: { readonly region: string };
+  readonly host: {
+    readonly vcpu: number;
+    readonly memoryGiB: number;
+    readonly abctlVersion: string;
+    readonly airbyteChartVersion: string;
+    readonly dockerHubSecretArn?: string;
+    readonly airbytePort: number;
+  };
+}
 
 /** What the stack knows about the host beyond its environment: ARNs, names and the bundle. */
-export type HostUserDataInputs = { readonly env: ResolvedEnvironment } & Pick<
+export type HostUserDataInputs = { readonly env: HostEnvironment } & Pick<
   HostUserDataProps,
   | 'airbyteCredentialsSecretArn'
   | 'databaseSecretArn'
@@ -14,7 +31,7 @@ export type HostUserDataInputs = { readonly env: ResolvedEnvironment } & Pick<
 >;
 
 /** abctl's low-resource mode is for hosts under Airbyte's recommended 4 vCPU / 16 GiB. */
-export function needsLowResourceMode(env: ResolvedEnvironment): boolean {
+export function needsLowResourceMode(env: HostEnvironment): boolean {
   return env.host.vcpu < 4 || env.host.memoryGiB < 16;
 }
 
