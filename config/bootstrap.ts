@@ -1,4 +1,5 @@
 import { AWS_REGIONS } from './allowed-values';
+import { ENVIRONMENT_DEFAULTS } from './schema';
 import { ConfigValidationError } from './validate';
 
 /**
@@ -236,7 +237,7 @@ export function validateBootstrapConfig(config: BootstrapConfig): ResolvedBootst
       region: aws.region,
       accountId: aws.accountId,
       stateBucketName: aws.stateBucketName,
-      stateKeyPrefix: aws.stateKeyPrefix ?? 'cdc-bigquery',
+      stateKeyPrefix: aws.stateKeyPrefix ?? ENVIRONMENT_DEFAULTS.backendKeyPrefix,
       existingOidcProviderArn: aws.existingOidcProviderArn,
     },
     gcp: {

@@ -1,14 +1,14 @@
+import { BIGQUERY_DESTINATION_DEFAULTS } from '../constructs/connector-configuration';
 import { UserError } from '../constructs/user-error';
 import { datasetSuffix, ephemeralDatasetId, isEphemeralEnvironmentName } from './naming';
 import { dev } from './environments/dev';
 import { prod } from './environments/prod';
-import { EnvironmentConfig } from './types';
-import { ResolvedEnvironment, validateEnvironment } from './validate';
+import { EnvironmentConfig, ResolvedEnvironment } from './types';
+import { validateEnvironment } from './validate';
 
 export * from './types';
 export { ConfigValidationError, validateEnvironment } from './validate';
-export type { ResolvedEnvironment, ResolvedDatabase, ResolvedStream, ResolvedHosting, ResolvedEksHosting, ResolvedNodeGroup } from './validate';
-export { EKS_KUBERNETES_VERSIONS } from './validate';
+export { EKS_KUBERNETES_VERSIONS, environmentSchema } from './schema';
 
 /** The environments checked into the repository. */
 export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod];
@@ -44,7 +44,7 @@ export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev
       // Its own raw-table dataset: a teardown then removes only this environment's raw tables.
       destination: {
         ...base.airbyte.destination,
-        rawDataDataset: `${base.airbyte.destination?.rawDataDataset ?? 'airbyte_internal'}_${suffix}`,
+        rawDataDataset: `${base.airbyte.destination?.rawDataDataset ?? BIGQUERY_DESTINATION_DEFAULTS.rawDataDataset}_${suffix}`,
       },
       source: {
         ...base.airbyte.source,

@@ -2,7 +2,7 @@
  * Every name derived from an environment name: stacks, resources, Postgres objects, parameters,
  * ephemeral environment names. One rule each, used by the config, the stacks, the constructs'
  * callers and the orchestrator; the operator scripts read the same rules from
- * scripts/lib/naming.sh, which `npm run gen:naming` writes from NAME_RULES and NAMING_CONSTANTS.
+ * scripts/lib/naming.sh, which `npm run docs` writes from NAME_RULES and NAMING_CONSTANTS.
  */
 
 /**

@@ -7,6 +7,15 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 
+/** What AirbyteConfigDatabase uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const AIRBYTE_CONFIG_DATABASE_DEFAULTS = {
+  instanceClass: 'db.t4g.medium',
+  allocatedStorageGiB: 20,
+  maxAllocatedStorageGiB: 100,
+  multiAz: false,
+  backupRetentionDays: 7,
+} as const;
+
 export interface AirbyteConfigDatabaseProps {
   /** Prefix for identifiers and names (lowercase, hyphens). */
   readonly namePrefix: string;
@@ -19,11 +28,11 @@ export interface AirbyteConfigDatabaseProps {
   readonly kmsKeyArn: string;
   /** "<major>.<minor>", 13–17 (what Airbyte's chart 2.2.0 supports). */
   readonly engineVersion: string;
-  /** @default "db.t4g.medium" */
+  /** @default AIRBYTE_CONFIG_DATABASE_DEFAULTS.instanceClass */
   readonly instanceClass?: string;
-  /** @default 20 */
+  /** @default AIRBYTE_CONFIG_DATABASE_DEFAULTS.allocatedStorageGiB */
   readonly allocatedStorageGiB?: number;
-  /** @default 100 */
+  /** @default AIRBYTE_CONFIG_DATABASE_DEFAULTS.maxAllocatedStorageGiB */
   readonly maxAllocatedStorageGiB?: number;
   /** @default false */
   readonly multiAz?: boolean;
@@ -67,7 +76,10 @@ export class AirbyteConfigDatabase extends Construct {
     }
     checkNamePrefix(where, props.namePrefix);
     // Resolved once because the two limits are checked against each other.
-    const storage = { allocated: props.allocatedStorageGiB ?? 20, max: props.maxAllocatedStorageGiB ?? 100 };
+    const storage = {
+      allocated: props.allocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.allocatedStorageGiB,
+      max: props.maxAllocatedStorageGiB ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
+    };
     checkRdsStorage(where, '', storage.allocated, storage.max);
     checkInteger(where, 'backupRetentionDays', props.backupRetentionDays, 1, 35);
     const sg = new SecurityGroup(this, 'sg', {
@@ -102,7 +114,7 @@ export class AirbyteConfigDatabase extends Construct {
       // The major only: with auto minor upgrades a pinned minor would fight AWS (facts.md).
       engineVersion: String(major),
       port: this.port,
-      instanceClass: props.instanceClass ?? 'db.t4g.medium',
+      instanceClass: props.instanceClass ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.instanceClass,
       allocatedStorage: storage.allocated,
       maxAllocatedStorage: storage.max,
       storageType: 'gp3',
@@ -116,8 +128,8 @@ export class AirbyteConfigDatabase extends Construct {
       vpcSecurityGroupIds: [sg.id],
       parameterGroupName: parameters.name,
       publiclyAccessible: false,
-      multiAz: props.multiAz ?? false,
-      backupRetentionPeriod: props.backupRetentionDays ?? 7,
+      multiAz: props.multiAz ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.multiAz,
+      backupRetentionPeriod: props.backupRetentionDays ?? AIRBYTE_CONFIG_DATABASE_DEFAULTS.backupRetentionDays,
       deletionProtection: props.deletionProtection ?? true,
       skipFinalSnapshot,
       // Timestamped by Terraform so a second teardown does not collide with the first snapshot.

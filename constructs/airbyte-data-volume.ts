@@ -4,12 +4,18 @@ import { Construct } from 'constructs';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume';
 
+/** What AirbyteDataVolume uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const AIRBYTE_DATA_VOLUME_DEFAULTS = {
+  sizeGiB: 50,
+  retain: true,
+} as const;
+
 export interface AirbyteDataVolumeProps {
   /** Prefix for the Name tag (lowercase, hyphens). */
   readonly namePrefix: string;
   /** The host's subnet: the volume is created in its availability zone. */
   readonly subnetId: string;
-  /** gp3 size in GiB. @default 50 */
+  /** gp3 size in GiB. @default AIRBYTE_DATA_VOLUME_DEFAULTS.sizeGiB */
   readonly sizeGiB?: number;
   /** KMS key encrypting the volume. */
   readonly kmsKeyArn: string;
@@ -35,7 +41,7 @@ export class AirbyteDataVolume extends Construct {
   constructor(scope: Construct, id: string, props: AirbyteDataVolumeProps) {
     super(scope, id);
     checkNamePrefix(`AirbyteDataVolume ${this.node.path}`, props.namePrefix);
-    const sizeGiB = props.sizeGiB ?? 50;
+    const sizeGiB = props.sizeGiB ?? AIRBYTE_DATA_VOLUME_DEFAULTS.sizeGiB;
     if (!Number.isInteger(sizeGiB) || sizeGiB < 20 || sizeGiB > 16384) {
       throw new InvalidPropsError(`AirbyteDataVolume ${this.node.path}: sizeGiB must be an integer from 20 to 16384, got ${sizeGiB}`);
     }
@@ -48,7 +54,7 @@ export class AirbyteDataVolume extends Construct {
       encrypted: true,
       kmsKeyId: props.kmsKeyArn,
       tags: { ...(props.tags ?? {}), Name: `${props.namePrefix}-airbyte-data` },
-      lifecycle: { preventDestroy: props.retain ?? true },
+      lifecycle: { preventDestroy: props.retain ?? AIRBYTE_DATA_VOLUME_DEFAULTS.retain },
     });
     this.volumeId = volume.id;
     this.volumeArn = volume.arn;

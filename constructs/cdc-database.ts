@@ -13,18 +13,39 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Password } from '@cdktf/provider-random/lib/password';
 import { Id as RandomId } from '@cdktf/provider-random/lib/id';
 
+/** What CdcDatabase uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const CDC_DATABASE_DEFAULTS = {
+  logRetentionDays: 30,
+  instanceClass: 'db.t4g.medium',
+  allocatedStorageGiB: 50,
+  maxAllocatedStorageGiB: 200,
+  backupRetentionDays: 7,
+  multiAz: false,
+  port: 5432,
+  replicationUsername: 'airbyte',
+} as const;
+
+/** CDC server parameters when omitted (CdcParameters). */
+export const CDC_PARAMETER_DEFAULTS = {
+  maxReplicationSlots: 10,
+  maxWalSenders: 10,
+  walSenderTimeoutMs: 60000,
+  /** Caps the WAL an abandoned slot can pin, so it cannot fill the disk. */
+  maxSlotWalKeepSizeMb: 10240,
+} as const;
+
 /** Log types the instance exports to CloudWatch Logs. */
 const EXPORTED_LOG_TYPES = ['postgresql', 'upgrade'] as const;
 
 /** Server settings for logical replication (CDC). */
 export interface CdcParameters {
-  /** `max_replication_slots`. @default 10 */
+  /** `max_replication_slots`. @default CDC_PARAMETER_DEFAULTS.maxReplicationSlots */
   readonly maxReplicationSlots?: number;
-  /** `max_wal_senders`, at least maxReplicationSlots. @default 10 */
+  /** `max_wal_senders`, at least maxReplicationSlots. @default CDC_PARAMETER_DEFAULTS.maxWalSenders */
   readonly maxWalSenders?: number;
-  /** `wal_sender_timeout` in ms. @default 60000 */
+  /** `wal_sender_timeout` in ms. @default CDC_PARAMETER_DEFAULTS.walSenderTimeoutMs */
   readonly walSenderTimeoutMs?: number;
-  /** `max_slot_wal_keep_size` in MB: caps WAL an abandoned slot can pin. @default 10240 */
+  /** `max_slot_wal_keep_size` in MB: caps WAL an abandoned slot can pin. @default CDC_PARAMETER_DEFAULTS.maxSlotWalKeepSizeMb */
   readonly maxSlotWalKeepSizeMb?: number;
 }
 
@@ -39,17 +60,17 @@ export interface CreatedInstanceProps {
    * off, since the provider would otherwise plan a downgrade after AWS upgrades the instance.
    */
   readonly engineVersion: string;
-  /** Days CloudWatch keeps the exported logs (postgresql, upgrade). @default 30 */
+  /** Days CloudWatch keeps the exported logs (postgresql, upgrade). @default CDC_DATABASE_DEFAULTS.logRetentionDays */
   readonly logRetentionDays?: number;
-  /** @default "db.t4g.medium" */
+  /** @default CDC_DATABASE_DEFAULTS.instanceClass */
   readonly instanceClass?: string;
-  /** @default 50 */
+  /** @default CDC_DATABASE_DEFAULTS.allocatedStorageGiB */
   readonly allocatedStorageGiB?: number;
-  /** @default 200 */
+  /** @default CDC_DATABASE_DEFAULTS.maxAllocatedStorageGiB */
   readonly maxAllocatedStorageGiB?: number;
-  /** @default 7 */
+  /** @default CDC_DATABASE_DEFAULTS.backupRetentionDays */
   readonly backupRetentionDays?: number;
-  /** @default false */
+  /** @default CDC_DATABASE_DEFAULTS.multiAz */
   readonly multiAz?: boolean;
   /** @default true */
   readonly deletionProtection?: boolean;
@@ -123,10 +144,10 @@ export class CdcDatabase extends Construct {
       throw new InvalidPropsError(`${where}: set exactly one of "instance" (create RDS) or "existing" (use an instance you have)`);
     }
     const cdc = {
-      maxReplicationSlots: props.cdc?.maxReplicationSlots ?? 10,
-      maxWalSenders: props.cdc?.maxWalSenders ?? 10,
-      walSenderTimeoutMs: props.cdc?.walSenderTimeoutMs ?? 60000,
-      maxSlotWalKeepSizeMb: props.cdc?.maxSlotWalKeepSizeMb ?? 10240,
+      maxReplicationSlots: props.cdc?.maxReplicationSlots ?? CDC_PARAMETER_DEFAULTS.maxReplicationSlots,
+      maxWalSenders: props.cdc?.maxWalSenders ?? CDC_PARAMETER_DEFAULTS.maxWalSenders,
+      walSenderTimeoutMs: props.cdc?.walSenderTimeoutMs ?? CDC_PARAMETER_DEFAULTS.walSenderTimeoutMs,
+      maxSlotWalKeepSizeMb: props.cdc?.maxSlotWalKeepSizeMb ?? CDC_PARAMETER_DEFAULTS.maxSlotWalKeepSizeMb,
     };
     checkNamePrefix(where, props.namePrefix);
     checkPattern(where, 'databaseName', props.databaseName, /^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Postgres identifier (letters, digits, _)');
@@ -147,8 +168,8 @@ export class CdcDatabase extends Construct {
     }
     // Created mode only; resolved once because the two limits are checked against each other.
     const storage = {
-      allocated: props.instance?.allocatedStorageGiB ?? 50,
-      max: props.instance?.maxAllocatedStorageGiB ?? 200,
+      allocated: props.instance?.allocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.allocatedStorageGiB,
+      max: props.instance?.maxAllocatedStorageGiB ?? CDC_DATABASE_DEFAULTS.maxAllocatedStorageGiB,
     };
     if (props.instance) {
       const created = props.instance;
@@ -159,7 +180,7 @@ export class CdcDatabase extends Construct {
     }
     if (props.existing?.port !== undefined) checkInteger(where, 'existing.port', props.existing.port, 1, 65535);
     this.databaseName = props.databaseName;
-    this.replicationUsername = props.replicationUsername ?? 'airbyte';
+    this.replicationUsername = props.replicationUsername ?? CDC_DATABASE_DEFAULTS.replicationUsername;
 
     this.parameterGroup = new DbParameterGroup(this, 'cdc-parameters', {
       namePrefix: `${props.namePrefix}-cdc-`,
@@ -202,7 +223,7 @@ export class CdcDatabase extends Construct {
         (type) =>
           new CloudwatchLogGroup(this, `log-${type}`, {
             name: `/aws/rds/instance/${identifier}/${type}`,
-            retentionInDays: created.logRetentionDays ?? 30,
+            retentionInDays: created.logRetentionDays ?? CDC_DATABASE_DEFAULTS.logRetentionDays,
             kmsKeyId: props.kmsKeyArn,
             tags: props.tags,
           }),
@@ -216,7 +237,7 @@ export class CdcDatabase extends Construct {
         engine: 'postgres',
         port: 5432,
         engineVersion: created.engineVersion,
-        instanceClass: created.instanceClass ?? 'db.t4g.medium',
+        instanceClass: created.instanceClass ?? CDC_DATABASE_DEFAULTS.instanceClass,
         allocatedStorage: storage.allocated,
         maxAllocatedStorage: storage.max,
         storageType: 'gp3',
@@ -230,8 +251,8 @@ export class CdcDatabase extends Construct {
         vpcSecurityGroupIds: [sg.id],
         parameterGroupName: this.parameterGroup.name,
         publiclyAccessible: false,
-        multiAz: created.multiAz ?? false,
-        backupRetentionPeriod: created.backupRetentionDays ?? 7,
+        multiAz: created.multiAz ?? CDC_DATABASE_DEFAULTS.multiAz,
+        backupRetentionPeriod: created.backupRetentionDays ?? CDC_DATABASE_DEFAULTS.backupRetentionDays,
         deletionProtection: created.deletionProtection ?? true,
         skipFinalSnapshot,
         finalSnapshotIdentifier: snapshotSuffix ? `${identifier}-final-${snapshotSuffix.hex}` : undefined,
@@ -253,7 +274,7 @@ export class CdcDatabase extends Construct {
       const existing = props.existing!;
       this.instanceIdentifier = existing.instanceIdentifier;
       this.address = existing.address;
-      this.port = existing.port ?? 5432;
+      this.port = existing.port ?? CDC_DATABASE_DEFAULTS.port;
       this.securityGroupId = existing.securityGroupId;
     }
 

@@ -93,6 +93,27 @@ function checkRequired(connector: string, field: string, value: unknown): void {
   }
 }
 
+/** What the Postgres source configuration sends when an input is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const POSTGRES_SOURCE_DEFAULTS = {
+  port: 5432,
+  sslMode: 'require',
+  schemas: ['public'],
+  /** The connector's own default. */
+  initialWaitingSeconds: 1200,
+  initialLoadTimeoutHours: 8,
+  invalidCdcCursorPositionBehavior: 'Fail sync',
+  lsnCommitBehaviour: 'After loading Data in the destination',
+} as const;
+
+/** What the BigQuery destination configuration sends when an input is omitted; the environment schema takes its defaults from here. */
+export const BIGQUERY_DESTINATION_DEFAULTS = {
+  cdcDeletionMode: 'Hard delete',
+  disableTypeDedupe: false,
+  /** The connector's own default dataset for raw tables. */
+  rawDataDataset: 'airbyte_internal',
+  gcsBucketPath: 'airbyte-staging',
+} as const;
+
 /**
  * The Postgres source configuration. `tunnel_method`, `replication_method` and `ssl_mode` are
  * always sent explicitly: the 3.8 connector requires the first two and changes the SSL default,
@@ -104,13 +125,13 @@ export function postgresSourceConfiguration(input: PostgresSourceInput): Record<
   checkRequired(c, 'database', input.database);
   checkRequired(c, 'username', input.username);
   checkRequired(c, 'password', input.password);
-  const port = input.port ?? 5432;
+  const port = input.port ?? POSTGRES_SOURCE_DEFAULTS.port;
   checkRange(c, 'port', port, 1, 65535);
-  const sslMode = input.sslMode ?? 'require';
+  const sslMode = input.sslMode ?? POSTGRES_SOURCE_DEFAULTS.sslMode;
   checkOneOf(c, 'ssl_mode.mode', sslMode, SSL_MODES);
   const verifying = sslMode === 'verify-ca' || sslMode === 'verify-full';
   if (verifying) checkRequired(c, 'ssl_mode.ca_certificate', input.caCertificate);
-  const schemas = input.schemas ?? ['public'];
+  const schemas = input.schemas ?? POSTGRES_SOURCE_DEFAULTS.schemas;
   if (schemas.length === 0) throw new ConnectorConfigurationError(c, 'schemas', 'is empty; expected at least one schema');
   if (new Set(schemas).size !== schemas.length) throw new ConnectorConfigurationError(c, 'schemas', 'has duplicates; expected unique names');
 
@@ -122,13 +143,13 @@ export function postgresSourceConfiguration(input: PostgresSourceInput): Record<
     if (concrete(replication.replicationSlot) && /^rds/.test(replication.replicationSlot)) {
       throw new ConnectorConfigurationError(c, 'replication_method.replication_slot', `${JSON.stringify(replication.replicationSlot)} starts with "rds", which RDS reserves`);
     }
-    const initialWaitingSeconds = replication.initialWaitingSeconds ?? 1200;
+    const initialWaitingSeconds = replication.initialWaitingSeconds ?? POSTGRES_SOURCE_DEFAULTS.initialWaitingSeconds;
     checkRange(c, 'replication_method.initial_waiting_seconds', initialWaitingSeconds, 120, 2400);
-    const initialLoadTimeoutHours = replication.initialLoadTimeoutHours ?? 8;
+    const initialLoadTimeoutHours = replication.initialLoadTimeoutHours ?? POSTGRES_SOURCE_DEFAULTS.initialLoadTimeoutHours;
     checkRange(c, 'replication_method.initial_load_timeout_hours', initialLoadTimeoutHours, 4, 24);
-    const invalidBehavior = replication.invalidCdcCursorPositionBehavior ?? 'Fail sync';
+    const invalidBehavior = replication.invalidCdcCursorPositionBehavior ?? POSTGRES_SOURCE_DEFAULTS.invalidCdcCursorPositionBehavior;
     checkOneOf(c, 'replication_method.invalid_cdc_cursor_position_behavior', invalidBehavior, ['Fail sync', 'Re-sync data']);
-    const lsnCommitBehaviour = replication.lsnCommitBehaviour ?? 'After loading Data in the destination';
+    const lsnCommitBehaviour = replication.lsnCommitBehaviour ?? POSTGRES_SOURCE_DEFAULTS.lsnCommitBehaviour;
     checkOneOf(c, 'replication_method.lsn_commit_behaviour', lsnCommitBehaviour, ['While reading Data', 'After loading Data in the destination']);
     replicationMethod = {
       method: 'CDC',
@@ -164,7 +185,7 @@ export function postgresSourceConfiguration(input: PostgresSourceInput): Record<
 
 export interface BigQueryGcsStaging {
   readonly bucketName: string;
-  /** Folder inside the bucket. @default "airbyte-staging" */
+  /** Folder inside the bucket. @default BIGQUERY_DESTINATION_DEFAULTS.gcsBucketPath */
   readonly bucketPath?: string;
   /** Sensitive reference. */
   readonly hmacAccessId: string;
@@ -182,11 +203,11 @@ export interface BigQueryDestinationInput {
   readonly credentialsJson: string;
   /** @default standard inserts */
   readonly gcsStaging?: BigQueryGcsStaging;
-  /** @default "Hard delete" */
+  /** @default BIGQUERY_DESTINATION_DEFAULTS.cdcDeletionMode */
   readonly cdcDeletionMode?: 'Hard delete' | 'Soft delete';
-  /** @default false */
+  /** @default BIGQUERY_DESTINATION_DEFAULTS.disableTypeDedupe */
   readonly disableTypeDedupe?: boolean;
-  /** @default "airbyte_internal" */
+  /** @default BIGQUERY_DESTINATION_DEFAULTS.rawDataDataset */
   readonly rawDataDataset?: string;
 }
 
@@ -197,7 +218,7 @@ export function bigQueryDestinationConfiguration(input: BigQueryDestinationInput
   checkRequired(c, 'dataset_id', input.datasetId);
   checkRequired(c, 'credentials_json', input.credentialsJson);
   if (concrete(input.datasetLocation)) checkOneOf(c, 'dataset_location', input.datasetLocation, BIGQUERY_DATASET_LOCATIONS);
-  const cdcDeletionMode = input.cdcDeletionMode ?? 'Hard delete';
+  const cdcDeletionMode = input.cdcDeletionMode ?? BIGQUERY_DESTINATION_DEFAULTS.cdcDeletionMode;
   checkOneOf(c, 'cdc_deletion_mode', cdcDeletionMode, ['Hard delete', 'Soft delete']);
 
   let loadingMethod: Record<string, unknown> = { method: 'Standard' };
@@ -210,7 +231,7 @@ export function bigQueryDestinationConfiguration(input: BigQueryDestinationInput
       method: 'GCS Staging',
       credential: { credential_type: 'HMAC_KEY', hmac_key_access_id: staging.hmacAccessId, hmac_key_secret: staging.hmacSecret },
       gcs_bucket_name: staging.bucketName,
-      gcs_bucket_path: staging.bucketPath ?? 'airbyte-staging',
+      gcs_bucket_path: staging.bucketPath ?? BIGQUERY_DESTINATION_DEFAULTS.gcsBucketPath,
       // The connector's own key mixes "_" and "-"; it is spelled exactly as the spec has it.
       'keep_files_in_gcs-bucket': staging.keepFiles ? 'Keep all tmp files in GCS' : 'Delete all tmp files from GCS',
     };
@@ -222,7 +243,7 @@ export function bigQueryDestinationConfiguration(input: BigQueryDestinationInput
     credentials_json: input.credentialsJson,
     loading_method: loadingMethod,
     cdc_deletion_mode: cdcDeletionMode,
-    disable_type_dedupe: input.disableTypeDedupe ?? false,
-    raw_data_dataset: input.rawDataDataset ?? 'airbyte_internal',
+    disable_type_dedupe: input.disableTypeDedupe ?? BIGQUERY_DESTINATION_DEFAULTS.disableTypeDedupe,
+    raw_data_dataset: input.rawDataDataset ?? BIGQUERY_DESTINATION_DEFAULTS.rawDataDataset,
   };
 }

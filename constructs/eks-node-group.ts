@@ -9,6 +9,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 
+/** What EksNodeGroup uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const EKS_NODE_GROUP_DEFAULTS = {
+  diskGiB: 100,
+} as const;
+
 /** A Kubernetes taint on every node of the group. */
 export interface NodeTaint {
   readonly key: string;
@@ -29,7 +34,7 @@ export interface EksNodeGroupProps {
   readonly minSize: number;
   readonly desiredSize: number;
   readonly maxSize: number;
-  /** Encrypted gp3 root volume per node, GiB. @default 100 */
+  /** Encrypted gp3 root volume per node, GiB. @default EKS_NODE_GROUP_DEFAULTS.diskGiB */
   readonly diskGiB?: number;
   /** Extra Kubernetes labels; `cdc/pool = <pool>` is always set. @default {} */
   readonly labels?: Record<string, string>;
@@ -71,7 +76,7 @@ export class EksNodeGroup extends Construct {
     if (![minSize, desiredSize, maxSize].every(Number.isInteger) || minSize < 0 || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
       throw new InvalidPropsError(`${where}: expected integers with 0 ≤ minSize ≤ desiredSize ≤ maxSize and maxSize ≥ 1, got ${minSize}/${desiredSize}/${maxSize}`);
     }
-    const diskGiB = props.diskGiB ?? 100;
+    const diskGiB = props.diskGiB ?? EKS_NODE_GROUP_DEFAULTS.diskGiB;
     if (!Number.isInteger(diskGiB) || diskGiB < 20) {
       throw new InvalidPropsError(`${where}: diskGiB must be an integer ≥ 20 (images of Airbyte and its connectors), got ${diskGiB}`);
     }

@@ -13,6 +13,11 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 
+/** What CdcNetwork uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const CDC_NETWORK_DEFAULTS = {
+  availabilityZoneCount: 2,
+} as const;
+
 /** Where the stack's resources live: ids only, however the network came to be. */
 export interface NetworkPlacement {
   readonly vpcId: string;
@@ -33,7 +38,7 @@ export interface NetworkPlacement {
 export interface CdcNetworkProps {
   /** IPv4 CIDR of the VPC (/16–/24); split into one public and N×2 private subnets. */
   readonly vpcCidr: string;
-  /** Availability zones used (2–3). @default 2 */
+  /** Availability zones used (2–3). @default CDC_NETWORK_DEFAULTS.availabilityZoneCount */
   readonly availabilityZoneCount?: number;
   /** Name tag prefix. */
   readonly namePrefix: string;
@@ -53,7 +58,7 @@ export class CdcNetwork extends Construct implements NetworkPlacement {
 
   constructor(scope: Construct, id: string, props: CdcNetworkProps) {
     super(scope, id);
-    const azCount = props.availabilityZoneCount ?? 2;
+    const azCount = props.availabilityZoneCount ?? CDC_NETWORK_DEFAULTS.availabilityZoneCount;
     if (!Number.isInteger(azCount) || azCount < 2 || azCount > 3) {
       throw new InvalidPropsError(`CdcNetwork ${this.node.path}: availabilityZoneCount must be 2 or 3, got ${azCount}`);
     }

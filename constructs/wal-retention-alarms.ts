@@ -5,7 +5,14 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { InvalidPropsError } from './errors';
 import { checkPattern } from './prop-checks';
 
-const GIB = 1024 ** 3;
+/** Thresholds WalRetentionAlarms uses when a prop is omitted, in MiB; the environment schema (config/schema.ts) takes its defaults from here. */
+export const WAL_RETENTION_ALARMS_DEFAULTS = {
+  slotLagMiB: 5120,
+  transactionLogsMiB: 5120,
+  freeStorageMiB: 10240,
+} as const;
+
+const MIB = 1024 ** 2;
 
 export interface WalRetentionAlarmsProps {
   /** RDS instance identifier the metrics are reported for. */
@@ -21,11 +28,11 @@ export interface WalRetentionAlarmsProps {
   readonly kmsKeyArn: string;
   /** Subscriptions added to the topic (created or given). @default [] */
   readonly subscriptions?: ReadonlyArray<{ readonly protocol: 'email' | 'https'; readonly endpoint: string }>;
-  /** Alarm when the oldest replication slot lags more than this many bytes. @default 5 GiB */
+  /** Alarm when the oldest replication slot lags more than this many bytes. @default WAL_RETENTION_ALARMS_DEFAULTS.slotLagMiB MiB */
   readonly slotLagBytes?: number;
-  /** Alarm when WAL on disk exceeds this many bytes. @default 5 GiB */
+  /** Alarm when WAL on disk exceeds this many bytes. @default WAL_RETENTION_ALARMS_DEFAULTS.transactionLogsMiB MiB */
   readonly transactionLogsBytes?: number;
-  /** Alarm when free storage drops below this many bytes. @default 10 GiB */
+  /** Alarm when free storage drops below this many bytes. @default WAL_RETENTION_ALARMS_DEFAULTS.freeStorageMiB MiB */
   readonly freeStorageBytes?: number;
   /** @default {} */
   readonly tags?: Record<string, string>;
@@ -47,9 +54,9 @@ export class WalRetentionAlarms extends Construct {
     // A topic is only created without snsTopicArn, so only then does its name matter.
     if (props.snsTopicArn === undefined) checkPattern(where, 'topicName', props.topicName, /^[A-Za-z0-9_-]{1,256}$/, 'an SNS topic name (letters, digits, - or _)');
     const thresholds = {
-      slotLagBytes: props.slotLagBytes ?? 5 * GIB,
-      transactionLogsBytes: props.transactionLogsBytes ?? 5 * GIB,
-      freeStorageBytes: props.freeStorageBytes ?? 10 * GIB,
+      slotLagBytes: props.slotLagBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.slotLagMiB * MIB,
+      transactionLogsBytes: props.transactionLogsBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.transactionLogsMiB * MIB,
+      freeStorageBytes: props.freeStorageBytes ?? WAL_RETENTION_ALARMS_DEFAULTS.freeStorageMiB * MIB,
     };
     for (const [name, value] of Object.entries(thresholds)) {
       if (!Number.isFinite(value) || value <= 0) {

@@ -1,7 +1,7 @@
 /**
  * Writes the naming rules of config/naming.ts as a bash library (scripts/lib/naming.sh), so the
  * operator scripts derive names by the same rules as the stacks instead of repeating them.
- * `npm run gen:naming` writes the file; __tests__/scripts/naming-sh.test.ts fails when it is stale.
+ * `npm run docs` writes the file (scripts/docs.ts GENERATORS); __tests__/scripts/naming-sh.test.ts fails when it is stale.
  */
 import { NAME_RULES, NAMING_CONSTANTS, NameRule, ruleArguments } from '../config/naming';
 
@@ -9,7 +9,7 @@ import { NAME_RULES, NAMING_CONSTANTS, NameRule, ruleArguments } from '../config
 export const NAMING_SHELL_FILE = 'scripts/lib/naming.sh';
 
 /** The command that rewrites the file (named in its header and in the staleness test's message). */
-export const NAMING_SHELL_COMMAND = 'npm run gen:naming';
+export const NAMING_SHELL_COMMAND = 'npm run docs';
 
 /** `stackName` → `stack_name`. */
 export function shellFunctionName(rule: NameRule): string {

@@ -15,6 +15,13 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 
+/** What AirbyteHost uses when a prop is omitted; the environment schema (config/schema.ts) takes its defaults from here. */
+export const AIRBYTE_HOST_DEFAULTS = {
+  /** 4 vCPU / 16 GiB, Airbyte's recommended size. */
+  instanceType: 'm6i.xlarge',
+  rootVolumeGiB: 100,
+} as const;
+
 /** Exactly what the host may touch; every entry is a full ARN (no wildcards). */
 export interface AirbyteHostGrants {
   /** Secrets the host reads (GetSecretValue). @default [] */
@@ -35,7 +42,7 @@ export interface AirbyteHostProps {
   readonly vpcId: string;
   /** Private subnet with outbound internet (NAT) for Docker images. */
   readonly subnetId: string;
-  /** @default "m6i.xlarge" (4 vCPU / 16 GiB, Airbyte's recommended size) */
+  /** @default AIRBYTE_HOST_DEFAULTS.instanceType */
   readonly instanceType?: string;
   /** gp3 root volume in GiB; Airbyte needs ≥ 50. @default 100 */
   readonly rootVolumeGiB?: number;
@@ -94,7 +101,7 @@ export class AirbyteHost extends Construct {
     super(scope, id);
     const where = `AirbyteHost ${this.node.path}`;
     checkNamePrefix(where, props.namePrefix);
-    const rootVolumeGiB = props.rootVolumeGiB ?? 100;
+    const rootVolumeGiB = props.rootVolumeGiB ?? AIRBYTE_HOST_DEFAULTS.rootVolumeGiB;
     if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 50 || rootVolumeGiB > 16384) {
       throw new InvalidPropsError(`${where}: rootVolumeGiB must be an integer from 50 to 16384 (Airbyte's images and logs need 50; gp3 ends at 16384), got ${rootVolumeGiB}`);
     }
@@ -162,7 +169,7 @@ export class AirbyteHost extends Construct {
     });
     this.instance = new Instance(this, 'instance', {
       ami: ami.value,
-      instanceType: props.instanceType ?? 'm6i.xlarge',
+      instanceType: props.instanceType ?? AIRBYTE_HOST_DEFAULTS.instanceType,
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [sg.id],
       iamInstanceProfile: profile.name,
