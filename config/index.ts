@@ -1,8 +1,8 @@
 import { BIGQUERY_DESTINATION_DEFAULTS } from '../constructs/connector-configuration';
 import { UserError } from '../constructs/user-error';
+import { datasetSuffix, ephemeralDatasetId, isEphemeralEnvironmentName } from './naming';
 import { dev } from './environments/dev';
 import { prod } from './environments/prod';
-import { datasetSuffix } from './naming';
 import { EnvironmentConfig, ResolvedEnvironment } from './types';
 import { validateEnvironment } from './validate';
 
@@ -13,9 +13,6 @@ export { EKS_KUBERNETES_VERSIONS, environmentSchema } from './schema';
 /** The environments checked into the repository. */
 export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod];
 
-/** Names an ephemeral environment may take: pr-<number> or test-<word>. */
-const EPHEMERAL_NAME = /^(pr-\d{1,6}|test-[a-z0-9]{1,14})$/;
-
 /** Thrown for a bad selection variable (EPHEMERAL_ENV, ENVIRONMENTS). */
 export class EnvironmentSelectionError extends UserError {}
 
@@ -24,7 +21,7 @@ export class EnvironmentSelectionError extends UserError {}
  * teardown-friendly settings and its own slot/publication/dataset so it never collides with dev.
  */
 export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev, hosting?: 'ec2-abctl' | 'eks-helm'): EnvironmentConfig {
-  if (!EPHEMERAL_NAME.test(name)) {
+  if (!isEphemeralEnvironmentName(name)) {
     throw new EnvironmentSelectionError(
       `EPHEMERAL_ENV: ${JSON.stringify(name)} is not an ephemeral environment name; expected pr-<number> (e.g. pr-123) or test-<letters/digits>`,
     );
@@ -40,7 +37,7 @@ export function ephemeralEnvironment(name: string, base: EnvironmentConfig = dev
     name,
     ephemeral: true,
     backend: base.backend,
-    gcp: { ...base.gcp, datasetId: `cdc_${suffix}` },
+    gcp: { ...base.gcp, datasetId: ephemeralDatasetId(name) },
     database: base.database.mode === 'create' ? { ...base.database, backupRetentionDays: 1, multiAz: false } : base.database,
     airbyte: {
       ...base.airbyte,

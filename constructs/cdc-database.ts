@@ -80,6 +80,8 @@ export interface CreatedInstanceProps {
 
 /** An instance that exists already; the construct only prepares the parameter group and access. */
 export interface ExistingInstanceProps {
+  /** The instance's RDS identifier (its CloudWatch metrics are reported under it). */
+  readonly instanceIdentifier: string;
   readonly address: string;
   /** @default 5432 */
   readonly port?: number;
@@ -116,6 +118,11 @@ export interface CdcDatabaseProps {
  * login is kept in Secrets Manager together with the connection details.
  */
 export class CdcDatabase extends Construct {
+  /**
+   * The RDS instance identifier, created or existing: what the instance's CloudWatch metrics
+   * are reported under, so alarms take it from here rather than rebuilding it.
+   */
+  readonly instanceIdentifier: string;
   readonly address: string;
   readonly port: number;
   readonly databaseName: string;
@@ -209,6 +216,7 @@ export class CdcDatabase extends Construct {
       });
       const skipFinalSnapshot = created.skipFinalSnapshot ?? false;
       const identifier = `${props.namePrefix}-source`;
+      this.instanceIdentifier = identifier;
       // RDS creates /aws/rds/instance/<id>/<type> on first export and never deletes it; created
       // here first, the groups get a retention and go away with the environment.
       const logGroups = EXPORTED_LOG_TYPES.map(
@@ -264,6 +272,7 @@ export class CdcDatabase extends Construct {
       this.masterUserSecretArn = this.instance.masterUserSecret.get(0).secretArn;
     } else {
       const existing = props.existing!;
+      this.instanceIdentifier = existing.instanceIdentifier;
       this.address = existing.address;
       this.port = existing.port ?? CDC_DATABASE_DEFAULTS.port;
       this.securityGroupId = existing.securityGroupId;

@@ -4,6 +4,10 @@
 set -euo pipefail
 script_dir=${BASH_SOURCE[0]%/*}
 [ "$script_dir" != "${BASH_SOURCE[0]}" ] || script_dir=.
+# shellcheck source-path=SCRIPTDIR source=lib/cli.sh
+source "$script_dir/lib/cli.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/naming.sh
+source "$script_dir/lib/naming.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
 source "$script_dir/lib/airbyte-host.sh"
 
@@ -35,10 +39,6 @@ ssm:GetCommandInvocation (or ssm:StartSession with --follow) on the host.
 USAGE
 }
 
-die() { echo "boot-log.sh: $*" >&2; exit 1; }
-usage_error() { echo "boot-log.sh: $*" >&2; echo "Run 'scripts/boot-log.sh --help' for usage." >&2; exit 2; }
-need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then usage_error "$1 needs a value"; fi; }
-
 lines=100 follow=0 log_file=$BOOT_LOG instance_id="" env_name=""
 aws_args=()
 while [ $# -gt 0 ]; do
@@ -50,12 +50,11 @@ while [ $# -gt 0 ]; do
     -i|--instance-id) need_value "$@"; instance_id=$2; shift 2 ;;
     -r|--region) need_value "$@"; aws_args+=(--region "$2"); shift 2 ;;
     --profile) need_value "$@"; aws_args+=(--profile "$2"); shift 2 ;;
-    -*) usage_error "unknown option $1" ;;
-    *) [ -z "$env_name" ] || usage_error "one environment only (got '$env_name' and '$1')"; env_name=$1; shift ;;
+    -*) unknown_option "$1" ;;
+    *) set_environment_once "$1"; shift ;;
   esac
 done
-[ -n "$env_name" ] || usage_error "which environment? e.g. scripts/boot-log.sh dev"
-[[ $env_name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || usage_error "'$env_name' is not an environment name"
+require_environment dev
 # The count goes into a remote shell command, so only digits are allowed.
 if ! [[ $lines =~ ^[0-9]{1,6}$ ]] || [ "$lines" -lt 1 ]; then usage_error "--lines must be a positive number, got '$lines'"; fi
 

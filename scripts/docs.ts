@@ -6,6 +6,7 @@
  * To add a generator, append it to GENERATORS: a file path (from the repository root) and a
  * `render(current)` returning the whole new content (use `replaceBlock` to fill a marked block).
  */
+import { NAMING_SHELL_FILE, renderNamingShell } from './naming-shell';
 import * as z from 'zod';
 import { environmentSchema } from '../config/schema';
 import { ORCHESTRATOR_VARIABLES } from '../orchestrator/src/settings';
@@ -230,6 +231,8 @@ export function envExample(): string {
 }
 
 export const GENERATORS: DocsGenerator[] = [
+  // The naming rules of config/naming.ts as a bash library for the operator scripts (scripts/naming-shell.ts).
+  { name: 'naming-shell', file: NAMING_SHELL_FILE, render: () => renderNamingShell() },
   { name: 'env-example', file: '.env.example', render: () => envExample() },
   { name: 'configuration-reference', file: 'README.md', render: (current) => replaceBlock(current, 'configuration-reference', 'README.md', configurationReference()) },
   {

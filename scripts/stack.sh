@@ -59,15 +59,15 @@ on the cluster, for eks-helm), and Google credentials (GOOGLE_APPLICATION_CREDEN
 USAGE
 }
 
-die() { echo "stack.sh: $*" >&2; exit 1; }
-usage_error() { echo "stack.sh: $*" >&2; echo "Run 'scripts/stack.sh --help' for usage." >&2; exit 2; }
-log() { echo "stack.sh: $*" >&2; }
-need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then usage_error "$1 needs a value"; fi; }
-
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source-path=SCRIPTDIR source=lib/cli.sh
+source "$root/scripts/lib/cli.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/naming.sh
+source "$root/scripts/lib/naming.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
+source "$root/scripts/lib/airbyte-host.sh"
 
-EPHEMERAL_NAME='^(pr-[0-9]{1,6}|test-[a-z0-9]{1,14})$'
 command_name="" env_name="" health_timeout="" tunnel_port=8000
 skip_retire=false skip_airbyte=false confirm_persistent=false plan_lock=true plan_refresh=true
 skip_prepare=false recreate_lost_slot=false
@@ -84,7 +84,7 @@ while [ $# -gt 0 ]; do
     --confirm-persistent) confirm_persistent=true; shift ;;
     --lock=false) plan_lock=false; shift ;;
     --refresh=false) plan_refresh=false; shift ;;
-    -*) usage_error "unknown option $1" ;;
+    -*) unknown_option "$1" ;;
     *)
       if [ -z "$command_name" ]; then command_name=$1
       elif [ -z "$env_name" ]; then env_name=$1
@@ -99,9 +99,7 @@ case $command_name in
   *) usage_error "unknown command '$command_name'; expected deploy, diff, destroy, affected or stale-ephemeral" ;;
 esac
 if [ -n "$health_timeout" ] && ! [[ $health_timeout =~ ^[0-9]+$ ]]; then usage_error "--health-timeout must be a number of seconds, got '$health_timeout'"; fi
-if ! [[ $tunnel_port =~ ^[0-9]{1,5}$ ]] || [ "$tunnel_port" -lt 1 ] || [ "$tunnel_port" -gt 65535 ]; then
-  usage_error "--tunnel-port must be a port number (1-65535), got '$tunnel_port'"
-fi
+require_port --tunnel-port "$tunnel_port"
 health_interval=${STACK_HEALTH_INTERVAL:-15}
 outdir=${CDKTF_OUTDIR:-$root/cdktf.out}
 
@@ -147,9 +145,6 @@ if [ "$command_name" = affected ]; then
   affected "$env_name"
   exit 0
 fi
-# (after `affected`, which runs on a bare checkout of this file)
-# shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
-source "$root/scripts/lib/airbyte-host.sh"
 
 # ---- prerequisites ----------------------------------------------------------------------------
 cdktf_cmd=()
@@ -198,9 +193,9 @@ check_gcp_credentials() {
 
 # ---- environment, synth -----------------------------------------------------------------------
 select_environment() {
-  [[ $env_name =~ ^[a-z][a-z0-9-]{1,19}$ ]] || usage_error "'$env_name' is not an environment name (lowercase letters, digits, hyphens)"
+  [[ $env_name =~ $ENVIRONMENT_NAME_PATTERN ]] || usage_error "'$env_name' is not an environment name (lowercase letters, digits, hyphens)"
   ephemeral=false
-  if [[ $env_name =~ $EPHEMERAL_NAME ]]; then
+  if is_ephemeral_environment "$env_name"; then
     ephemeral=true
     export EPHEMERAL_ENV=$env_name
   else
@@ -210,12 +205,15 @@ select_environment() {
   fi
   # Synthesize only this environment: faster, and another environment's config cannot fail it.
   export ENVIRONMENTS=$env_name
+  # Its stacks, named by the app's rule (config/naming.ts, through lib/naming.sh).
+  aws_stack=$(stack_name "$env_name" aws) gcp_stack=$(stack_name "$env_name" gcp)
+  kubernetes_stack=$(stack_name "$env_name" kubernetes) airbyte_stack=$(stack_name "$env_name" airbyte)
 }
 
 stack_json() { echo "$outdir/stacks/$1/cdk.tf.json"; }
 
 # The hosting mode is read from the synthesized stacks: eks-helm environments have a kubernetes stack.
-has_kubernetes_stack() { [ -f "$(stack_json "$env_name-kubernetes")" ]; }
+has_kubernetes_stack() { [ -f "$(stack_json "$kubernetes_stack")" ]; }
 airbyte_where() { if has_kubernetes_stack; then echo "the $env_name cluster"; else echo "the $env_name host"; fi; }
 
 # Prints the value of a small JavaScript expression over the stack's JSON (`j`).
@@ -227,14 +225,14 @@ synth() {
   log "synthesizing $env_name (cdktf synth)"
   "${cdktf_cmd[@]}" synth --output "$outdir" || die "cdktf synth failed for $env_name (see the messages above)"
   local stack
-  for stack in "$env_name-aws" "$env_name-gcp" "$env_name-airbyte"; do
+  for stack in "$aws_stack" "$gcp_stack" "$airbyte_stack"; do
     [ -f "$(stack_json "$stack")" ] || die "synth produced no stack $stack in $outdir (is '$env_name' selected by config/index.ts?)"
   done
 }
 
 check_target_account() {
   local allowed
-  allowed=$(stack_query "$env_name-aws" '((j.provider?.aws ?? [])[0]?.allowed_account_ids ?? []).join(" ")')
+  allowed=$(stack_query "$aws_stack" '((j.provider?.aws ?? [])[0]?.allowed_account_ids ?? []).join(" ")')
   if [ -n "$allowed" ] && ! grep -qw -- "$aws_account" <<<"$allowed"; then
     die "these AWS credentials are for account $aws_account, but $env_name may only be deployed to: $allowed"
   fi
@@ -242,7 +240,7 @@ check_target_account() {
 
 check_remote_state() {
   local backend
-  backend=$(stack_query "$env_name-aws" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  backend=$(stack_query "$aws_stack" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
   if [ "$backend" = local ] && [ -n "${CI:-}" ]; then
     die "$env_name keeps its Terraform state on local disk, which a CI runner throws away: set backend: { type: 's3', bucket, region } in config/environments (the bootstrap stack creates the bucket)"
   fi
@@ -279,8 +277,8 @@ start_tunnel() {
   local mode=()
   if has_kubernetes_stack; then
     mode=(--mode eks-helm
-      --cluster "$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')"
-      --namespace "$(stack_query "$env_name-kubernetes" 'String(j.output?.airbyte_server_service?.value ?? "airbyte/").split("/")[0]')")
+      --cluster "$(stack_query "$aws_stack" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')"
+      --namespace "$(stack_query "$kubernetes_stack" 'String(j.output?.airbyte_server_service?.value ?? "airbyte/").split("/")[0]')")
   fi
   "$root/scripts/tunnel.sh" --local-port "$tunnel_port" ${mode[@]+"${mode[@]}"} "$env_name" >>"$tunnel_log" 2>&1 &
   tunnel_pid=$!
@@ -312,7 +310,7 @@ wait_for_airbyte() {
 # destroyed through it).
 cluster_exists() {
   local cluster
-  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  cluster=$(stack_query "$aws_stack" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
   [ -n "$cluster" ] && aws eks describe-cluster --name "$cluster" --query cluster.status --output text >/dev/null 2>&1
 }
 
@@ -322,7 +320,7 @@ cluster_exists() {
 KEY_CONSTRAINTS=(iam.disableServiceAccountKeyCreation iam.managed.disableServiceAccountKeyCreation)
 check_gcp_key_policy() {
   local project constraint out
-  project=$(stack_query "$env_name-gcp" '(j.provider?.google ?? [])[0]?.project')
+  project=$(stack_query "$gcp_stack" '(j.provider?.google ?? [])[0]?.project')
   if ! command -v gcloud >/dev/null; then
     log "warning: without the gcloud CLI the organisation policy ${KEY_CONSTRAINTS[0]} of project $project is not checked"
     return 0
@@ -333,7 +331,7 @@ check_gcp_key_policy() {
       continue
     fi
     if grep -Eq '"enforce": *true' <<<"$out"; then
-      die "the GCP organisation policy $constraint is enforced on project $project: it refuses the service-account key (and HMAC key) that $env_name-gcp creates for Airbyte's BigQuery destination. Nothing was applied. Ask an organisation policy administrator for an exception on project $project (README, \"GCP organisations that forbid service-account keys\"), then rerun"
+      die "the GCP organisation policy $constraint is enforced on project $project: it refuses the service-account key (and HMAC key) that $gcp_stack creates for Airbyte's BigQuery destination. Nothing was applied. Ask an organisation policy administrator for an exception on project $project (README, \"GCP organisations that forbid service-account keys\"), then rerun"
     fi
   done
 }
@@ -377,7 +375,7 @@ kube_dir=""
 kube_login() {
   [ -z "$kube_dir" ] || return 0
   local cluster
-  cluster=$(stack_query "$env_name-aws" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
+  cluster=$(stack_query "$aws_stack" 'Object.values(j.resource?.aws_eks_cluster ?? {})[0]?.name')
   kube_dir=$(mktemp -d "${TMPDIR:-/tmp}/stack-kube.XXXXXX")
   aws ${aws_args[@]+"${aws_args[@]}"} eks update-kubeconfig --name "$cluster" --kubeconfig "$kube_dir/config" >/dev/null \
     || die "could not get a kubeconfig for the EKS cluster $cluster ('aws eks update-kubeconfig' failed; does this role have an access entry on the cluster, and does it reach the endpoint?)"
@@ -397,8 +395,8 @@ wait_timed_out() {
 # suspended CronJob's template (logins from a Kubernetes secret: no secret on any command line here).
 prepare_source_in_cluster() {
   local ns cron deadline job manifest give_up outcome="" out rc reason
-  read -r ns cron deadline <<<"$(stack_query "$env_name-kubernetes" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
-  [ -n "${cron:-}" ] || die "$env_name-kubernetes has no source_preparation output: synthesize it with this version of the project"
+  read -r ns cron deadline <<<"$(stack_query "$kubernetes_stack" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
+  [ -n "${cron:-}" ] || die "$kubernetes_stack has no source_preparation output: synthesize it with this version of the project"
   kube_login
   job="$cron-$(date -u +%Y%m%d-%H%M%S)"
   log "prepare the source: Job $job from cronjob/$cron in the $env_name cluster (namespace $ns)"
@@ -406,7 +404,7 @@ prepare_source_in_cluster() {
   # its owner (kubectl pkg/cmd/create/create_job.go). --dry-run=client only prints that Job, so
   # --recreate-lost-slot can be added to the container's args before it is created.
   manifest=$(kube --namespace "$ns" create job "$job" --from="cronjob/$cron" --dry-run=client -o json) \
-    || die "could not read cronjob/$cron in namespace $ns of the $env_name cluster (is $env_name-kubernetes applied?)"
+    || die "could not read cronjob/$cron in namespace $ns of the $env_name cluster (is $kubernetes_stack applied?)"
   node -e '
     const job = JSON.parse(require("fs").readFileSync(0, "utf8"));
     const container = job.spec.template.spec.containers.find((c) => c.name === "prepare-source");
@@ -466,8 +464,8 @@ prepare_source() {
   fi
   case $rc in
     0) ;;
-    2) log "the source needs a person (see the messages above): $env_name-airbyte was not deployed. Fix it, then rerun 'scripts/stack.sh deploy $env_name'"; exit 2 ;;
-    *) die "preparing the source failed (exit $rc): $env_name-airbyte was not deployed. See the messages above, then rerun 'scripts/stack.sh deploy $env_name'" ;;
+    2) log "the source needs a person (see the messages above): $airbyte_stack was not deployed. Fix it, then rerun 'scripts/stack.sh deploy $env_name'"; exit 2 ;;
+    *) die "preparing the source failed (exit $rc): $airbyte_stack was not deployed. See the messages above, then rerun 'scripts/stack.sh deploy $env_name'" ;;
   esac
 }
 
@@ -476,8 +474,8 @@ prepare_source() {
 restart_orchestrator() {
   if has_kubernetes_stack; then
     local ns name
-    IFS=/ read -r ns name <<<"$(stack_query "$env_name-kubernetes" 'j.output?.orchestrator_deployment?.value')"
-    [ -n "${name:-}" ] || die "$env_name-kubernetes has no orchestrator_deployment output: synthesize it with this version of the project"
+    IFS=/ read -r ns name <<<"$(stack_query "$kubernetes_stack" 'j.output?.orchestrator_deployment?.value')"
+    [ -n "${name:-}" ] || die "$kubernetes_stack has no orchestrator_deployment output: synthesize it with this version of the project"
     kube_login
     log "restart the orchestrator: deployment/$name in the $env_name cluster (namespace $ns)"
     # Its init step reads the parameter <env>-airbyte has just written; until now it was retrying with back-off.
@@ -512,22 +510,22 @@ deploy() {
       || die "kubectl is not installed or not on PATH: $env_name runs Airbyte on EKS, and the deploy reaches it, prepares the source and restarts the orchestrator with kubectl. Nothing was applied"
   fi
   check_gcp_key_policy
-  aws_args=(--region "$(stack_query "$env_name-aws" '(j.provider?.aws ?? [])[0]?.region')")
-  run_cdktf deploy "$env_name-aws" || die "deploying $env_name-aws failed; nothing after it was applied"
-  run_cdktf deploy "$env_name-gcp" || die "deploying $env_name-gcp failed ($env_name-aws is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
-  local applied="$env_name-aws and $env_name-gcp" follow="Follow the host's boot with scripts/boot-log.sh $env_name"
+  aws_args=(--region "$(stack_query "$aws_stack" '(j.provider?.aws ?? [])[0]?.region')")
+  run_cdktf deploy "$aws_stack" || die "deploying $aws_stack failed; nothing after it was applied"
+  run_cdktf deploy "$gcp_stack" || die "deploying $gcp_stack failed ($aws_stack is applied); fix and rerun 'scripts/stack.sh deploy $env_name'"
+  local applied="$aws_stack and $gcp_stack" follow="Follow the host's boot with scripts/boot-log.sh $env_name"
   if has_kubernetes_stack; then
-    run_cdktf deploy "$env_name-kubernetes" \
-      || die "deploying $env_name-kubernetes failed ($applied are applied); see 'kubectl -n <namespace> get pods' through 'aws eks update-kubeconfig', fix and rerun 'scripts/stack.sh deploy $env_name'"
-    applied="$env_name-aws, $env_name-gcp and $env_name-kubernetes" follow="Check the pods with kubectl (aws eks update-kubeconfig --name <cluster>)"
+    run_cdktf deploy "$kubernetes_stack" \
+      || die "deploying $kubernetes_stack failed ($applied are applied); see 'kubectl -n <namespace> get pods' through 'aws eks update-kubeconfig', fix and rerun 'scripts/stack.sh deploy $env_name'"
+    applied="$aws_stack, $gcp_stack and $kubernetes_stack" follow="Check the pods with kubectl (aws eks update-kubeconfig --name <cluster>)"
   fi
   wait_for_airbyte "${health_timeout:-2400}" \
     || die "Airbyte on $(airbyte_where) did not answer within ${health_timeout:-2400}s ($applied are applied). $follow, then rerun 'scripts/stack.sh deploy $env_name'"
   prepare_source
-  run_cdktf deploy "$env_name-airbyte" || die "deploying $env_name-airbyte failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
+  run_cdktf deploy "$airbyte_stack" || die "deploying $airbyte_stack failed; fix and rerun 'scripts/stack.sh deploy $env_name'"
   stop_tunnel
   restart_orchestrator
-  log "deployed $env_name-aws, $env_name-gcp,$(has_kubernetes_stack && echo " $env_name-kubernetes,") $env_name-airbyte"
+  log "deployed $aws_stack, $gcp_stack,$(has_kubernetes_stack && echo " $kubernetes_stack,") $airbyte_stack"
 }
 
 diff_environment() {
@@ -540,23 +538,23 @@ diff_environment() {
     export TF_CLI_ARGS_plan="${TF_CLI_ARGS_plan:+$TF_CLI_ARGS_plan }${plan_args[*]}"
     log "terraform plan with ${plan_args[*]}"
   fi
-  run_cdktf diff "$env_name-aws" || failed+=("$env_name-aws")
-  run_cdktf diff "$env_name-gcp" || failed+=("$env_name-gcp")
+  run_cdktf diff "$aws_stack" || failed+=("$aws_stack")
+  run_cdktf diff "$gcp_stack" || failed+=("$gcp_stack")
   if ! has_kubernetes_stack; then
     :
   elif $skip_airbyte; then
-    echo "$env_name-kubernetes: not planned (--skip-airbyte): like $env_name-airbyte, its plan reads secret values (the chart's database login, the API credentials); the deploy plans and applies it"
+    echo "$kubernetes_stack: not planned (--skip-airbyte): like $airbyte_stack, its plan reads secret values (the chart's database login, the API credentials); the deploy plans and applies it"
   elif cluster_exists; then
-    run_cdktf diff "$env_name-kubernetes" || failed+=("$env_name-kubernetes")
+    run_cdktf diff "$kubernetes_stack" || failed+=("$kubernetes_stack")
   else
-    echo "$env_name-kubernetes: not planned: the $env_name EKS cluster does not exist yet (the deploy applies $env_name-aws first)"
+    echo "$kubernetes_stack: not planned: the $env_name EKS cluster does not exist yet (the deploy applies $aws_stack first)"
   fi
   if $skip_airbyte; then
-    echo "$env_name-airbyte: not planned (--skip-airbyte): its plan reads the Airbyte API credentials through an SSM session; the deploy plans and applies it"
+    echo "$airbyte_stack: not planned (--skip-airbyte): its plan reads the Airbyte API credentials through an SSM session; the deploy plans and applies it"
   elif wait_for_airbyte "${health_timeout:-300}"; then
-    run_cdktf diff "$env_name-airbyte" || failed+=("$env_name-airbyte")
+    run_cdktf diff "$airbyte_stack" || failed+=("$airbyte_stack")
   else
-    echo "$env_name-airbyte: not planned: Airbyte on $(airbyte_where) does not answer through the tunnel (before the first deploy it does not exist; the deploy applies the other stacks, waits for Airbyte, then $env_name-airbyte)"
+    echo "$airbyte_stack: not planned: Airbyte on $(airbyte_where) does not answer through the tunnel (before the first deploy it does not exist; the deploy applies the other stacks, waits for Airbyte, then $airbyte_stack)"
   fi
   stop_tunnel
   [ ${#failed[@]} -eq 0 ] || die "plan failed for: ${failed[*]}"
@@ -571,7 +569,7 @@ destroy() {
 
   if $skip_retire; then
     log "retire-source skipped (--skip-retire-source)"
-  elif [ "$(stack_query "$env_name-aws" 'Object.keys(j.resource?.aws_db_instance ?? {}).length')" != 0 ]; then
+  elif [ "$(stack_query "$aws_stack" 'Object.keys(j.resource?.aws_db_instance ?? {}).length')" != 0 ]; then
     log "retire-source not needed: $env_name has its own database, and its replication slot goes with it"
   else
     # The publication belongs to the admin login that prepare-source ran as, and the database is
@@ -588,34 +586,34 @@ destroy() {
   # with recorded objects needs Airbyte to answer.
   local abandoned="" airbyte_resources=""
   # Read outside the `if`, where a failed read stops the script instead of counting as "not 0".
-  $skip_airbyte || airbyte_resources=$(state_resources "$env_name-airbyte")
+  $skip_airbyte || airbyte_resources=$(state_resources "$airbyte_stack")
   if $skip_airbyte; then
-    log "$env_name-airbyte left alone (--skip-airbyte): its objects live on the host that $env_name-aws removes"
-    abandoned=$env_name-airbyte
+    log "$airbyte_stack left alone (--skip-airbyte): its objects live on the host that $aws_stack removes"
+    abandoned=$airbyte_stack
   elif [ "$airbyte_resources" = 0 ]; then
-    log "$env_name-airbyte not destroyed: its state holds no resources (never deployed, e.g. the host never came up, or already destroyed)"
+    log "$airbyte_stack not destroyed: its state holds no resources (never deployed, e.g. the host never came up, or already destroyed)"
   elif has_kubernetes_stack && ! cluster_exists; then
-    log "$env_name-airbyte not destroyed: the $env_name EKS cluster is gone, and its objects lived in that Airbyte"
-    abandoned=$env_name-airbyte
+    log "$airbyte_stack not destroyed: the $env_name EKS cluster is gone, and its objects lived in that Airbyte"
+    abandoned=$airbyte_stack
   elif ! has_kubernetes_stack && ! airbyte_host_exists; then
-    log "$env_name-airbyte not destroyed: no $env_name host exists, and its objects lived on that host"
-    abandoned=$env_name-airbyte
+    log "$airbyte_stack not destroyed: no $env_name host exists, and its objects lived on that host"
+    abandoned=$airbyte_stack
   else
     wait_for_airbyte "${health_timeout:-300}" \
-      || die "cannot reach Airbyte on $(airbyte_where) to destroy $env_name-airbyte. If it is broken, rerun with --skip-airbyte (the Airbyte objects live in Airbyte's own database and go with it)"
-    run_cdktf destroy "$env_name-airbyte" || die "destroying $env_name-airbyte failed; $env_name-gcp and $env_name-aws are untouched"
+      || die "cannot reach Airbyte on $(airbyte_where) to destroy $airbyte_stack. If it is broken, rerun with --skip-airbyte (the Airbyte objects live in Airbyte's own database and go with it)"
+    run_cdktf destroy "$airbyte_stack" || die "destroying $airbyte_stack failed; $gcp_stack and $aws_stack are untouched"
     stop_tunnel
   fi
   if ! has_kubernetes_stack; then
     :
   elif cluster_exists; then
-    run_cdktf destroy "$env_name-kubernetes" || die "destroying $env_name-kubernetes failed; $env_name-gcp and $env_name-aws are untouched"
+    run_cdktf destroy "$kubernetes_stack" || die "destroying $kubernetes_stack failed; $gcp_stack and $aws_stack are untouched"
   else
-    log "$env_name-kubernetes not destroyed: its EKS cluster is gone, and what it installed went with it"
-    abandoned="$abandoned $env_name-kubernetes"
+    log "$kubernetes_stack not destroyed: its EKS cluster is gone, and what it installed went with it"
+    abandoned="$abandoned $kubernetes_stack"
   fi
-  run_cdktf destroy "$env_name-gcp" || die "destroying $env_name-gcp failed; $env_name-aws is untouched"
-  run_cdktf destroy "$env_name-aws" || die "destroying $env_name-aws failed"
+  run_cdktf destroy "$gcp_stack" || die "destroying $gcp_stack failed; $aws_stack is untouched"
+  run_cdktf destroy "$aws_stack" || die "destroying $aws_stack failed"
   remove_state "$abandoned"
   log "destroyed $env_name"
 }
@@ -659,9 +657,7 @@ state_resources() {
 # Any instance of the environment's host that is not terminated (a stopped host still holds Airbyte).
 airbyte_host_exists() {
   local found
-  found=$(aws ec2 describe-instances \
-    --filters "Name=tag:Environment,Values=$env_name" "Name=tag:Role,Values=airbyte-host" "Name=instance-state-name,Values=pending,running,stopping,stopped" \
-    --query 'Reservations[].Instances[].InstanceId' --output text) \
+  found=$(list_airbyte_hosts "$env_name" pending,running,stopping,stopped) \
     || die "could not list instances to find the $env_name host (check the role's ec2:DescribeInstances)"
   [ -n "$(tr -d '[:space:]' <<<"${found/None/}")" ]
 }
@@ -671,12 +667,12 @@ airbyte_host_exists() {
 # keeps its state). $1 names a stack whose remaining records went with the host.
 remove_state() {
   local abandoned=$1 bucket prefix keys key count kept=()
-  if [ "$(backend_of "$env_name-aws")" != s3 ]; then
-    log "$env_name's state is local: its files stay ($(stack_query "$env_name-aws" 'j.terraform.backend.local.path') and siblings)"
+  if [ "$(backend_of "$aws_stack")" != s3 ]; then
+    log "$env_name's state is local: its files stay ($(stack_query "$aws_stack" 'j.terraform.backend.local.path') and siblings)"
     return 0
   fi
-  bucket=$(stack_query "$env_name-aws" 'j.terraform.backend.s3.bucket')
-  prefix=$(stack_query "$env_name-aws" 'j.terraform.backend.s3.key.split("/").slice(0, -1).join("/")')
+  bucket=$(stack_query "$aws_stack" 'j.terraform.backend.s3.bucket')
+  prefix=$(stack_query "$aws_stack" 'j.terraform.backend.s3.key.split("/").slice(0, -1).join("/")')
   keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --query 'Contents[].Key' --output text) \
     || die "could not list $env_name's state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
   for key in $(tr -s '[:space:]' '\n' <<<"${keys/None/}"); do
@@ -699,22 +695,23 @@ remove_state() {
 # emptied state left by a torn-down environment does not count), and resources tagged
 # Ephemeral=true (which also finds environments whose state is gone).
 stale_ephemeral() {
-  env_name=pr-0
+  env_name=$(pull_request_environment_name 0)
   select_environment
   require_tools
   command -v gh >/dev/null || die "the GitHub CLI (gh) is not installed or not on PATH"
   check_aws_credentials
   synth
   local names="" backend
-  backend=$(stack_query pr-0-aws 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
+  backend=$(stack_query "$aws_stack" 'Object.keys(j.terraform?.backend ?? {local: {}})[0]')
   if [ "$backend" = s3 ]; then
     local bucket prefix keys
-    bucket=$(stack_query pr-0-aws 'j.terraform.backend.s3.bucket')
-    prefix=$(stack_query pr-0-aws 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
+    bucket=$(stack_query "$aws_stack" 'j.terraform.backend.s3.bucket')
+    prefix=$(stack_query "$aws_stack" 'j.terraform.backend.s3.key.split("/").slice(0, -2).join("/")')
     keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --delimiter / --query 'CommonPrefixes[].Prefix' --output text) \
       || die "could not list Terraform state in s3://$bucket/$prefix/ (check the role's s3:ListBucket)"
     local candidate key count held
-    for candidate in $(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\(pr-[0-9]*\)/\$|\1|p"); do
+    for candidate in $(tr -s '[:space:]' '\n' <<<"$keys" | sed -n "s|^$prefix/\([^/]*\)/\$|\1|p"); do
+      [[ $candidate =~ $PULL_REQUEST_ENVIRONMENT_PATTERN ]] || continue
       keys=$(aws s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/$candidate/" --query 'Contents[].Key' --output text) \
         || die "could not list Terraform state in s3://$bucket/$prefix/$candidate/ (check the role's s3:ListBucket)"
       held=0
@@ -737,13 +734,13 @@ stale_ephemeral() {
   tagged=$(aws resourcegroupstaggingapi get-resources --tag-filters Key=Ephemeral,Values=true \
     --query 'ResourceTagMappingList[].Tags[?Key==`Environment`].Value[]' --output text) \
     || die "could not list resources tagged Ephemeral=true (check the role's tag:GetResources)"
-  names=$(printf '%s\n%s\n' "$names" "$(tr -s '[:space:]' '\n' <<<"$tagged")" | grep -E '^pr-[0-9]+$' | sort -u || true)
+  names=$(printf '%s\n%s\n' "$names" "$(tr -s '[:space:]' '\n' <<<"$tagged")" | grep -E "$PULL_REQUEST_ENVIRONMENT_PATTERN" | sort -u || true)
 
   local json="" name number state err
   err=$(mktemp "${TMPDIR:-/tmp}/stack-gh.XXXXXX")
   for name in $names; do
-    [ "$name" != pr-0 ] || continue
-    number=${name#pr-}
+    [ "$name" != "$(pull_request_environment_name 0)" ] || continue
+    number=${name#"$(pull_request_environment_name '')"}
     if state=$(gh api "repos/{owner}/{repo}/pulls/$number" --jq .state 2>"$err"); then
       :
     elif grep -q 'HTTP 404' "$err"; then

@@ -6,6 +6,10 @@
 set -euo pipefail
 script_dir=${BASH_SOURCE[0]%/*}
 [ "$script_dir" != "${BASH_SOURCE[0]}" ] || script_dir=.
+# shellcheck source-path=SCRIPTDIR source=lib/cli.sh
+source "$script_dir/lib/cli.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/naming.sh
+source "$script_dir/lib/naming.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/airbyte-host.sh
 source "$script_dir/lib/airbyte-host.sh"
 
@@ -41,11 +45,6 @@ eks-helm: kubectl, eks:DescribeCluster, and an access entry on the cluster for y
 USAGE
 }
 
-die() { echo "tunnel.sh: $*" >&2; exit 1; }
-usage_error() { echo "tunnel.sh: $*" >&2; echo "Run 'scripts/tunnel.sh --help' for usage." >&2; exit 2; }
-need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then usage_error "$1 needs a value"; fi; }
-valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
-
 local_port="" remote_port="" instance_id="" env_name="" mode="" cluster="" namespace="" orchestrator=false
 aws_args=()
 while [ $# -gt 0 ]; do
@@ -60,27 +59,26 @@ while [ $# -gt 0 ]; do
     --namespace) need_value "$@"; namespace=$2; shift 2 ;;
     -r|--region) need_value "$@"; aws_args+=(--region "$2"); shift 2 ;;
     --profile) need_value "$@"; aws_args+=(--profile "$2"); shift 2 ;;
-    -*) usage_error "unknown option $1" ;;
-    *) [ -z "$env_name" ] || usage_error "one environment only (got '$env_name' and '$1')"; env_name=$1; shift ;;
+    -*) unknown_option "$1" ;;
+    *) set_environment_once "$1"; shift ;;
   esac
 done
-[ -n "$env_name" ] || usage_error "which environment? e.g. scripts/tunnel.sh dev"
-[[ $env_name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || usage_error "'$env_name' is not an environment name"
+require_environment dev
 if [ -z "$local_port" ]; then if $orchestrator; then local_port=8089; else local_port=8000; fi; fi
-synthesized="${CDKTF_OUTDIR:-$script_dir/../cdktf.out}/stacks/$env_name-kubernetes/cdk.tf.json"
+synthesized="${CDKTF_OUTDIR:-$script_dir/../cdktf.out}/stacks/$(stack_name "$env_name" kubernetes)/cdk.tf.json"
 if [ -z "$mode" ]; then if [ -f "$synthesized" ]; then mode=eks-helm; else mode=ec2-abctl; fi; fi
 case $mode in ec2-abctl|eks-helm) ;; *) usage_error "--mode must be ec2-abctl or eks-helm, got '$mode'" ;; esac
 if [ -z "$remote_port" ]; then
   if $orchestrator; then remote_port=8089; elif [ "$mode" = eks-helm ]; then remote_port=8001; else remote_port=8000; fi
 fi
-valid_port "$local_port" || usage_error "--local-port must be a port number (1-65535), got '$local_port'"
-valid_port "$remote_port" || usage_error "--remote-port must be a port number (1-65535), got '$remote_port'"
+require_port --local-port "$local_port"
+require_port --remote-port "$remote_port"
 
 command -v aws >/dev/null || die "the AWS CLI (v2) is not installed or not on PATH"
 
 if [ "$mode" = eks-helm ]; then
   command -v kubectl >/dev/null || die "kubectl is not installed or not on PATH (needed to reach Airbyte in the $env_name EKS cluster)"
-  [ -n "$cluster" ] || cluster="cdc-$env_name"
+  [ -n "$cluster" ] || cluster=$(eks_cluster_name "$env_name")
   if [ -z "$namespace" ] && [ -f "$synthesized" ]; then
     # The stack's output airbyte_server_service is "<namespace>/airbyte-airbyte-server-svc:8001".
     namespace=$(grep -oE '"[a-z0-9-]+/airbyte-airbyte-server-svc:[0-9]+"' "$synthesized" | head -n 1 | sed -E 's|^"([^/]+)/.*|\1|' || true)
@@ -90,7 +88,7 @@ if [ "$mode" = eks-helm ]; then
   kubeconfig="${XDG_CACHE_HOME:-$HOME/.cache}/cdc-bigquery/kubeconfig-$env_name"
   mkdir -p "${kubeconfig%/*}"
   aws ${aws_args[@]+"${aws_args[@]}"} eks update-kubeconfig --name "$cluster" --kubeconfig "$kubeconfig" >/dev/null \
-    || die "could not get a kubeconfig for the EKS cluster $cluster (is $env_name-aws deployed, is this the right region, and does your role have an access entry?)"
+    || die "could not get a kubeconfig for the EKS cluster $cluster (is $(stack_name "$env_name" aws) deployed, is this the right region, and does your role have an access entry?)"
   if $orchestrator; then target=deploy/cdc-orchestrator; else target=svc/airbyte-airbyte-server-svc; fi
   echo "Forwarding localhost:$local_port to $target:$remote_port in $cluster/$namespace (environment $env_name); Ctrl-C stops it." >&2
   exec kubectl --kubeconfig "$kubeconfig" --namespace "$namespace" port-forward "$target" "$local_port:$remote_port"

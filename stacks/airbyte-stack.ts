@@ -12,7 +12,7 @@ import { AwsStack } from './aws-stack';
 import { addEnvironmentAwsProvider } from './aws-provider';
 import { configureBackend } from './backend';
 import { GcpStack } from './gcp-stack';
-import { stackName } from '../config/naming';
+import { airbyteNamePrefix, orchestratorConnectionName, stackName } from '../config/naming';
 
 /** SSM's limit for a String parameter value in the Advanced tier (Intelligent-Tiering's ceiling). */
 export const SSM_PARAMETER_MAX_BYTES = 8192;
@@ -100,7 +100,7 @@ export class AirbyteStack extends TerraformStack {
     const target = gcp.target;
     this.pipeline = new AirbytePipeline(this, 'pipeline', {
       workspaceName: env.airbyte.workspaceName,
-      namePrefix: `cdc-${env.name}`,
+      namePrefix: airbyteNamePrefix(env.name),
       source: {
         host: aws.database.address,
         port: aws.database.port,
@@ -157,7 +157,7 @@ export class AirbyteStack extends TerraformStack {
       connections: [
         {
           connectionId: this.pipeline.connectionId,
-          name: `cdc-${env.name}`,
+          name: orchestratorConnectionName(env.name),
           tables: env.airbyte.streams.map((s) => ({
             schema: s.namespace,
             table: s.name,

@@ -1,5 +1,6 @@
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { ResolvedEnvironment } from '../config';
+import { stateKey } from '../config/naming';
 
 /**
  * Local state by default (nothing to set up); S3 when the environment names a bucket. S3 uses
@@ -11,7 +12,7 @@ export function configureBackend(stack: TerraformStack, env: ResolvedEnvironment
     new S3Backend(stack, {
       bucket: env.backend.bucket,
       region: env.backend.region,
-      key: `${env.backend.keyPrefix}/${env.name}/${name}.tfstate`,
+      key: stateKey(env.backend.keyPrefix, env.name, name),
       encrypt: true,
       // Without it Terraform uploads with SSE-S3, whatever the bucket's default says.
       kmsKeyId: env.backend.kmsKeyArn,

@@ -11,7 +11,7 @@ import { EksNodeGroup, POOL_LABEL } from '../constructs/eks-node-group';
 import { PodIdentityRole } from '../constructs/pod-identity-role';
 import { suppressRule } from '../constructs/policy';
 import { PrivateBucket } from '../constructs/private-bucket';
-import { awsNamePrefix } from '../config/naming';
+import { airbyteStorageBucketPrefix, awsNamePrefix, eksClusterName } from '../config/naming';
 
 /** Kubernetes names shared by `<env>-aws` (Pod Identity) and `<env>-kubernetes` (chart, Deployment). */
 export const AIRBYTE_SERVICE_ACCOUNT = 'airbyte-admin';
@@ -64,7 +64,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
   const prefix = awsNamePrefix(env.name);
 
   const cluster = new EksCluster(scope, 'eks', {
-    clusterName: prefix,
+    clusterName: eksClusterName(env.name),
     kubernetesVersion: hosting.kubernetesVersion,
     subnetIds: inputs.clusterSubnetIds,
     kmsKeyArn: inputs.kmsKeyArn,
@@ -98,7 +98,7 @@ export function defineEksHosting(scope: Construct, inputs: EksHostingInputs): Ek
   inputs.sourceDatabase.allowClient('from-eks-cluster', cluster.clusterSecurityGroupId);
 
   const storage = new PrivateBucket(scope, 'airbyte-storage', {
-    namePrefix: `${prefix}-airbyte-storage`,
+    namePrefix: airbyteStorageBucketPrefix(env.name),
     kmsKeyArn: inputs.kmsKeyArn,
     forceDestroy: env.ephemeral,
   });

@@ -38,6 +38,11 @@ describe('CdcDatabase defaults (props omitted)', () => {
     expect(db.final_snapshot_identifier).toMatch(/^cdc-test-source-final-\$\{random_id\..+\.hex\}$/);
   });
 
+  test('instanceIdentifier is the created instance\'s identifier (what the WAL alarms watch)', () => {
+    const { json, construct } = build();
+    expect(construct.instanceIdentifier).toBe(single(json, 'aws_db_instance').identifier);
+  });
+
   test('encrypted with the given key, private, IAM auth, managed master password, minor upgrades by RDS for a major-only version', () => {
     const db = single(build().json, 'aws_db_instance');
     expect(db).toMatchObject({
@@ -63,9 +68,10 @@ describe('CdcDatabase defaults (props omitted)', () => {
   });
 
   test('an existing instance listens on 5432; without its security group no client rule can be added here', () => {
-    const { json, construct: db } = build({ instance: undefined, existing: { address: 'db.internal' } });
+    const { json, construct: db } = build({ instance: undefined, existing: { instanceIdentifier: 'legacy-db', address: 'db.internal' } });
     expect(db.port).toBe(5432);
     expect(db.address).toBe('db.internal');
+    expect(db.instanceIdentifier).toBe('legacy-db');
     expect(db.allowClient('client', 'sg-1')).toBe(false);
     expect(json.resource.aws_db_instance).toBeUndefined();
     expect(parameters(json).max_slot_wal_keep_size.value).toBe('10240');
@@ -98,7 +104,7 @@ describe('CdcDatabase props given', () => {
 
   test('an existing instance with its security group on another port admits clients on that port', () => {
     const { json, construct: added } = buildConstruct((stack) =>
-      new CdcDatabase(stack, 'db', { ...base, instance: undefined, existing: { address: 'db.internal', port: 6432, securityGroupId: 'sg-db' } }).allowClient('from-host', 'sg-host'),
+      new CdcDatabase(stack, 'db', { ...base, instance: undefined, existing: { instanceIdentifier: 'legacy-db', address: 'db.internal', port: 6432, securityGroupId: 'sg-db' } }).allowClient('from-host', 'sg-host'),
     );
     expect(added).toBe(true);
     expect(single(json, 'aws_vpc_security_group_ingress_rule')).toMatchObject({ security_group_id: 'sg-db', from_port: 6432, to_port: 6432 });
@@ -115,7 +121,7 @@ describe('CdcDatabase refuses props it cannot work with, naming the prop', () =>
   const where = 'CdcDatabase test/db';
   test.each<[string, Partial<CdcDatabaseProps>, string]>([
     ['neither instance nor existing', { instance: undefined }, `${where}: set exactly one of "instance" (create RDS) or "existing" (use an instance you have)`],
-    ['both instance and existing', { existing: { address: 'db.internal' } }, `${where}: set exactly one of "instance" (create RDS) or "existing" (use an instance you have)`],
+    ['both instance and existing', { existing: { instanceIdentifier: 'legacy-db', address: 'db.internal' } }, `${where}: set exactly one of "instance" (create RDS) or "existing" (use an instance you have)`],
     ['an empty namePrefix', { namePrefix: '' }, `${where}: namePrefix "" must be 1–24 lowercase letters, digits or hyphens, starting with a letter`],
     ['an empty databaseName', { databaseName: '' }, `${where}: databaseName "" must be a lowercase Postgres identifier (letters, digits, _)`],
     ['zero replication slots', { cdc: { maxReplicationSlots: 0 } }, `${where}: cdc.maxReplicationSlots must be an integer ≥ 1, got 0`],
@@ -130,7 +136,7 @@ describe('CdcDatabase refuses props it cannot work with, naming the prop', () =>
     ['a storage limit below the default size', { instance: { ...instance, maxAllocatedStorageGiB: 40 } }, `${where}: instance.maxAllocatedStorageGiB must be an integer from instance.allocatedStorageGiB (50) to 65536, got 40`],
     ['no backups', { instance: { ...instance, backupRetentionDays: 0 } }, `${where}: instance.backupRetentionDays must be an integer from 1 to 35, got 0`],
     ['a negative log retention', { instance: { ...instance, logRetentionDays: -1 } }, `${where}: instance.logRetentionDays must be an integer ≥ 1, got -1`],
-    ['an existing port out of range', { instance: undefined, existing: { address: 'db.internal', port: 70000 } }, `${where}: existing.port must be an integer from 1 to 65535, got 70000`],
+    ['an existing port out of range', { instance: undefined, existing: { instanceIdentifier: 'legacy-db', address: 'db.internal', port: 70000 } }, `${where}: existing.port must be an integer from 1 to 65535, got 70000`],
   ])('%s', (_case, props, message) => {
     expectPropsError(() => build(props), message);
   });

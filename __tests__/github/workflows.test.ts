@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { CHECKED_IN_ENVIRONMENTS } from '../../config';
+import { EPHEMERAL_GITHUB_ENVIRONMENT, pullRequestEnvironmentName } from '../../config/naming';
 
 const root = path.join(__dirname, '..', '..');
 const workflowDir = path.join(root, '.github', 'workflows');
@@ -221,6 +222,17 @@ describe('GitHub workflows', () => {
     expect(Object.keys(sweep.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect(sweep.jobs.find.steps?.some((s) => s.run?.includes('scripts/stack.sh stale-ephemeral'))).toBe(true);
     expect(sweep.jobs.find.permissions).toMatchObject({ 'pull-requests': 'read' });
+  });
+
+  test('pull request environments are named and deployed by config/naming.ts rules', () => {
+    // GitHub expressions cannot call the naming module: this pins the workflows to its rules.
+    const number = '${{ github.event.pull_request.number }}';
+    const eph = workflows['ephemeral.yml'];
+    for (const id of ['deploy', 'destroy']) {
+      expect(eph.jobs[id].env?.ENVIRONMENT).toBe(pullRequestEnvironmentName(number));
+      expect(eph.jobs[id].environment).toBe(EPHEMERAL_GITHUB_ENVIRONMENT);
+    }
+    for (const id of Object.keys(workflows['sweep.yml'].jobs)) expect(workflows['sweep.yml'].jobs[id].environment).toBe(EPHEMERAL_GITHUB_ENVIRONMENT);
   });
 
   test('every stack the workflows deploy, plan or destroy exists in the synthesized manifest', () => {

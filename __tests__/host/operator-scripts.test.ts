@@ -1,7 +1,7 @@
 // scripts/tunnel.sh and scripts/boot-log.sh against a stubbed aws CLI and Session Manager plugin.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { expectShellcheckClean } from '../support/shellcheck';
 import { Sandbox } from './sandbox';
 
 const TUNNEL = path.join(__dirname, '../../scripts/tunnel.sh');
@@ -16,10 +16,7 @@ beforeEach(() => {
 afterEach(() => sandbox.cleanup());
 
 test.each([TUNNEL, BOOT_LOG])('%s is shellcheck-clean', (script) => {
-  const result = spawnSync('shellcheck', ['--severity=style', '--external-sources', script], { encoding: 'utf8' });
-  if (result.error) throw new Error(`shellcheck could not run (${result.error.message}); install it: apt-get install -y shellcheck`);
-  expect(`${result.stdout}${result.stderr}`).toBe('');
-  expect(result.status).toBe(0);
+  expectShellcheckClean(script, ['--external-sources']);
 });
 
 describe('tunnel.sh', () => {

@@ -703,6 +703,8 @@ describe('scripts/stack.sh affected', () => {
     fs.mkdirSync(path.join(dir, 'scripts'));
     fs.mkdirSync(path.join(dir, 'config', 'environments'), { recursive: true });
     fs.copyFileSync(script, path.join(dir, 'scripts', 'stack.sh'));
+    // stack.sh sources its shared libraries (scripts/lib) before anything else.
+    fs.cpSync(path.join(path.dirname(script), 'lib'), path.join(dir, 'scripts', 'lib'), { recursive: true });
     for (const env of ['dev', 'prod']) fs.writeFileSync(path.join(dir, 'config', 'environments', `${env}.ts`), `// ${env}\n`);
     git('init', '-q');
     git('add', '.');

@@ -305,6 +305,28 @@ describe('<env>-aws: source database', () => {
   });
 });
 
+describe('<env>-aws: the WAL alarms watch the database the stack has', () => {
+  const alarmedIdentifiers = (aws: typeof devAws) =>
+    [...new Set(resourcesOf(aws, 'aws_cloudwatch_metric_alarm').map((a) => (a.dimensions as Record<string, string>).DBInstanceIdentifier))];
+
+  test('created: every alarm names the identifier of the aws_db_instance, which the construct exposes', () => {
+    const synthesized = synthEnvironment(dev);
+    const identifier = onlyResource(synthesized.aws, 'aws_db_instance').identifier;
+    expect(synthesized.stacks.aws.database.instanceIdentifier).toBe(identifier);
+    expect(alarmedIdentifiers(synthesized.aws)).toEqual([identifier]);
+  });
+
+  test('existing: every alarm names the configured instance identifier', () => {
+    const existing: EnvironmentConfig = {
+      ...dev,
+      database: { mode: 'existing', databaseName: 'app', instanceIdentifier: 'legacy-db', address: 'legacy-db.abc.eu-west-1.rds.amazonaws.com', parameterGroupFamily: 'postgres15' },
+    };
+    const synthesized = synthEnvironment(existing);
+    expect(synthesized.stacks.aws.database.instanceIdentifier).toBe('legacy-db');
+    expect(alarmedIdentifiers(synthesized.aws)).toEqual(['legacy-db']);
+  });
+});
+
 describe('<env>-aws: network, bucket, ephemeral settings', () => {
   test('dev creates a VPC with NAT; prod uses the existing VPC and subnets', () => {
     expect(onlyResource(devAws, 'aws_vpc').cidr_block).toBe('10.42.0.0/16');

@@ -1,4 +1,5 @@
 import { InvalidPropsError } from '../errors';
+import { AIRBYTE_HOST_ROLE } from '../../config/naming';
 import { checkNamePrefix } from '../prop-checks';
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
@@ -190,7 +191,7 @@ export class AirbyteHost extends Construct {
       },
       userData: props.userData,
       userDataReplaceOnChange: props.userDataReplaceOnChange ?? true,
-      tags: { ...(props.tags ?? {}), Name: `${props.namePrefix}-airbyte-host`, Role: 'airbyte-host' },
+      tags: { ...(props.tags ?? {}), Name: `${props.namePrefix}-airbyte-host`, Role: AIRBYTE_HOST_ROLE },
       // A newer AMI must not silently replace a running Airbyte host; roll it deliberately
       // (terraform apply -replace=...), see README "Upgrading the host".
       lifecycle: { ignoreChanges: ['ami'] },
