@@ -8,7 +8,7 @@ import { validateEnvironment } from './validate';
 
 export * from './types';
 export { ConfigValidationError, validateEnvironment } from './validate';
-export { EKS_KUBERNETES_VERSIONS, environmentSchema } from './schema';
+export { EKS_KUBERNETES_VERSIONS, ENVIRONMENT_DEFAULTS, environmentSchema } from './schema';
 
 /** The environments checked into the repository. */
 export const CHECKED_IN_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, prod];

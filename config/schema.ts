@@ -18,7 +18,7 @@ import { CDC_NETWORK_DEFAULTS } from '../constructs/network';
 import { WAL_RETENTION_ALARMS_DEFAULTS } from '../constructs/wal-retention-alarms';
 import { HEARTBEAT_ACTION_QUERY } from '../orchestrator/src/probe/heartbeat';
 import { AWS_REGIONS, BIGQUERY_LOCATIONS, INSTANCE_TYPE_SIZES } from './allowed-values';
-import { publicationName, replicationSlotName, workspaceName } from './naming';
+import { gcpServiceAccountId, NAMING_CONSTANTS, publicationName, replicationSlotName, workspaceName } from './naming';
 import { bool, doc, integer, list, matching, object, oneOf, oneOfList, oneOfNumbers, requiredMatching, shown, tagged } from './schema-kit';
 
 /** EKS versions in standard support when this was written (late 2026); older ones cost extended-support fees. */
@@ -62,7 +62,7 @@ function parameterGroupFamilyFor(engineVersion: string): string {
   return `postgres${engineVersion.split('.')[0]}`;
 }
 
-const ENV_NAME = /^[a-z][a-z0-9-]{1,19}$/;
+const ENV_NAME = new RegExp(NAMING_CONSTANTS.ENVIRONMENT_NAME_PATTERN);
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -722,7 +722,7 @@ function resolve(config: Fields) {
     },
     database: resolveDatabase(),
     alarms: config.alarms,
-    gcp: { ...config.gcp, serviceAccountId: config.gcp.serviceAccountId ?? `airbyte-${name}` },
+    gcp: { ...config.gcp, serviceAccountId: config.gcp.serviceAccountId ?? gcpServiceAccountId(name) },
     airbyte: {
       serverUrl: config.airbyte.serverUrl,
       workspaceName: config.airbyte.workspaceName ?? workspaceName(name),

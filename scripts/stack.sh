@@ -124,7 +124,9 @@ affected() {
       config/environments/*.ts)
         name=$(basename "$file" .ts)
         if grep -qx "$name" <<<"$known"; then envs+=("$name"); else all=true; fi ;;
-      *.md|__tests__/*|.github/*|.ci/*|scripts/*|config/bootstrap.ts|stacks/bootstrap-stack.ts|.gitignore|LICENSE*) ;;
+      # The bootstrap stack's own files (its stack, constructs and permission data) alter no environment.
+      *.md|__tests__/*|.github/*|.ci/*|scripts/*|.gitignore|LICENSE*) ;;
+      config/bootstrap.ts|stacks/bootstrap-stack.ts|stacks/deploy-permissions.ts|stacks/eks-deploy-permissions.ts|stacks/iam-statement.ts|constructs/github-oidc-role.ts|constructs/github-workload-identity.ts) ;;
       *) all=true ;;
     esac
   done <<<"$files"

@@ -1,4 +1,4 @@
-import { ResolvedEksHosting } from '../config';
+import { ENVIRONMENT_DEFAULTS, ResolvedEksHosting } from '../config';
 import { POOL_LABEL } from '../constructs/eks-node-group';
 import { AIRBYTE_SECRET_TAG_KEY, AIRBYTE_SERVICE_ACCOUNT, JOB_TAINT } from './eks-hosting';
 
@@ -6,7 +6,7 @@ import { AIRBYTE_SECRET_TAG_KEY, AIRBYTE_SERVICE_ACCOUNT, JOB_TAINT } from './ek
 export const AIRBYTE_CHART = {
   repository: 'https://airbytehq.github.io/charts',
   name: 'airbyte',
-  version: '2.2.0',
+  version: ENVIRONMENT_DEFAULTS.airbyteChartVersion,
   releaseName: 'airbyte',
 } as const;
 

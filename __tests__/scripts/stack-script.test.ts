@@ -734,6 +734,27 @@ describe('scripts/stack.sh affected', () => {
       { environment: 'prod', key: 'PROD' },
     ]);
   });
+  test("the bootstrap stack's own files affect none, and no environment stack imports them", () => {
+    const script = fs.readFileSync(path.join(root, 'scripts', 'stack.sh'), 'utf8');
+    const line = script.split('\n').find((l) => l.includes('stacks/bootstrap-stack.ts|'));
+    const bootstrapOnly = (line ?? '').trim().replace(/\) ;;$/, '').split('|');
+    expect(bootstrapOnly).toEqual(expect.arrayContaining(['stacks/bootstrap-stack.ts', 'stacks/deploy-permissions.ts', 'constructs/github-oidc-role.ts']));
+    // Every file the environment stacks reach through relative imports: none may be in the list.
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      const rel = path.relative(root, file);
+      if (reached.has(rel) || !fs.existsSync(file)) return;
+      reached.add(rel);
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+        const target = path.resolve(path.dirname(file), m[1]);
+        visit(fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, 'index.ts'));
+      }
+    };
+    for (const stack of ['aws-stack', 'gcp-stack', 'kubernetes-stack', 'airbyte-stack']) visit(path.join(root, 'stacks', `${stack}.ts`));
+    expect(reached.size).toBeGreaterThan(20);
+    expect(bootstrapOnly.filter((f) => reached.has(f))).toEqual([]);
+    expect(affected({ 'stacks/deploy-permissions.ts': 'x', 'constructs/github-workload-identity.ts': 'x' })).toEqual([]);
+  });
   test('documentation, tests and workflows affect none', () => {
     expect(affected({ 'README.md': 'x', '__tests__/a.test.ts': 'x', '.github/workflows/x.yml': 'x' })).toEqual([]);
   });

@@ -1,5 +1,5 @@
 // The heartbeat, defined once: the table prepare-source creates and publishes, and the
-// heartbeat_action_query the Airbyte source runs (config/validate.ts takes its default from here).
+// heartbeat_action_query the Airbyte source runs (config/schema.ts takes its default from here).
 // A quiet database produces no WAL for the watched tables, so the slot's confirmed position would
 // never move and WAL would pile up; the heartbeat row written by Airbyte is a change in the
 // publication that lets it advance.
