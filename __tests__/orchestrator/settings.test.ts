@@ -187,6 +187,9 @@ describe('logger redaction', () => {
   });
   test('free text with key=value secrets', () => {
     expect(redactText('client_secret=abc&x=1 password: "p"')).toBe('client_secret=[redacted]&x=1 password: "[redacted]"');
+    expect(redactText('{"client_secret": "abc"} AIRBYTE_CLIENT_SECRET=xyz')).toBe('{"client_secret": "[redacted]"} AIRBYTE_CLIENT_SECRET=[redacted]');
+    // A settings error names the variable: its message stays readable.
+    expect(redactText('AIRBYTE_CLIENT_SECRET: is required')).toBe('AIRBYTE_CLIENT_SECRET: is required');
   });
   test('levels below the threshold are dropped', () => {
     const lines: string[] = [];

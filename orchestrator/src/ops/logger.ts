@@ -44,7 +44,11 @@ export function redactText(text: string, knownSecrets: readonly string[] = []): 
   let result = text
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]*)@/gi, `$1${REDACTED}@`)
     .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${REDACTED}`)
-    .replace(/((?:client_secret|password|access_token)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi, `$1${REDACTED}`);
+    // `KEY=value` anywhere (query strings, env lines such as AIRBYTE_CLIENT_SECRET=…) ...
+    .replace(/((?:client_secret|password|access_token)=)[^"'&\s,}]+/gi, `$1${REDACTED}`)
+    // ... but `key: value` only for a key of its own: "AIRBYTE_CLIENT_SECRET: is required" names a
+    // variable in a settings error, and redacting its next word made the message unreadable.
+    .replace(/((?<![A-Za-z0-9_])(?:client_secret|password|access_token)["']?\s*:\s*["']?)[^"'&\s,}]+/gi, `$1${REDACTED}`);
   for (const secret of knownSecrets) {
     if (secret.length >= 4) result = result.split(secret).join(REDACTED);
   }
