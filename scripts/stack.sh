@@ -400,6 +400,14 @@ prepare_source_in_cluster() {
   read -r ns cron deadline <<<"$(stack_query "$kubernetes_stack" '[j.output?.source_preparation?.value].filter(Boolean).map((o) => [o.namespace, o.cron_job, o.active_deadline_seconds].join(" "))[0]')"
   [ -n "${cron:-}" ] || die "$kubernetes_stack has no source_preparation output: synthesize it with this version of the project"
   kube_login
+  # Two preparations at once would race on the slot and the publication: a Job left running by an
+  # interrupted deploy is waited for by hand, not run beside. Jobs made from the template carry its
+  # labels (create_job.go copies jobTemplate.metadata); status.active counts their running pods.
+  local running
+  running=$(kube --namespace "$ns" get jobs -l "app.kubernetes.io/name=$cron" -o 'jsonpath={range .items[?(@.status.active)]}{.metadata.name}{" "}{end}') \
+    || die "could not list the Jobs of cronjob/$cron in namespace $ns of the $env_name cluster (is $kubernetes_stack applied?)"
+  [ -z "${running// /}" ] \
+    || die "a source preparation Job is still running in the $env_name cluster: ${running% }. Wait for it ('kubectl -n $ns wait --for=condition=complete job/${running%% *}') or delete it, then rerun 'scripts/stack.sh deploy $env_name'. $airbyte_stack was not deployed"
   job="$cron-$(date -u +%Y%m%d-%H%M%S)"
   log "prepare the source: Job $job from cronjob/$cron in the $env_name cluster (namespace $ns)"
   # `kubectl create job --from=cronjob/<name>` copies the CronJob's jobTemplate and makes the CronJob

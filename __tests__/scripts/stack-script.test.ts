@@ -531,6 +531,14 @@ describe('scripts/stack.sh with eks-helm hosting (mode read from the synthesized
     expect(container.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
   });
 
+  test('deploy: a preparation Job still running from an interrupted deploy stops before a second one is created', () => {
+    const r = eks(['deploy', 'pr-8'], { STUB_ACTIVE_JOB: 'cdc-prepare-source-20261201-101500' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('a source preparation Job is still running in the pr-8 cluster: cdc-prepare-source-20261201-101500');
+    expect(kubectlCalls(r).some((c) => c.includes(' create '))).toBe(false);
+    expect(stackActions(r.calls)).not.toContain('deploy pr-8-airbyte');
+  });
+
   test('deploy: --skip-prepare-source creates no Job; the orchestrator is still restarted', () => {
     const r = eks(['deploy', 'pr-8', '--skip-prepare-source']);
     expect(r.status).toBe(0);

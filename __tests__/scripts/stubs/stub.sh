@@ -170,6 +170,12 @@ case $name in
         case " $* " in *" -l batch.kubernetes.io/job-name=$(job_name) "*) ;; *) echo "stub: unexpected selector: $*" >&2; exit 1 ;; esac
         case " $* " in *" $expected"*) ;; *) echo "stub: unexpected query: $*" >&2; exit 1 ;; esac
         [ -n "${STUB_JOB_NO_POD:-}" ] || printf '%s' "${STUB_JOB_EXIT:-0}" ;;
+      "get jobs")
+        # -l app.kubernetes.io/name=C -o jsonpath={range .items[?(@.status.active)]}{.metadata.name}{" "}{end}:
+        # the names of the template's Jobs that still have a running pod (Job API status.active),
+        # space-separated; STUB_ACTIVE_JOB stands for one left by an interrupted deploy.
+        case " $* " in *" -l app.kubernetes.io/name="*) ;; *) echo "stub: unexpected selector: $*" >&2; exit 1 ;; esac
+        [ -z "${STUB_ACTIVE_JOB:-}" ] || printf '%s ' "$STUB_ACTIVE_JOB" ;;
       "get job/"*)
         # -o jsonpath={.status.conditions[?(@.type=="Failed")].reason}
         [ "${STUB_JOB_EXIT:-0}" = 0 ] || printf '%s' "${STUB_JOB_REASON:-BackoffLimitExceeded}" ;;
