@@ -78,6 +78,30 @@ export const RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
   capabilities: { drop: ['ALL'] },
 } as const;
 
+/**
+ * The init container that checks the bundle from the ConfigMap against its sha256 and unpacks it
+ * (with the RDS CA bundle) into the `app` volume: every pod that runs the bundle starts with it.
+ */
+export function verifyBundleInitContainer(image: string, bundleSha256: string, resources?: Record<string, unknown>): Record<string, unknown> {
+  return {
+    name: 'verify-bundle',
+    image,
+    command: ['node', '-e', VERIFY_SCRIPT],
+    env: [
+      { name: 'BUNDLE_SHA256', value: bundleSha256 },
+      { name: 'BUNDLE_FILE', value: '/bundle/orchestrator.js.gz' },
+      { name: 'APP_DIR', value: '/app' },
+      { name: 'RDS_CA_URL', value: RDS_CA_BUNDLE_URL },
+    ],
+    volumeMounts: [
+      { name: 'bundle', mountPath: '/bundle', readOnly: true },
+      { name: 'app', mountPath: '/app' },
+    ],
+    ...(resources ? { resources } : {}),
+    securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+  };
+}
+
 const FETCH_CONFIG_SCRIPT =
   'aws ssm get-parameter --name "$CONFIG_PARAMETER" --query Parameter.Value --output text > /config/config.json.tmp && mv /config/config.json.tmp /config/config.json';
 
@@ -174,22 +198,7 @@ export class OrchestratorDeployment extends Construct {
             nodeSelector: props.nodeSelector ?? {},
             securityContext: NON_ROOT_POD_SECURITY_CONTEXT,
             initContainers: [
-              {
-                name: 'verify-bundle',
-                image: props.nodeImage ?? ORCHESTRATOR_NODE_IMAGE,
-                command: ['node', '-e', VERIFY_SCRIPT],
-                env: [
-                  { name: 'BUNDLE_SHA256', value: this.bundleSha256 },
-                  { name: 'BUNDLE_FILE', value: '/bundle/orchestrator.js.gz' },
-                  { name: 'APP_DIR', value: '/app' },
-                  { name: 'RDS_CA_URL', value: RDS_CA_BUNDLE_URL },
-                ],
-                volumeMounts: [
-                  { name: 'bundle', mountPath: '/bundle', readOnly: true },
-                  { name: 'app', mountPath: '/app' },
-                ],
-                securityContext: restricted,
-              },
+              verifyBundleInitContainer(props.nodeImage ?? ORCHESTRATOR_NODE_IMAGE, this.bundleSha256),
               {
                 name: 'fetch-config',
                 image: props.awsCliImage ?? AWS_CLI_IMAGE,

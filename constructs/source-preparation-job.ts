@@ -7,8 +7,8 @@ import { AssetType, Fn, ITerraformDependable, TerraformAsset } from 'cdktf';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import {
-  CONFIG_MAP_BUNDLE_LIMIT_BYTES, NON_ROOT_POD_SECURITY_CONTEXT, ORCHESTRATOR_NODE_IMAGE, RDS_CA_BUNDLE_URL,
-  RESTRICTED_CONTAINER_SECURITY_CONTEXT, VERIFY_SCRIPT,
+  CONFIG_MAP_BUNDLE_LIMIT_BYTES, NON_ROOT_POD_SECURITY_CONTEXT, ORCHESTRATOR_NODE_IMAGE,
+  RESTRICTED_CONTAINER_SECURITY_CONTEXT, verifyBundleInitContainer,
 } from './orchestrator-deployment';
 
 /** Applied when a prop is omitted (each written once, here). */
@@ -222,23 +222,7 @@ export class SourcePreparationJob extends Construct {
                 nodeSelector: props.nodeSelector ?? {},
                 securityContext: NON_ROOT_POD_SECURITY_CONTEXT,
                 initContainers: [
-                  {
-                    name: 'verify-bundle',
-                    image,
-                    command: ['node', '-e', VERIFY_SCRIPT],
-                    env: [
-                      { name: 'BUNDLE_SHA256', value: props.bundleSha256 },
-                      { name: 'BUNDLE_FILE', value: '/bundle/orchestrator.js.gz' },
-                      { name: 'APP_DIR', value: '/app' },
-                      { name: 'RDS_CA_URL', value: RDS_CA_BUNDLE_URL },
-                    ],
-                    volumeMounts: [
-                      { name: 'bundle', mountPath: '/bundle', readOnly: true },
-                      { name: 'app', mountPath: '/app' },
-                    ],
-                    resources,
-                    securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-                  },
+                  verifyBundleInitContainer(image, props.bundleSha256, resources),
                 ],
                 containers: [
                   {
