@@ -16,6 +16,8 @@ Installs, with apt-get, the Debian packages the test suite needs that are missin
   - shellcheck: lints the host boot script and operator scripts
   - chromium: headless browser for the orchestrator status page test (driven by playwright-core)
   - jq: runs the pull request workflow's jq filters in the workflow test
+  - bsdutils (util-linux `script`): gives the orchestrator CLI test a real terminal; Essential on
+    Debian, so normally present already
 and each extra command named that is not on PATH (its package of the same name).
 
 Options:
@@ -39,6 +41,7 @@ fi
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 for extra in "$@"; do
   command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
 done
