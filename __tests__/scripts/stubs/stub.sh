@@ -174,7 +174,18 @@ case $name in
         # -l app.kubernetes.io/name=C -o jsonpath={range .items[?(@.status.active)]}{.metadata.name}{" "}{end}:
         # the names of the template's Jobs that still have a running pod (Job API status.active),
         # space-separated; STUB_ACTIVE_JOB stands for one left by an interrupted deploy.
-        case " $* " in *" -l app.kubernetes.io/name="*) ;; *) echo "stub: unexpected selector: $*" >&2; exit 1 ;; esac
+        # The selector must be a label the synthesized CronJob's jobTemplate really carries, or the
+        # real kubectl would list nothing and the guard would never fire.
+        selector=""; prev=""; for a in "$@"; do [ "$prev" = -l ] && selector=$a; prev=$a; done
+        # shellcheck disable=SC2016 # JavaScript, not shell
+        node -e '
+          const fs = require("fs"), path = require("path");
+          const [dir, selector, ns] = process.argv.slice(1);
+          const stacks = fs.readdirSync(path.join(dir, "stacks")).filter((s) => s.endsWith("-kubernetes"));
+          const labels = stacks.flatMap((s) => Object.values(JSON.parse(fs.readFileSync(path.join(dir, "stacks", s, "cdk.tf.json"), "utf8")).resource?.kubernetes_manifest ?? {}))
+            .map((r) => r.manifest).filter((m) => m.kind === "CronJob" && m.metadata.namespace === ns)
+            .flatMap((m) => Object.entries(m.spec.jobTemplate.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`));
+          if (!labels.includes(selector)) { console.error(`stub: selector ${selector} matches no label of a CronJob jobTemplate in ${ns}`); process.exit(1); }' "$STUB_SYNTH_DIR" "$selector" "$ns" || exit 1
         [ -z "${STUB_ACTIVE_JOB:-}" ] || printf '%s ' "$STUB_ACTIVE_JOB" ;;
       "get job/"*)
         # -o jsonpath={.status.conditions[?(@.type=="Failed")].reason}
