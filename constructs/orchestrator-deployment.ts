@@ -1,5 +1,5 @@
 import { InvalidPropsError } from './errors';
-import { checkInteger, checkPattern } from './prop-checks';
+import { checkInteger, checkKubernetesName } from './prop-checks';
 import { Construct } from 'constructs';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -17,7 +17,6 @@ export const ORCHESTRATOR_NODE_IMAGE = 'public.ecr.aws/docker/library/node:22.21
 export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.38.2';
 /** Amazon's RDS CA bundle: node-postgres verifies the server certificate and Node does not trust these CAs by default. */
 export const RDS_CA_BUNDLE_URL = 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem';
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A ConfigMap holds at most 1 MiB; keep headroom for metadata. */
 export const CONFIG_MAP_BUNDLE_LIMIT_BYTES = 900 * 1024;
@@ -139,8 +138,8 @@ export class OrchestratorDeployment extends Construct {
   constructor(scope: Construct, id: string, props: OrchestratorDeploymentProps) {
     super(scope, id);
     const where = `OrchestratorDeployment ${this.node.path}`;
-    checkPattern(where, 'namespace', props.namespace, K8S_NAME, 'a Kubernetes name (lowercase letters, digits, hyphens, ≤ 63)');
-    checkPattern(where, 'serviceAccountName', props.serviceAccountName, K8S_NAME, 'a Kubernetes name (lowercase letters, digits, hyphens, ≤ 63)');
+    checkKubernetesName(where, 'namespace', props.namespace);
+    checkKubernetesName(where, 'serviceAccountName', props.serviceAccountName);
     checkInteger(where, 'httpPort', props.httpPort, 1, 65535);
     if (!fs.existsSync(props.bundlePath)) {
       throw new InvalidPropsError(`${where}: bundlePath ${props.bundlePath} does not exist; run \`npm run build:orchestrator\` (npm run synth does it for you)`);

@@ -1,5 +1,5 @@
 import { InvalidPropsError } from './errors';
-import { checkPattern } from './prop-checks';
+import { checkKubernetesName, checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
@@ -42,7 +42,7 @@ export class PodIdentityRole extends Construct {
         if (resource === '*') throw new InvalidPropsError(`${where}: statements[${i}] grants on Resource "*"; name the bucket, secrets or parameters`);
       }
     }
-    checkPattern(where, 'namespace', props.namespace, /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name');
+    checkKubernetesName(where, 'namespace', props.namespace);
     checkPattern(where, 'name', props.name, /^[A-Za-z0-9][A-Za-z0-9_-]{0,32}$/, '1–33 letters, digits, "-" or "_" (it goes into IAM names)');
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.serviceAccount)) {
       throw new InvalidPropsError(`${where}: serviceAccount ${JSON.stringify(props.serviceAccount)} is not a Kubernetes name`);

@@ -43,3 +43,14 @@ export function checkRdsStorage(where: string, prefix: string, allocated: number
 export function checkNamePrefix(where: string, value: string): void {
   checkPattern(where, 'namePrefix', value, /^[a-z][a-z0-9-]{0,23}$/, '1–24 lowercase letters, digits or hyphens, starting with a letter');
 }
+
+/** A Kubernetes object name that must be a DNS-1123 label (namespaces, most names): the pattern and how a message says it. */
+export const KUBERNETES_NAME = {
+  pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+  expected: 'a Kubernetes name (lowercase letters, digits and hyphens, at most 63)',
+} as const;
+
+/** Checks a prop that must be a DNS-1123 label, with the one wording every construct uses. */
+export function checkKubernetesName(where: string, prop: string, value: string): void {
+  checkPattern(where, prop, value, KUBERNETES_NAME.pattern, KUBERNETES_NAME.expected);
+}

@@ -1,5 +1,5 @@
 import { InvalidPropsError } from './errors';
-import { checkInteger, checkPattern } from './prop-checks';
+import { checkInteger, checkKubernetesName, checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -82,7 +82,6 @@ export interface SourcePreparationJobProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const K8S_OBJECT_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Job names get `-yyyymmdd-hhmmss` (16 characters) and must fit a 63-character label (job-name). */
 const MAX_NAME_LENGTH = 63 - 16;
@@ -116,7 +115,7 @@ export class SourcePreparationJob extends Construct {
     const defaults = SOURCE_PREPARATION_JOB_DEFAULTS;
     const name = props.name ?? defaults.name;
     checkPattern(where, 'name', name, CRON_JOB_NAME, `lowercase letters, digits and hyphens, at most ${MAX_NAME_LENGTH} characters (Job names add a 16-character timestamp)`);
-    checkPattern(where, 'namespace', props.namespace, K8S_NAME, 'a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)');
+    checkKubernetesName(where, 'namespace', props.namespace);
     checkPattern(where, 'bundleConfigMapName', props.bundleConfigMapName, K8S_OBJECT_NAME, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
     checkPattern(where, 'credentialsSecretName', props.credentialsSecretName, K8S_OBJECT_NAME, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
     checkPattern(where, 'bundleSha256', props.bundleSha256, /^[0-9a-f]{64}$/, "64 lowercase hex digits (the bundle's sha256)");

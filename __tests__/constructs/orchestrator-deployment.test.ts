@@ -92,8 +92,8 @@ describe('OrchestratorDeployment', () => {
 
     test.each<[string, Partial<OrchestratorDeploymentProps>, string]>([
       ['a bundle that does not exist', { bundlePath: '/nonexistent/orchestrator.js' }, `${where}: bundlePath /nonexistent/orchestrator.js does not exist; run \`npm run build:orchestrator\` (npm run synth does it for you)`],
-      ['a namespace that is not a Kubernetes name', { namespace: 'Airbyte' }, `${where}: namespace "Airbyte" must be a Kubernetes name (lowercase letters, digits, hyphens, ≤ 63)`],
-      ['an empty service account name', { serviceAccountName: '' }, `${where}: serviceAccountName "" must be a Kubernetes name (lowercase letters, digits, hyphens, ≤ 63)`],
+      ['a namespace that is not a Kubernetes name', { namespace: 'Airbyte' }, `${where}: namespace "Airbyte" must be a Kubernetes name (lowercase letters, digits and hyphens, at most 63)`],
+      ['an empty service account name', { serviceAccountName: '' }, `${where}: serviceAccountName "" must be a Kubernetes name (lowercase letters, digits and hyphens, at most 63)`],
       ['port 0', { httpPort: 0 }, `${where}: httpPort must be an integer from 1 to 65535, got 0`],
     ])('%s', (_case, props, message) => {
       expectPropsError(() => build(props), message);

@@ -41,7 +41,7 @@ describe('PodIdentityRole refuses props it cannot work with, naming the prop', (
     ['Resource "*"', { statements: [{ actions: ['s3:GetObject'], resources: ['*'] }] }, `${where}: statements[0] grants on Resource "*"; name the bucket, secrets or parameters`],
     ['an empty policy', { statements: [] }, `${where}: statements is empty; a role that may do nothing needs no association`],
     ['a service account name that is not a Kubernetes name', { serviceAccount: 'Airbyte_Admin' }, `${where}: serviceAccount "Airbyte_Admin" is not a Kubernetes name`],
-    ['a namespace that is not a Kubernetes name', { namespace: 'Airbyte' }, `${where}: namespace "Airbyte" must be a Kubernetes namespace name`],
+    ['a namespace that is not a Kubernetes name', { namespace: 'Airbyte' }, `${where}: namespace "Airbyte" must be a Kubernetes name (lowercase letters, digits and hyphens, at most 63)`],
     ['an empty name', { name: '' }, `${where}: name "" must be 1–33 letters, digits, "-" or "_" (it goes into IAM names)`],
   ])('%s', (_case, props, message) => {
     expectPropsError(() => synth(props), message);

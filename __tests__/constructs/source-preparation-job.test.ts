@@ -182,7 +182,7 @@ describe('SourcePreparationJob', () => {
     test.each<[string, Partial<SourcePreparationJobProps>, string]>([
       ['name', { name: 'Prepare_Source' }, 'name "Prepare_Source" must be lowercase letters, digits and hyphens, at most 47 characters (Job names add a 16-character timestamp)'],
       ['name (too long for a Job name with its timestamp)', { name: 'p'.repeat(48) }, `name "${'p'.repeat(48)}" must be lowercase letters, digits and hyphens, at most 47 characters (Job names add a 16-character timestamp)`],
-      ['namespace', { namespace: 'Airbyte' }, 'namespace "Airbyte" must be a Kubernetes namespace name (lowercase letters, digits and hyphens, at most 63)'],
+      ['namespace', { namespace: 'Airbyte' }, 'namespace "Airbyte" must be a Kubernetes name (lowercase letters, digits and hyphens, at most 63)'],
       ['bundleConfigMapName', { bundleConfigMapName: 'Bundle!' }, 'bundleConfigMapName "Bundle!" must be a Kubernetes object name (lowercase letters, digits, \'-\' and \'.\')'],
       ['credentialsSecretName', { credentialsSecretName: '' }, 'credentialsSecretName "" must be a Kubernetes object name (lowercase letters, digits, \'-\' and \'.\')'],
       ['bundleSha256', { bundleSha256: 'abc' }, 'bundleSha256 "abc" must be 64 lowercase hex digits (the bundle\'s sha256)'],
