@@ -1,3 +1,4 @@
+import { NAMING_CONSTANTS } from '../config/naming';
 import { InvalidPropsError } from './errors';
 import { checkInteger, checkKubernetesName, checkPattern } from './prop-checks';
 import { Construct } from 'constructs';
@@ -119,7 +120,7 @@ export class SourcePreparationJob extends Construct {
     checkPattern(where, 'bundleConfigMapName', props.bundleConfigMapName, K8S_OBJECT_NAME, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
     checkPattern(where, 'credentialsSecretName', props.credentialsSecretName, K8S_OBJECT_NAME, "a Kubernetes object name (lowercase letters, digits, '-' and '.')");
     checkPattern(where, 'bundleSha256', props.bundleSha256, /^[0-9a-f]{64}$/, "64 lowercase hex digits (the bundle's sha256)");
-    checkPattern(where, 'environment', props.environment, /^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'an environment name such as dev or pr-123');
+    checkPattern(where, 'environment', props.environment, new RegExp(NAMING_CONSTANTS.ENVIRONMENT_NAME_PATTERN), 'an environment name such as dev or pr-123');
     if (props.tables.length === 0) {
       throw new InvalidPropsError(`${where}: tables is empty; expected the watched tables as schema.table (e.g. public.orders)`);
     }

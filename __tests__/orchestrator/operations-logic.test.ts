@@ -285,6 +285,8 @@ describe('settings for operations', () => {
     [{ ALERT_WEBHOOK_URL: 'not a url' }, 'ALERT_WEBHOOK_URL', /valid URL/],
     [{ ALERT_UNREACHABLE_CYCLES: '0' }, 'ALERT_UNREACHABLE_CYCLES', /whole number/],
     [{ CDC_ENVIRONMENT: 'a b' }, 'CDC_ENVIRONMENT', /environment name/],
+    // The app's own rule (config/naming.ts): no stack is ever named with capitals.
+    [{ CDC_ENVIRONMENT: 'Dev' }, 'CDC_ENVIRONMENT', /environment name/],
     [{ SOURCE_TABLES: 'public.orders,orders' }, 'SOURCE_TABLES', /schema\.table.*got "orders"/],
     [{ SOURCE_TABLES: 'public.' }, 'SOURCE_TABLES', /schema\.table/],
     [{ SOURCE_LOCK_TIMEOUT_SECONDS: '0' }, 'SOURCE_LOCK_TIMEOUT_SECONDS', /positive number of seconds/],

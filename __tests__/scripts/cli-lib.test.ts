@@ -16,7 +16,8 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** bash with the library sourced, as if it were a script named demo.sh. */
-const withLib = (script: string) => run(['-c', `set -euo pipefail; source "${LIB}"; ${script}`, 'scripts/demo.sh']);
+const NAMING = path.join(scripts, 'lib', 'naming.sh');
+const withLib = (script: string) => run(['-c', `set -euo pipefail; source "${LIB}"; source "${NAMING}"; ${script}`, 'scripts/demo.sh']);
 
 describe.each(OPERATOR_SCRIPTS)('scripts/%s', (name) => {
   const file = path.join(scripts, name);

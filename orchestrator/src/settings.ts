@@ -5,7 +5,7 @@
 // fault, what was given and what is allowed (CLI exit code 2); several problems are reported at once.
 import * as fs from 'fs';
 import * as z from 'zod';
-import { publicationName, replicationSlotName } from '../../config/naming';
+import { NAMING_CONSTANTS, publicationName, replicationSlotName } from '../../config/naming';
 import { ConfigDocumentError, OrchestratorConfigDocument, OrchestratorTable, parseConfigDocument } from './config-document';
 import { LOG_FORMATS, LogFormat } from './ops/logger';
 
@@ -235,7 +235,7 @@ const SOURCE = section('source preparation and WAL guard (CDC)', SOURCE_EXAMPLES
   CDC_ENVIRONMENT: variable(
     { description: 'Environment name: the slot and publication default to airbyte_<env>_slot / airbyte_<env>_publication (config/naming.ts; "-" becomes "_"), as the Airbyte stack names them. scripts/stack.sh sets it for retire-source.', type: 'environment name' },
     (raw, fail) => {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(raw)) fail(`expected an environment name such as dev or pr-123, got "${raw}"`);
+      if (!new RegExp(NAMING_CONSTANTS.ENVIRONMENT_NAME_PATTERN).test(raw)) fail(`expected an environment name such as dev or pr-123, got "${raw}"`);
       return raw;
     },
     { defaultDoc: 'none' },

@@ -45,9 +45,10 @@ set_environment_once() {
   env_name=$1
 }
 
-# `require_environment EXAMPLE`: after the option loop, an environment was given and looks like
-# one (letters, digits, '-' and '_'; the scripts pass it to AWS filters and file names).
+# `require_environment EXAMPLE`: after the option loop, an environment was given and is a name the
+# app accepts (ENVIRONMENT_NAME_PATTERN of lib/naming.sh, which the caller sources; the scripts pass
+# it to AWS filters and file names).
 require_environment() {
   [ -n "$env_name" ] || usage_error "which environment? e.g. scripts/$cli_name $1"
-  [[ $env_name =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || usage_error "'$env_name' is not an environment name"
+  [[ $env_name =~ ${ENVIRONMENT_NAME_PATTERN:?scripts/lib/naming.sh is not sourced} ]] || usage_error "'$env_name' is not an environment name"
 }
