@@ -30,19 +30,32 @@ const bundle = new Module(filename, module);
 bundle.filename = filename;
 bundle.paths = Module._nodeModulePaths(path.dirname(filename));
 bundle._compile(outputFiles[0].text, filename);
-const { GENERATORS } = bundle.exports;
+// The orchestrator's CLI reference is its bundle's --help: build that first (skipped when current).
+const cliReference = require(path.join(root, 'orchestrator', 'docs', 'cli-reference.js'));
+const generators = [
+  ...bundle.exports.GENERATORS,
+  { name: 'cli-reference', file: 'orchestrator/README.md', render: (current) => cliReference.renderInto(current) },
+];
 
-const stale = [];
-for (const generator of GENERATORS) {
-  const file = path.join(root, generator.file);
-  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-  const next = generator.render(current);
-  if (next === current) continue;
-  stale.push(`${generator.file} (${generator.name})`);
-  if (!check) fs.writeFileSync(file, next);
+async function main() {
+  await require('./build').build({ orchestratorOnly: true });
+  const stale = [];
+  for (const generator of generators) {
+    const file = path.join(root, generator.file);
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    const next = generator.render(current);
+    if (next === current) continue;
+    stale.push(`${generator.file} (${generator.name})`);
+    if (!check) fs.writeFileSync(file, next);
+  }
+  if (check && stale.length > 0) {
+    console.error(`stale generated documentation: ${stale.join(', ')}; run \`npm run docs\``);
+    process.exit(1);
+  }
+  console.log(stale.length === 0 ? 'docs: up to date' : `docs: wrote ${stale.join(', ')}`);
 }
-if (check && stale.length > 0) {
-  console.error(`stale generated documentation: ${stale.join(', ')}; run \`npm run docs\``);
+
+main().catch((error) => {
+  console.error(`npm run docs: ${error.message}`);
   process.exit(1);
-}
-console.log(stale.length === 0 ? 'docs: up to date' : `docs: wrote ${stale.join(', ')}`);
+});

@@ -182,7 +182,7 @@ describe('the log format decision (pure)', () => {
   });
 });
 
-test('orchestrator/README.md\'s CLI reference is the bundle\'s --help (regenerate: node orchestrator/docs/cli-reference.js)', () => {
+test('orchestrator/README.md\'s CLI reference is the bundle\'s --help (regenerate: npm run docs)', () => {
   const { text, start, end } = cliReference.current();
   const block = cliReference.render();
   for (const name of COMMAND_NAMES) expect(block).toContain(`orchestrator help ${name}`);
