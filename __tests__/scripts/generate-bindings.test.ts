@@ -32,17 +32,21 @@ describe('Airbyte provider bindings', () => {
     expect(JSON.stringify(snapshot)).not.toMatch(/"description"/);
   });
 
-  test('the snapshot matches the provider 1.2.0 schema reference (contract, when ../shared is present)', () => {
-    if (!fs.existsSync(referenceFile)) {
-      // Said loudly: this contract is only checked where the reference data is available.
-      console.warn(`SKIPPED contract check: ${referenceFile} not found (CI has ../shared beside the checkout)`);
-      expect(fs.existsSync(referenceFile)).toBe(false);
-      return;
-    }
-    const reference = JSON.parse(fs.readFileSync(referenceFile, 'utf8'));
-    expect(snapshot.provider_schemas[PROVIDER]).toEqual(reference.provider_schemas[PROVIDER]);
-    expect(snapshot.provider_versions).toEqual(reference.provider_versions);
-  });
+  // A contract that cannot be checked here is a visible skip, never a pass; under CI=true it fails.
+  const referenceMissing = !fs.existsSync(referenceFile);
+  if (referenceMissing && process.env.CI === 'true') {
+    test('the provider 1.2.0 schema reference must be present under CI', () => {
+      throw new Error(`${referenceFile} not found; CI must place ../shared/reference beside the checkout`);
+    });
+  }
+  (referenceMissing ? test.skip : test)(
+    `the snapshot matches the provider 1.2.0 schema reference${referenceMissing ? ` (SKIPPED: ${referenceFile} not found; place ../shared/reference beside the checkout)` : ''}`,
+    () => {
+      const reference = JSON.parse(fs.readFileSync(referenceFile, 'utf8'));
+      expect(snapshot.provider_schemas[PROVIDER]).toEqual(reference.provider_schemas[PROVIDER]);
+      expect(snapshot.provider_versions).toEqual(reference.provider_versions);
+    },
+  );
 
   test('`cdktf get` regenerates the project bindings (.gen) offline, without terraform, byte for byte', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bindings-'));
