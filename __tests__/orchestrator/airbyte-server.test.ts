@@ -218,19 +218,19 @@ describe('one job per change', () => {
     await startDouble();
     await baseline();
     await write(databaseUrl, "INSERT INTO public.orders (note, updated_at) VALUES ('race', '2100-01-02T00:00:00Z')");
-    // The first POST resets before an answer; meanwhile its job is made (as a slow server would).
+    // The first POST resets before an answer. The slow server makes its job only after the client has
+    // looked (GET /jobs lists none of ours) and before the retry, which meets "already running".
     double.injectFault({ method: 'POST', pathPrefix: '/api/public/v1/jobs', fault: { kind: 'reset' } });
-    double.injectFault({ method: 'GET', pathPrefix: '/api/public/v1/jobs', fault: { kind: 'status', status: 503 } });
-    let outcome: RunResult | undefined;
-    void once().then((r) => (outcome = r));
-    await waitFor('the reset POST /jobs', () => double.requestsTo('POST', '/api/public/v1/jobs').some((r) => r.fault === 'reset') || undefined, 5000);
-    const job = double.startJob(CONNECTION_ID, { durationMs: 300 });
-    const result = await waitFor('the cycle', () => outcome);
+    let job = 0;
+    double.afterAnswer({ method: 'GET', pathPrefix: '/api/public/v1/jobs', status: 200, action: () => (job = double.startJob(CONNECTION_ID, { durationMs: 300 })) });
+    const from = double.requests.length;
+    const result = await once();
     expect(result.code).toBe(0);
-    // Looked up by id, not position: in one fresh-clone CI run of 3 the summary listed the baseline's
-    // job first (cause not yet found; see the session's closing note). What must hold is that the
-    // job made meanwhile is followed as ours, with its watermarks.
-    expect(result.summary?.connections[0].jobs).toContainEqual(expect.objectContaining({ jobId: job, origin: 'triggered', status: 'succeeded' }));
+    expect(paths(from).filter((p) => p.includes('/jobs')).slice(0, 3)).toEqual(['POST /api/public/v1/jobs', 'GET /api/public/v1/jobs', 'POST /api/public/v1/jobs']);
+    expect(double.requestsTo('POST', '/api/public/v1/jobs').at(-1)?.status).toBe(409);
+    expect(double.createdJobIds()).toHaveLength(1); // POST made only the baseline's job: one job for one change
+    expect(result.logs.some((log) => log.msg === 'POST /jobs gave no answer the first time; the job it created is running; following it' && log.jobId === job)).toBe(true);
+    expect(result.summary?.connections[0].jobs).toEqual([expect.objectContaining({ jobId: job, origin: 'triggered', status: 'succeeded' })]);
     expect((await syncState('orders')).cursor_watermark).toBe('2100-01-02 00:00:00+00');
   });
 });
@@ -304,11 +304,12 @@ describe('finding, following and cancelling jobs', () => {
     await baseline();
     double.setJobBehaviour({ durationMs: Infinity });
     await write(databaseUrl, "INSERT INTO public.orders (note) VALUES ('slow')");
-    const cycle = once({ JOB_TIMEOUT_SECONDS: '0.5' });
-    const ours = await waitFor('our job', () => double.createdJobIds()[1]);
-    // Someone starts another job of the connection (the server would let a reset through, say).
-    const newer = double.startJob(CONNECTION_ID, { durationMs: Infinity });
-    const result = await cycle;
+    // Right after our job is made, someone starts another job of the connection (the server would
+    // let a reset through, say); started from the double's hook so the job timeout cannot win the race.
+    let newer = 0;
+    double.afterAnswer({ method: 'POST', pathPrefix: '/api/public/v1/jobs', status: 200, action: () => (newer = double.startJob(CONNECTION_ID, { durationMs: Infinity })) });
+    const result = await once({ JOB_TIMEOUT_SECONDS: '0.5' });
+    const ours = double.createdJobIds()[1];
     expect(result.code).toBe(1);
     expect(double.requestsTo('DELETE', '/api/public/v1/jobs/')).toHaveLength(0);
     expect(double.jobStatus(newer)).toBe('running');

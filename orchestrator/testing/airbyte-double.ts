@@ -89,6 +89,16 @@ export interface FaultRule {
   times?: number;
 }
 
+/** Something a test makes happen between two of the client's requests (see afterAnswer). */
+export interface AnswerHook {
+  readonly method?: string;
+  /** Matches when the request path (without query) starts with this. */
+  readonly pathPrefix?: string;
+  /** Matches only answers with this status (a fault's answer is a status too). */
+  readonly status?: number;
+  readonly action: () => void;
+}
+
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
@@ -145,6 +155,7 @@ export class AirbyteDouble {
   private jobModel: JobModel | undefined;
   private readonly outcomeQueue: JobOutcome[] = [];
   private readonly faults: FaultRule[] = [];
+  private readonly answerHooks: AnswerHook[] = [];
   private readonly tokens = new Map<string, number>();
   private jobs = new Map<number, DoubleJob>();
   private readonly postedJobIds: number[] = [];
@@ -263,6 +274,15 @@ export class AirbyteDouble {
 
   injectFault(rule: FaultRule): void {
     this.faults.push({ ...rule, times: rule.times ?? 1 });
+  }
+
+  /**
+   * Runs `action` once, right after the next matching request has been answered and before the
+   * client can send another: the deterministic way to have the server change between two of the
+   * client's requests (a waitFor in the test races the client's backoff on a loaded machine).
+   */
+  afterAnswer(hook: AnswerHook): void {
+    this.answerHooks.push(hook);
   }
 
   clearFaults(): void {
@@ -389,6 +409,16 @@ export class AirbyteDouble {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
+    if (record) this.runAnswerHook(record);
+  }
+
+  private runAnswerHook(record: RecordedRequest): void {
+    const index = this.answerHooks.findIndex(
+      (hook) => (!hook.method || hook.method === record.method) && (!hook.pathPrefix || record.path.startsWith(hook.pathPrefix)) && (hook.status === undefined || hook.status === record.status),
+    );
+    if (index < 0) return;
+    const [hook] = this.answerHooks.splice(index, 1);
+    hook.action();
   }
 
   // airbyte-api/problems-api/src/main/openapi/api-problems.yaml: type/title/status/detail + data.message.
