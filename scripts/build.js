@@ -40,9 +40,13 @@ const orchestratorBundle = {
 
 // Provider classes are bundled into the app (one parsed file instead of ~40 module lookups,
 // ~15% of synth time); cdktf and constructs stay external so the app shares the one copy that
-// the cdktf CLI and tests load.
+// the cdktf CLI and tests load. Whitespace and comments are left out: node reads and parses the
+// whole file on every synth, and it is a third smaller (3.4 -> 2.2 MB) and ASCII only (a few
+// comments held non-ASCII characters, which makes node decode all of it as UTF-16): reading and
+// parsing it went from ~180 to ~110 ms on the loaded 2-core machine. Identifiers stay as written,
+// so a stack trace still names our functions.
 const appBuilds = [
-  { ...common, entryPoints: ['main.ts'], outfile: 'dist/main.js', external: ['cdktf', 'constructs'] },
+  { ...common, entryPoints: ['main.ts'], outfile: 'dist/main.js', external: ['cdktf', 'constructs'], minifyWhitespace: true },
 ];
 
 const benchEntries = ['scripts/bench-orchestrator.ts', 'scripts/bench-freshness.ts']
