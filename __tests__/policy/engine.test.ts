@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Aspects, IAspect, TerraformStack, Testing } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
@@ -83,6 +84,33 @@ describe('synthesis outcome', () => {
     const pack = applyPolicyPack(app, { print: false });
     app.synth();
     expect(pack.findings).toEqual([]);
+  });
+});
+
+describe('joins between resources (StackView.resourcesOfType)', () => {
+  it('resolve only the resources of the type asked for, once per stack traversal', () => {
+    const app = newApp();
+    const stack = new TerraformStack(app, 'dev-aws');
+    const group = new DbParameterGroup(stack, 'params', {
+      name: 'params-pg16', family: 'postgres16', parameter: [{ name: 'rds.force_ssl', value: '1' }],
+    });
+    for (const id of ['db-a', 'db-b']) {
+      new DbInstance(stack, id, {
+        engine: 'postgres', instanceClass: 'db.t4g.medium', allocatedStorage: 20, storageEncrypted: true,
+        deletionProtection: true, backupRetentionPeriod: 7, parameterGroupName: group.name,
+      });
+    }
+    const bystander = new SecretsmanagerSecret(stack, 'bystander', { name: 'dev/x' });
+    const groupResolved = jest.spyOn(group, 'toTerraform');
+    const bystanderResolved = jest.spyOn(bystander, 'toTerraform');
+    const pack = applyPolicyPack(app, { print: false });
+    app.synth();
+    // CDC-RDS-3 looks up the parameter group for both instances; the group's own check is the second
+    // resolution, and cdktf resolves each element twice more (prepareStack, then the JSON).
+    expect(pack.findings.filter((f) => f.ruleId === 'CDC-RDS-3')).toEqual([]);
+    expect(groupResolved).toHaveBeenCalledTimes(4);
+    // The secret is resolved for its own check only, never for the instances' join.
+    expect(bystanderResolved).toHaveBeenCalledTimes(3);
   });
 });
 

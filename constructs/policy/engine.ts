@@ -8,6 +8,7 @@ import {
   IAspect,
   StringConcat,
   TerraformElement,
+  TerraformResource,
   TerraformStack,
   Tokenization,
 } from 'cdktf';
@@ -97,22 +98,37 @@ function elementsOf(scope: IConstruct): TerraformElement[] {
   return scope.node.findAll().filter(TerraformElement.isTerraformElement);
 }
 
+/** Views of a stack's resources by Terraform type, resolved when a rule first asks for that type. */
+export type StackViewCache = Map<TerraformStack, Map<string, ResourceView[]>>;
+
 /**
- * The other resources of the element's stack, resolved when a rule asks for them. Without a
- * cache nothing is kept across elements; the aspect passes one per stack traversal (see
- * PolicyAspect.visit), because resolving a whole stack for every bucket and database instance
- * was a fifth of the synth time.
+ * The other resources of the element's stack, resolved when a rule asks for them, and only those of
+ * the type asked for: in cdktf only a TerraformResource writes a `resource` block, keyed by its
+ * `terraformResourceType` (cdktf/lib/terraform-resource.js toTerraform), so the type is known
+ * before resolving and the rest of the stack is never resolved for a join. Without a cache nothing
+ * is kept across elements; the aspect passes one per stack traversal (see PolicyAspect.visit),
+ * because resolving a whole stack for every bucket and database instance was a fifth of the synth
+ * time.
  */
-function stackViewFor(element: TerraformElement, cache?: Map<TerraformStack, ResourceView[]>): StackView {
+function stackViewFor(element: TerraformElement, cache?: StackViewCache): StackView {
   const stack = TerraformStack.of(element);
-  let views: ResourceView[] | undefined = cache?.get(stack);
+  let byType = cache?.get(stack);
+  if (!byType) {
+    byType = new Map();
+    cache?.set(stack, byType);
+  }
+  const views = byType;
   return {
     resourcesOfType(type: string): ResourceView[] {
-      if (!views) {
-        views = elementsOf(stack).map(viewOf);
-        cache?.set(stack, views);
+      let ofType = views.get(type);
+      if (!ofType) {
+        ofType = elementsOf(stack)
+          .filter((candidate) => TerraformResource.isTerraformResource(candidate) && candidate.terraformResourceType === type)
+          .map(viewOf)
+          .filter((view) => view.kind === 'resource' && view.type === type);
+        views.set(type, ofType);
       }
-      return views.filter((view) => view.kind === 'resource' && view.type === type);
+      return ofType;
     },
   };
 }
@@ -126,7 +142,7 @@ export interface ElementEvaluation {
 export function evaluateElement(
   element: TerraformElement,
   rules: readonly PolicyRule[] = ALL_RULES,
-  stackViews?: Map<TerraformStack, ResourceView[]>,
+  stackViews?: StackViewCache,
 ): ElementEvaluation {
   const view = viewOf(element);
   const stackView = stackViewFor(element, stackViews);
@@ -177,7 +193,7 @@ export class PolicyAspect implements IAspect {
   private readonly print: false | ((line: string) => void);
   private readonly recorded = new Set<string>();
   /** Resolved views of each stack's resources, valid for one traversal of that stack. */
-  private readonly stackViews = new Map<TerraformStack, ResourceView[]>();
+  private readonly stackViews: StackViewCache = new Map();
 
   constructor(options: PolicyPackOptions = {}) {
     this.rules = options.rules ?? ALL_RULES;
