@@ -50,8 +50,14 @@ export function runApp(prepare: () => DefineStacks, options: RunAppOptions = {})
     define(app);
     // Under the cdktf CLI (which sets this variable) the CLI prints annotations itself.
     const underCli = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
-    applyPolicyPack(app, { print: underCli ? false : (line) => output.stdout(`${line}\n`) });
-    app.synth();
+    // Nothing changes the stacks between the policy's aspects and cdktf's write here, so the pack
+    // checks the configuration cdktf writes and hands it over (one resolution of each stack fewer).
+    const policy = applyPolicyPack(app, { print: underCli ? false : (line) => output.stdout(`${line}\n`), shareStackResolution: true });
+    try {
+      app.synth();
+    } finally {
+      policy.release();
+    }
     const stackNames = app.node.children.filter(TerraformStack.isStack).map((stack) => stack.node.id);
     output.stdout(`synthesized ${stackNames.length} stacks: ${stackNames.join(', ')}\n`);
     return 0;

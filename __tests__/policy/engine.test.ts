@@ -163,6 +163,65 @@ describe('applying the pack', () => {
   });
 });
 
+describe('shareStackResolution (how runApp applies the pack)', () => {
+  const compliantStack = () => {
+    const app = newApp();
+    const stack = new TerraformStack(app, 'dev-aws');
+    const host = new Instance(stack, 'host', hardenedInstance);
+    return { app, stack, host };
+  };
+
+  it('writes the configuration the check read: each element is resolved once fewer, the output is the same', () => {
+    const written: string[] = [];
+    for (const shareStackResolution of [false, true]) {
+      const { app, host } = compliantStack();
+      const resolved = jest.spyOn(host, 'toTerraform');
+      const pack = applyPolicyPack(app, { print: false, shareStackResolution });
+      app.synth();
+      pack.release();
+      // prepareStack, then the write; without sharing, the check resolves the element once more.
+      expect(resolved).toHaveBeenCalledTimes(shareStackResolution ? 2 : 3);
+      written.push(fs.readFileSync(path.join(outdir, 'stacks/dev-aws/cdk.tf.json'), 'utf8'));
+    }
+    expect(written[1]).toBe(written[0]);
+  });
+
+  it('sees an override made on the element', () => {
+    const { app, host } = compliantStack();
+    host.addOverride('metadata_options.http_tokens', 'optional');
+    const pack = applyPolicyPack(app, { print: false, shareStackResolution: true });
+    expect(() => app.synth()).toThrow(/CDC-EC2-1/);
+    pack.release();
+  });
+
+  it('checks each element on its own visit when another aspect is in the stack, so its changes are seen', () => {
+    const { app, stack } = compliantStack();
+    new Instance(stack, 'later', { ...hardenedInstance, metadataOptions: undefined });
+    // Added before the pack: on every element it runs first, after the pack's visit of the stack.
+    Aspects.of(stack).add({
+      visit(node: IConstruct) {
+        if (node instanceof Instance) node.putMetadataOptions({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
+      },
+    });
+    const pack = applyPolicyPack(app, { print: false, shareStackResolution: true });
+    app.synth();
+    pack.release();
+    expect(pack.findings).toEqual([]);
+  });
+
+  it('checks each element on its own when the stack overrides a resource block, as without sharing', () => {
+    const outcomes = [false, true].map((shareStackResolution) => {
+      const { app, stack } = compliantStack();
+      stack.addOverride('resource.aws_instance.host.metadata_options.http_tokens', 'optional');
+      const pack = applyPolicyPack(app, { print: false, shareStackResolution });
+      app.synth();
+      pack.release();
+      return pack.findings;
+    });
+    expect(outcomes[1]).toEqual(outcomes[0]);
+  });
+});
+
 describe('suppressions', () => {
   function ephemeralDatabase(stack: TerraformStack): DbInstance {
     return new DbInstance(stack, 'db', {
