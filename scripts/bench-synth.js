@@ -59,37 +59,50 @@ function measure(label, script, env = {}) {
 }
 
 /**
- * `npm run synth` in a project directory: npm, then every command of the script (our build check,
- * then the app). Every node process of the tree reports its own peak RSS through NODE_OPTIONS; the
- * processes of `a && b` run one after the other under npm, so npm's peak plus the largest child's
- * bounds the tree's peak from above.
+ * One `npm run synth` in a project directory: npm, then every command of the script (our build
+ * check, then the app). Every node process of the tree reports its own peak RSS through
+ * NODE_OPTIONS; the processes of `a && b` run one after the other under npm, so npm's peak plus the
+ * largest child's bounds the tree's peak from above.
  */
-function measureNpm(label, projectDir) {
+function sampleNpm(label, projectDir) {
   // Under `npm run bench:synth`, npm_execpath is the npm that runs us: use the same one.
   const npmCli = process.env.npm_execpath;
   const command = npmCli ? [process.execPath, [npmCli, 'run', '--silent', 'synth']] : ['npm', ['run', '--silent', 'synth']];
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-npm-'));
-    const rssDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rss-'));
-    const started = process.hrtime.bigint();
-    const result = spawnSync(command[0], command[1], {
-      cwd: projectDir,
-      env: { ...process.env, ENVIRONMENTS: 'dev,prod', CDKTF_OUTDIR: outdir, NODE_OPTIONS: `-r ${preload}`, PEAK_RSS_DIR: rssDir },
-      encoding: 'utf8',
-    });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (result.status !== 0) {
-      console.error(`${label}: npm run synth exited ${result.status}\n${result.stdout}\n${result.stderr}`);
-      process.exit(1);
-    }
-    const reports = fs.readdirSync(rssDir).map((f) => JSON.parse(fs.readFileSync(path.join(rssDir, f), 'utf8')));
-    const peaks = reports.map((r) => r.maxRssKiB / 1024).sort((a, b) => b - a);
-    samples.push({ ms, cpuMs: reports.reduce((sum, r) => sum + r.cpuMs, 0), rssMiB: peaks[0] + (peaks[1] || 0), largestMiB: peaks[0] });
-    fs.rmSync(outdir, { recursive: true, force: true });
-    fs.rmSync(rssDir, { recursive: true, force: true });
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-npm-'));
+  const rssDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rss-'));
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0], command[1], {
+    cwd: projectDir,
+    env: { ...process.env, ENVIRONMENTS: 'dev,prod', CDKTF_OUTDIR: outdir, NODE_OPTIONS: `-r ${preload}`, PEAK_RSS_DIR: rssDir },
+    encoding: 'utf8',
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) {
+    console.error(`${label}: npm run synth exited ${result.status}\n${result.stdout}\n${result.stderr}`);
+    process.exit(1);
   }
-  return summarize(label, samples);
+  const reports = fs.readdirSync(rssDir).map((f) => JSON.parse(fs.readFileSync(path.join(rssDir, f), 'utf8')));
+  const peaks = reports.map((r) => r.maxRssKiB / 1024).sort((a, b) => b - a);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  fs.rmSync(rssDir, { recursive: true, force: true });
+  return { ms, cpuMs: reports.reduce((sum, r) => sum + r.cpuMs, 0), rssMiB: peaks[0] + (peaks[1] || 0), largestMiB: peaks[0] };
+}
+
+/**
+ * `npm run synth` of each project, run in turns (a, b, a, b, ...) rather than all of one then all
+ * of the other, so a change of machine load during the run hits both sides alike. Also returns
+ * the ratio of each turn (b over the a just before it), whose median is steadier than the ratio of
+ * the medians on a loaded machine.
+ */
+function measureNpmInTurns(a, b) {
+  const samples = [[], []];
+  const ratios = [];
+  for (let i = 0; i < runs; i++) {
+    samples[0].push(sampleNpm(a.label, a.projectDir));
+    samples[1].push(sampleNpm(b.label, b.projectDir));
+    ratios.push(samples[1][i].ms / samples[0][i].ms);
+  }
+  return { first: summarize(a.label, samples[0]), second: summarize(b.label, samples[1]), ratios };
 }
 
 // The empty app as a project of its own, run the same way: `npm run synth` of plain `node`.
@@ -97,9 +110,12 @@ const emptyNpmProject = fs.mkdtempSync(path.join(os.tmpdir(), 'empty-npm-project
 fs.copyFileSync(emptyApp, path.join(emptyNpmProject, 'main.js'));
 fs.writeFileSync(path.join(emptyNpmProject, 'package.json'), JSON.stringify({ name: 'empty-cdktf-app', private: true, scripts: { synth: 'node main.js' } }));
 fs.symlinkSync(path.join(root, 'node_modules'), path.join(emptyNpmProject, 'node_modules'));
-// Interleaved, so a change of machine load during the run hits both sides alike.
-const npmFloor = measureNpm('npm run synth, empty app', emptyNpmProject);
-const npmFull = measureNpm('npm run synth, dev + prod', root);
+const npmTurns = measureNpmInTurns(
+  { label: 'npm run synth, empty app', projectDir: emptyNpmProject },
+  { label: 'npm run synth, dev + prod', projectDir: root },
+);
+const npmFloor = npmTurns.first;
+const npmFull = npmTurns.second;
 fs.rmSync(emptyNpmProject, { recursive: true, force: true });
 
 const floor = measure('empty cdktf app (floor)', emptyApp);
@@ -165,8 +181,10 @@ for (const r of [npmFloor, npmFull, floor, full, cliFloor, cliFull]) {
 }
 const verdict = (ok) => (ok ? 'OK' : 'OVER');
 const npmRatio = npmFull.ms / npmFloor.ms;
+const turnRatios = [...npmTurns.ratios].sort((x, y) => x - y);
 console.log(
-  `npm run synth vs the empty app run the same way: wall ${npmRatio.toFixed(2)}x (target ≤ 2.0x) ${verdict(npmRatio <= 2)}; ` +
+  `npm run synth vs the empty app run the same way: wall ${npmRatio.toFixed(2)}x (target ≤ 2.0x) ${verdict(npmRatio <= 2)} ` +
+    `(ratio per turn: median ${turnRatios[Math.floor(turnRatios.length / 2)].toFixed(2)}x, range ${turnRatios[0].toFixed(2)}–${turnRatios[turnRatios.length - 1].toFixed(2)}x); ` +
     `cpu ${(npmFull.cpuMs / npmFloor.cpuMs).toFixed(2)}x; peak RSS ≤ ${npmFull.maxRssMiB.toFixed(1)} MiB (target < 400 MiB) ${verdict(npmFull.maxRssMiB < 400)}`,
 );
 if (os.loadavg()[0] > os.cpus().length) {

@@ -1,6 +1,7 @@
 import { App, AppConfig, TerraformStack } from 'cdktf';
 import { applyPolicyPack } from '../constructs/policy';
 import { asUserError } from './synth-errors';
+import { withoutTokenCreationStacks } from './token-creation-stacks';
 
 /** Where the app writes: progress and warnings to `stdout`, errors to `stderr`. */
 export interface AppOutput {
@@ -14,7 +15,11 @@ const PROCESS_OUTPUT: AppOutput = {
 };
 
 export interface RunAppOptions {
-  /** Passed to `new App` (tests set `outdir`); stack traces are off unless this turns them on. */
+  /**
+   * Passed to `new App` (tests set `outdir`). Stack traces are off unless this turns them on: the
+   * construct metadata's (cdktf's `stackTraces`) and the creation stack of every token
+   * (stacks/token-creation-stacks.ts), both only ever shown in cdktf's own error messages.
+   */
   readonly appConfig?: AppConfig;
   /** Default: the process's stdout and stderr. */
   readonly output?: AppOutput;
@@ -38,14 +43,21 @@ export type DefineStacks = (app: App) => void;
  */
 export function runApp(prepare: () => DefineStacks, options: RunAppOptions = {}): number {
   const output = options.output ?? PROCESS_OUTPUT;
+  const restoreTokenStacks = options.appConfig?.stackTraces ? () => undefined : withoutTokenCreationStacks();
   try {
     const define = prepare();
     const app = new App({ stackTraces: false, ...options.appConfig });
     define(app);
     // Under the cdktf CLI (which sets this variable) the CLI prints annotations itself.
     const underCli = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS !== undefined;
-    applyPolicyPack(app, { print: underCli ? false : (line) => output.stdout(`${line}\n`) });
-    app.synth();
+    // Nothing changes the stacks between the policy's aspects and cdktf's write here, so the pack
+    // checks the configuration cdktf writes and hands it over (one resolution of each stack fewer).
+    const policy = applyPolicyPack(app, { print: underCli ? false : (line) => output.stdout(`${line}\n`), shareStackResolution: true });
+    try {
+      app.synth();
+    } finally {
+      policy.release();
+    }
     const stackNames = app.node.children.filter(TerraformStack.isStack).map((stack) => stack.node.id);
     output.stdout(`synthesized ${stackNames.length} stacks: ${stackNames.join(', ')}\n`);
     return 0;
@@ -54,5 +66,7 @@ export function runApp(prepare: () => DefineStacks, options: RunAppOptions = {})
     if (userError === undefined) throw error;
     output.stderr(`error: ${userError.message}\n`);
     return 1;
+  } finally {
+    restoreTokenStacks();
   }
 }

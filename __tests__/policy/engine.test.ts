@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Aspects, IAspect, TerraformStack, Testing } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
@@ -86,6 +87,33 @@ describe('synthesis outcome', () => {
   });
 });
 
+describe('joins between resources (StackView.resourcesOfType)', () => {
+  it('resolve only the resources of the type asked for, once per stack traversal', () => {
+    const app = newApp();
+    const stack = new TerraformStack(app, 'dev-aws');
+    const group = new DbParameterGroup(stack, 'params', {
+      name: 'params-pg16', family: 'postgres16', parameter: [{ name: 'rds.force_ssl', value: '1' }],
+    });
+    for (const id of ['db-a', 'db-b']) {
+      new DbInstance(stack, id, {
+        engine: 'postgres', instanceClass: 'db.t4g.medium', allocatedStorage: 20, storageEncrypted: true,
+        deletionProtection: true, backupRetentionPeriod: 7, parameterGroupName: group.name,
+      });
+    }
+    const bystander = new SecretsmanagerSecret(stack, 'bystander', { name: 'dev/x' });
+    const groupResolved = jest.spyOn(group, 'toTerraform');
+    const bystanderResolved = jest.spyOn(bystander, 'toTerraform');
+    const pack = applyPolicyPack(app, { print: false });
+    app.synth();
+    // CDC-RDS-3 looks up the parameter group for both instances; the group's own check is the second
+    // resolution, and cdktf resolves each element twice more (prepareStack, then the JSON).
+    expect(pack.findings.filter((f) => f.ruleId === 'CDC-RDS-3')).toEqual([]);
+    expect(groupResolved).toHaveBeenCalledTimes(4);
+    // The secret is resolved for its own check only, never for the instances' join.
+    expect(bystanderResolved).toHaveBeenCalledTimes(3);
+  });
+});
+
 describe('applying the pack', () => {
   it('covers every stack of an App', () => {
     const app = newApp();
@@ -132,6 +160,65 @@ describe('applying the pack', () => {
     const findings = collectPolicyFindings(stack);
     expect(findings.map((finding) => `${finding.ruleId} ${finding.path}`)).toEqual(['CDC-EC2-1 test/host', 'CDC-EC2-2 test/host']);
     expect(host.node.metadata.filter((entry) => entry.type === '@cdktf/error')).toEqual([]);
+  });
+});
+
+describe('shareStackResolution (how runApp applies the pack)', () => {
+  const compliantStack = () => {
+    const app = newApp();
+    const stack = new TerraformStack(app, 'dev-aws');
+    const host = new Instance(stack, 'host', hardenedInstance);
+    return { app, stack, host };
+  };
+
+  it('writes the configuration the check read: each element is resolved once fewer, the output is the same', () => {
+    const written: string[] = [];
+    for (const shareStackResolution of [false, true]) {
+      const { app, host } = compliantStack();
+      const resolved = jest.spyOn(host, 'toTerraform');
+      const pack = applyPolicyPack(app, { print: false, shareStackResolution });
+      app.synth();
+      pack.release();
+      // prepareStack, then the write; without sharing, the check resolves the element once more.
+      expect(resolved).toHaveBeenCalledTimes(shareStackResolution ? 2 : 3);
+      written.push(fs.readFileSync(path.join(outdir, 'stacks/dev-aws/cdk.tf.json'), 'utf8'));
+    }
+    expect(written[1]).toBe(written[0]);
+  });
+
+  it('sees an override made on the element', () => {
+    const { app, host } = compliantStack();
+    host.addOverride('metadata_options.http_tokens', 'optional');
+    const pack = applyPolicyPack(app, { print: false, shareStackResolution: true });
+    expect(() => app.synth()).toThrow(/CDC-EC2-1/);
+    pack.release();
+  });
+
+  it('checks each element on its own visit when another aspect is in the stack, so its changes are seen', () => {
+    const { app, stack } = compliantStack();
+    new Instance(stack, 'later', { ...hardenedInstance, metadataOptions: undefined });
+    // Added before the pack: on every element it runs first, after the pack's visit of the stack.
+    Aspects.of(stack).add({
+      visit(node: IConstruct) {
+        if (node instanceof Instance) node.putMetadataOptions({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
+      },
+    });
+    const pack = applyPolicyPack(app, { print: false, shareStackResolution: true });
+    app.synth();
+    pack.release();
+    expect(pack.findings).toEqual([]);
+  });
+
+  it('checks each element on its own when the stack overrides a resource block, as without sharing', () => {
+    const outcomes = [false, true].map((shareStackResolution) => {
+      const { app, stack } = compliantStack();
+      stack.addOverride('resource.aws_instance.host.metadata_options.http_tokens', 'optional');
+      const pack = applyPolicyPack(app, { print: false, shareStackResolution });
+      app.synth();
+      pack.release();
+      return pack.findings;
+    });
+    expect(outcomes[1]).toEqual(outcomes[0]);
   });
 });
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, TerraformResource } from 'cdktf';
+import { App, TerraformResource, TerraformStack } from 'cdktf';
 import { CHECKED_IN_ENVIRONMENTS, EnvironmentConfig, ephemeralEnvironment, validateEnvironment } from '../../config';
 import { defineEnvironmentStacks } from '../../stacks';
 import { applyPolicyPack, PolicyFinding } from '../../constructs/policy';
@@ -10,6 +10,8 @@ import { fakeBundlePath } from '../support/synth';
 interface PolicyOutcome {
   readonly findings: PolicyFinding[];
   readonly synthError?: string;
+  /** Each written stack's cdk.tf.json. */
+  readonly written: Record<string, string>;
 }
 
 /**
@@ -21,6 +23,7 @@ function synthesizeWithPolicy(
   config: EnvironmentConfig,
   continueOnErrors: boolean,
   tamper: (app: App) => void = () => undefined,
+  shareStackResolution = false,
 ): PolicyOutcome {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-env-'));
   const saved = process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -30,12 +33,20 @@ function synthesizeWithPolicy(
     const app = new App({ outdir, stackTraces: false });
     defineEnvironmentStacks(app, validateEnvironment(config), { orchestratorBundlePath: fakeBundlePath() });
     tamper(app);
-    const pack = applyPolicyPack(app, { print: false });
+    const pack = applyPolicyPack(app, { print: false, shareStackResolution });
+    const written = (): Record<string, string> => {
+      const stacks = path.join(outdir, 'stacks');
+      if (!fs.existsSync(stacks)) return {};
+      const files = fs.readdirSync(stacks).sort().map((stack) => [stack, path.join(stacks, stack, 'cdk.tf.json')]);
+      return Object.fromEntries(files.filter(([, file]) => fs.existsSync(file)).map(([stack, file]) => [stack, fs.readFileSync(file, 'utf8')]));
+    };
     try {
       app.synth();
-      return { findings: pack.findings };
+      return { findings: pack.findings, written: written() };
     } catch (error) {
-      return { findings: pack.findings, synthError: (error as Error).message };
+      return { findings: pack.findings, synthError: (error as Error).message, written: written() };
+    } finally {
+      pack.release();
     }
   } finally {
     if (saved === undefined) delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -62,7 +73,42 @@ describe.each(environments)('environment %s under the policy pack', (_name, conf
   });
 });
 
+// How runApp applies the pack: the configuration each stack's check reads is the one cdktf then
+// writes (constructs/policy/engine.ts shareStackResolution). It must find and write exactly what
+// the check of every element on its own finds and writes.
+describe.each(environments)('environment %s with shareStackResolution', (_name, config) => {
+  it('finds the same and writes the same as the per-element check', () => {
+    const shared = synthesizeWithPolicy(config, true, undefined, true);
+    const alone = synthesizeWithPolicy(config, true);
+    expect(shared.findings).toEqual(alone.findings);
+    expect(Object.keys(shared.written).length).toBeGreaterThanOrEqual(3);
+    expect(shared.written).toEqual(alone.written);
+  });
+});
+
 describe('the pack on the real stacks', () => {
+  it('catches overrides with shareStackResolution too', () => {
+    const tampered: string[] = [];
+    let synthesized: App | undefined;
+    const { findings, synthError } = synthesizeWithPolicy(CHECKED_IN_ENVIRONMENTS[0], false, (app) => {
+      synthesized = app;
+      for (const node of app.node.findAll()) {
+        if (TerraformResource.isTerraformResource(node) && node.terraformResourceType === 'aws_db_instance') {
+          node.addOverride('publicly_accessible', true);
+          tampered.push(`CDC-RDS-2 ${node.node.path}`);
+        }
+      }
+    }, true);
+    expect(tampered.length).toBeGreaterThan(0);
+    expect(findings.filter((finding) => finding.level === 'error').map((finding) => `${finding.ruleId} ${finding.path}`).sort()).toEqual(tampered.sort());
+    expect(synthError).toMatch(/CDC-RDS-2/);
+    // The synth stopped before writing: release() took the hand-over back, so a later toTerraform()
+    // resolves the stack as it is then, not as the check saw it.
+    const stacks = synthesized!.node.children.filter(TerraformStack.isStack);
+    expect(stacks.length).toBeGreaterThan(0);
+    for (const stack of stacks) expect(Object.prototype.hasOwnProperty.call(stack, 'toTerraform')).toBe(false);
+  });
+
   it('catches a regression in the eks-helm stacks of prod', () => {
     const resourcesOfType = (app: App, type: string): TerraformResource[] =>
       app.node.findAll().filter((node): node is TerraformResource => TerraformResource.isTerraformResource(node) && node.terraformResourceType === type);

@@ -82,6 +82,62 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
     expect(build()).toMatch(/^build: dist\//m);
   });
 
+  // The up-to-date check stats the paths of the last scan instead of walking the folders again
+  // (scripts/build.js unchangedSince): these are the changes only a folder's time or a vanished
+  // path reveals.
+  test('a file added in a nested folder, a file renamed, and a file put back with an older time rebuild', () => {
+    build();
+    const nested = path.join(project, 'orchestrator', 'sql', 'extra', 'note.txt');
+    fs.mkdirSync(path.dirname(nested));
+    fs.writeFileSync(nested, 'x\n');
+    expect(build()).toMatch(/^build: dist\//m);
+    fs.writeFileSync(path.join(path.dirname(nested), 'second.txt'), 'y\n');
+    expect(build()).toMatch(/^build: dist\//m);
+    fs.renameSync(nested, path.join(path.dirname(nested), 'renamed.txt'));
+    expect(build()).toMatch(/^build: dist\//m);
+    fs.rmSync(path.dirname(nested), { recursive: true });
+    expect(build()).toMatch(/^build: dist\//m);
+    const sql = path.join(project, 'orchestrator', 'sql', '001_init.sql');
+    const earlier = new Date(fs.statSync(sql).mtimeMs - 60_000);
+    fs.utimesSync(sql, earlier, earlier);
+    expect(build()).toMatch(/^build: dist\//m);
+    expect(build()).toMatch(/^build: up to date/);
+  });
+
+  test('an optional input that appears (node_modules/.package-lock.json) rebuilds', () => {
+    // The project links the worktree's node_modules: use a scratch project of its own here.
+    const lockless = fs.mkdtempSync(path.join(os.tmpdir(), 'build-test-lock-'));
+    try {
+      for (const entry of fs.readdirSync(project)) {
+        if (entry === 'node_modules' || entry === 'dist') continue;
+        fs.cpSync(path.join(project, entry), path.join(lockless, entry), { recursive: true, preserveTimestamps: true });
+      }
+      fs.mkdirSync(path.join(lockless, 'node_modules'));
+      for (const entry of fs.readdirSync(path.join(root, 'node_modules'))) {
+        if (entry !== '.package-lock.json') fs.symlinkSync(path.join(root, 'node_modules', entry), path.join(lockless, 'node_modules', entry));
+      }
+      const run = () => spawnSync(process.execPath, [path.join(lockless, 'scripts', 'build.js')], { cwd: lockless, encoding: 'utf8' }).stdout;
+      expect(run()).toMatch(/^build: dist\//m);
+      expect(run()).toMatch(/^build: up to date/);
+      fs.writeFileSync(path.join(lockless, 'node_modules', '.package-lock.json'), '{}\n');
+      expect(run()).toMatch(/^build: dist\//m);
+    } finally {
+      fs.rmSync(lockless, { recursive: true, force: true });
+    }
+  });
+
+  test('the up-to-date path loads neither esbuild nor the bindings generator', () => {
+    build();
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', "require('./scripts/build.js').build().then((built) => console.log(JSON.stringify({ built, loaded: Object.keys(require.cache).map((f) => require('path').relative(process.cwd(), f)) })))"],
+      { cwd: project, encoding: 'utf8' },
+    );
+    const { built, loaded } = JSON.parse(probe.stdout) as { built: string[]; loaded: string[] };
+    expect(built).toEqual([]);
+    expect(loaded).toEqual(['scripts/build.js']);
+  });
+
   test('--orchestrator-only leaves the app stale for the next full build, which rebuilds only what is stale', () => {
     build();
     touch('orchestrator/src/cli.ts');

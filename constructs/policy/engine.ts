@@ -7,7 +7,10 @@ import {
   DefaultTokenResolver,
   IAspect,
   StringConcat,
+  TerraformDataSource,
   TerraformElement,
+  TerraformOutput,
+  TerraformResource,
   TerraformStack,
   Tokenization,
 } from 'cdktf';
@@ -27,6 +30,17 @@ export interface PolicyPackOptions {
    * `false` prints nothing (tests read `findings` instead).
    */
   readonly print?: false | ((line: string) => void);
+  /**
+   * Check each stack against the configuration cdktf writes for it, resolved once when the aspect
+   * visits the stack, and hand that same configuration to cdktf to write instead of resolving the
+   * whole stack again: one resolution of every element fewer per synth. Only for a synthesis in
+   * which nothing changes the constructs between the aspects and the write (runApp: define,
+   * `app.synth()`, done), and call `release()` after it. A stack that carries another aspect, or
+   * whose own overrides reach into resource, data or output blocks, is checked per element as
+   * without this option.
+   * @default false
+   */
+  readonly shareStackResolution?: boolean;
 }
 
 /** Renders a finding as `[RULE/checkov] path (address): problem. Fix: hint`. */
@@ -97,22 +111,37 @@ function elementsOf(scope: IConstruct): TerraformElement[] {
   return scope.node.findAll().filter(TerraformElement.isTerraformElement);
 }
 
+/** Views of a stack's resources by Terraform type, resolved when a rule first asks for that type. */
+export type StackViewCache = Map<TerraformStack, Map<string, ResourceView[]>>;
+
 /**
- * The other resources of the element's stack, resolved when a rule asks for them. Without a
- * cache nothing is kept across elements; the aspect passes one per stack traversal (see
- * PolicyAspect.visit), because resolving a whole stack for every bucket and database instance
- * was a fifth of the synth time.
+ * The other resources of the element's stack, resolved when a rule asks for them, and only those of
+ * the type asked for: in cdktf only a TerraformResource writes a `resource` block, keyed by its
+ * `terraformResourceType` (cdktf/lib/terraform-resource.js toTerraform), so the type is known
+ * before resolving and the rest of the stack is never resolved for a join. Without a cache nothing
+ * is kept across elements; the aspect passes one per stack traversal (see PolicyAspect.visit),
+ * because resolving a whole stack for every bucket and database instance was a fifth of the synth
+ * time.
  */
-function stackViewFor(element: TerraformElement, cache?: Map<TerraformStack, ResourceView[]>): StackView {
+function stackViewFor(element: TerraformElement, cache?: StackViewCache): StackView {
   const stack = TerraformStack.of(element);
-  let views: ResourceView[] | undefined = cache?.get(stack);
+  let byType = cache?.get(stack);
+  if (!byType) {
+    byType = new Map();
+    cache?.set(stack, byType);
+  }
+  const views = byType;
   return {
     resourcesOfType(type: string): ResourceView[] {
-      if (!views) {
-        views = elementsOf(stack).map(viewOf);
-        cache?.set(stack, views);
+      let ofType = views.get(type);
+      if (!ofType) {
+        ofType = elementsOf(stack)
+          .filter((candidate) => TerraformResource.isTerraformResource(candidate) && candidate.terraformResourceType === type)
+          .map(viewOf)
+          .filter((view) => view.kind === 'resource' && view.type === type);
+        views.set(type, ofType);
       }
-      return views.filter((view) => view.kind === 'resource' && view.type === type);
+      return ofType;
     },
   };
 }
@@ -126,9 +155,10 @@ export interface ElementEvaluation {
 export function evaluateElement(
   element: TerraformElement,
   rules: readonly PolicyRule[] = ALL_RULES,
-  stackViews?: Map<TerraformStack, ResourceView[]>,
+  stackViews?: StackViewCache,
+  resolvedView?: ResourceView,
 ): ElementEvaluation {
-  const view = viewOf(element);
+  const view = resolvedView ?? viewOf(element);
   const stackView = stackViewFor(element, stackViews);
   const suppressions = suppressionsOf(element);
   const usedSuppressions = new Set<string>();
@@ -177,18 +207,30 @@ export class PolicyAspect implements IAspect {
   private readonly print: false | ((line: string) => void);
   private readonly recorded = new Set<string>();
   /** Resolved views of each stack's resources, valid for one traversal of that stack. */
-  private readonly stackViews = new Map<TerraformStack, ResourceView[]>();
+  private readonly stackViews: StackViewCache = new Map();
+  private readonly shareStackResolution: boolean;
+  /** With shareStackResolution: each stack's configuration as cdktf writes it, for one traversal. */
+  private readonly stackConfigs = new Map<TerraformStack, StackConfig>();
 
   constructor(options: PolicyPackOptions = {}) {
     this.rules = options.rules ?? ALL_RULES;
     this.print = options.print === undefined ? defaultPrinter() : options.print;
+    this.shareStackResolution = options.shareStackResolution ?? false;
   }
 
   visit(node: IConstruct): void {
     // cdktf visits the stack node first on every synthesis: start that traversal with fresh views.
-    if (TerraformStack.isStack(node)) this.stackViews.delete(node);
+    if (TerraformStack.isStack(node)) {
+      this.stackViews.delete(node);
+      this.stackConfigs.delete(node);
+      if (this.shareStackResolution && this.isOnlyAspectIn(node) && !overridesElementBlocks(node)) {
+        this.stackConfigs.set(node, handOverResolution(node));
+      }
+    }
     if (!TerraformElement.isTerraformElement(node)) return;
-    const { findings, unusedSuppressions } = evaluateElement(node, this.rules, this.stackViews);
+    const config = this.stackConfigs.get(TerraformStack.of(node));
+    const resolvedView = config ? viewFromStackConfig(node, config) : undefined;
+    const { findings, unusedSuppressions } = evaluateElement(node, this.rules, this.stackViews, resolvedView);
     for (const finding of findings) {
       if (finding.suppressedReason !== undefined) {
         this.report(node, AnnotationMetadataEntryType.INFO, finding.message, `SUPPRESSED ${finding.message}`);
@@ -211,6 +253,20 @@ export class PolicyAspect implements IAspect {
     }
   }
 
+  /**
+   * Ends shareStackResolution's hand-over: a stack whose synthesis stopped between the aspects and
+   * the write (an error finding) resolves itself again on its next toTerraform().
+   */
+  release(): void {
+    for (const stack of this.stackConfigs.keys()) takeBackResolution(stack);
+    this.stackConfigs.clear();
+  }
+
+  /** Whether this is the only aspect on the stack and everything under it (cdktf runs no App aspect). */
+  private isOnlyAspectIn(stack: TerraformStack): boolean {
+    return stack.node.findAll().every((construct) => Aspects.of(construct).all.every((aspect) => aspect === this));
+  }
+
   /** Findings that fail synthesis (errors that are not suppressed). */
   get errors(): PolicyFinding[] {
     return this.findings.filter((finding) => finding.level === 'error' && finding.suppressedReason === undefined);
@@ -226,6 +282,66 @@ export class PolicyAspect implements IAspect {
     else annotations.addInfo(message);
     if (printed && this.print) this.print(printed);
   }
+}
+
+/** A stack's configuration as cdktf writes it (TerraformStack.toTerraform). */
+type StackConfig = Record<string, unknown>;
+
+type StackBlocks = Record<string, Record<string, Record<string, unknown>> | undefined>;
+
+/**
+ * Whether the stack's own overrides (`stack.addOverride`) reach into the blocks the rules read.
+ * cdktf merges them over the elements' blocks last (terraform-stack.js toTerraform), so the
+ * stack's configuration would then differ from the element's own.
+ */
+function overridesElementBlocks(stack: TerraformStack): boolean {
+  const overrides = (stack as unknown as { rawOverrides?: Record<string, unknown> }).rawOverrides ?? {};
+  return ['resource', 'data', 'output'].some((block) => block in overrides);
+}
+
+/**
+ * Resolves the stack's configuration now and makes the stack's next toTerraform() (cdktf's write,
+ * after the aspects and validations) return it instead of resolving every element again.
+ */
+function handOverResolution(stack: TerraformStack): StackConfig {
+  takeBackResolution(stack);
+  const config = stack.toTerraform() as StackConfig;
+  const handOver = stack as unknown as { toTerraform: () => unknown };
+  handOver.toTerraform = () => {
+    takeBackResolution(stack);
+    return config;
+  };
+  return config;
+}
+
+function takeBackResolution(stack: TerraformStack): void {
+  if (Object.prototype.hasOwnProperty.call(stack, 'toTerraform')) delete (stack as unknown as { toTerraform?: unknown }).toTerraform;
+}
+
+/**
+ * The element's view read from its stack's configuration: the block cdktf wrote for it under its
+ * type and logical id (terraform-resource.js, terraform-data-source.js, terraform-output.js
+ * toTerraform), which is the element's own resolved block (cdktf merges the elements' resolved
+ * blocks and resolves the result again). Undefined for other elements (providers, the backend,
+ * remote state...) and for a resource that moved: those are resolved on their own (viewOf).
+ */
+function viewFromStackConfig(element: TerraformElement, config: StackConfig): ResourceView | undefined {
+  const path = element.node.path;
+  const logicalId = element.friendlyUniqueId;
+  if (TerraformResource.isTerraformResource(element) || TerraformDataSource.isTerraformDataSource(element)) {
+    const kind = TerraformResource.isTerraformResource(element) ? 'resource' : 'data';
+    const type = element.terraformResourceType;
+    const block = (config[kind] as StackBlocks | undefined)?.[type]?.[logicalId];
+    if (block === undefined) return undefined;
+    const address = kind === 'data' ? `data.${type}.${logicalId}` : `${type}.${logicalId}`;
+    return { construct: element, path, kind, type, logicalId, address, config: withoutMetadata(block) };
+  }
+  if (TerraformOutput.isTerraformOutput(element)) {
+    const block = (config.output as Record<string, unknown> | undefined)?.[logicalId];
+    if (block === undefined) return undefined;
+    return { construct: element, path, kind: 'output', type: 'output', logicalId, address: `output.${logicalId}`, config: withoutMetadata(block) };
+  }
+  return undefined;
 }
 
 function defaultPrinter(): false | ((line: string) => void) {

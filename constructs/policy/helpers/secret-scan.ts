@@ -36,8 +36,20 @@ function words(key: string): string[] {
     .filter(Boolean);
 }
 
+/** isSecretKey's answers: a synth asks about the same few hundred attribute names thousands of times. */
+const SECRET_KEY_ANSWERS = new Map<string, boolean>();
+
 /** Whether an attribute with this name holds a secret value (password, token, private key...). */
 export function isSecretKey(key: string): boolean {
+  let answer = SECRET_KEY_ANSWERS.get(key);
+  if (answer === undefined) {
+    answer = decideSecretKey(key);
+    SECRET_KEY_ANSWERS.set(key, answer);
+  }
+  return answer;
+}
+
+function decideSecretKey(key: string): boolean {
   const parts = words(key);
   if (parts.length === 0 || NOT_A_SECRET_SUFFIX.has(parts[parts.length - 1])) return false;
   if (parts.some((part) => SECRET_WORDS.has(part))) return true;
