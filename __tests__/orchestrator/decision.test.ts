@@ -14,6 +14,8 @@ import {
   jobCreatedByRequest,
   schemaReviewResolved,
   schemaUpdatesWarning,
+  settleBeforeSync,
+  sourceMoved,
   rerunAfterWork,
   shouldForceLagSync,
   shouldStartJob,
@@ -314,6 +316,81 @@ describe('the cost cap (MIN_SYNC_INTERVAL_SECONDS)', () => {
 
   test('a WAL-lag sync is never held back: it protects the source\'s disk', () => {
     expect(costCap({ ...base, forcedForLag: true, nowMs: last.getTime() + 1 })).toEqual({ action: 'go' });
+  });
+});
+
+describe('the settle rule (a capped connection waits for a burst to end, within one cap interval)', () => {
+  const cap = 15 * 60_000;
+  const poll = 30_000;
+  const base = { minSyncIntervalMs: cap, forcedForLag: false, arriving: true, pendingSinceMs: 0, settleMs: poll };
+
+  test('changes still arriving under a cap: hold one poll interval, then look again', () => {
+    expect(settleBeforeSync({ ...base, nowMs: 30_000 })).toEqual({ action: 'hold', holdMs: poll, latestAt: new Date(cap) });
+  });
+
+  test('the source went quiet: sync at once', () => {
+    expect(settleBeforeSync({ ...base, arriving: false, nowMs: 30_000 })).toEqual({ action: 'go' });
+  });
+
+  test('never holds the oldest pending change past one cap interval (a stream that never pauses syncs once per interval)', () => {
+    expect(settleBeforeSync({ ...base, nowMs: cap - 10_000 })).toEqual({ action: 'hold', holdMs: 10_000, latestAt: new Date(cap) });
+    expect(settleBeforeSync({ ...base, nowMs: cap })).toEqual({ action: 'go' });
+    expect(settleBeforeSync({ ...base, nowMs: cap + 1 })).toEqual({ action: 'go' });
+  });
+
+  test('uncapped connections and WAL-lag syncs never hold', () => {
+    expect(settleBeforeSync({ ...base, minSyncIntervalMs: 0, nowMs: 30_000 })).toEqual({ action: 'go' });
+    expect(settleBeforeSync({ ...base, forcedForLag: true, nowMs: 30_000 })).toEqual({ action: 'go' });
+  });
+
+  // The reason for the rule, played through with the pure functions: a burst of 30 commits 4 s
+  // apart under a 15-min cap, looked at every 30 s; a sync carries what was committed before its
+  // replication starts (30 s after its trigger).
+  function playBurst(settle: boolean): { syncs: number[]; meanWaitS: number } {
+    const commits = Array.from({ length: 30 }, (_, i) => 10_000 + i * 4000);
+    const syncs: number[] = [];
+    let pendingSince: number | undefined;
+    let seenCursor = -1;
+    let previousCursor: number | undefined;
+    for (let now = 0; now < 3 * cap; now += poll) {
+      const cursor = Math.max(-1, ...commits.filter((c) => c <= now));
+      const arriving = previousCursor !== undefined && cursor !== previousCursor;
+      previousCursor = cursor;
+      if (cursor === seenCursor) continue;
+      pendingSince ??= now - poll;
+      if (syncs.length > 0 && now < syncs[syncs.length - 1] + cap) continue;
+      if (settle && settleBeforeSync({ ...base, arriving, pendingSinceMs: pendingSince, nowMs: now }).action === 'hold') continue;
+      syncs.push(now);
+      seenCursor = Math.max(-1, ...commits.filter((c) => c <= now + 30_000));
+      pendingSince = undefined;
+    }
+    const carriedAt = commits.map((c) => syncs.find((s) => c <= s + 30_000) as number);
+    return { syncs, meanWaitS: commits.reduce((sum, c, i) => sum + (carriedAt[i] - c), 0) / commits.length / 1000 };
+  }
+
+  test('a burst under a cap: one sync after it ends carries all of it, instead of the rest waiting a whole interval', () => {
+    const atOnce = playBurst(false);
+    const settled = playBurst(true);
+    expect(atOnce.syncs).toHaveLength(2);
+    expect(atOnce.syncs[1] - atOnce.syncs[0]).toBeGreaterThanOrEqual(cap);
+    expect(settled.syncs).toHaveLength(1);
+    // The burst's last commit (126 s) is seen at 150 s; the look at 180 s finds nothing new.
+    expect(settled.syncs[0]).toBe(180_000);
+    expect(settled.meanWaitS).toBeLessThan(atOnce.meanWaitS / 4);
+  });
+
+  test('sourceMoved: max(cursor), storage and columns count; the late change counters only for a table without a cursor', () => {
+    const table = { schema: 'public', table: 'orders', cursorWatermark: '2026-01-01 00:00:00', modificationCount: '10', storageId: '1', columnHash: 'a' };
+    expect(sourceMoved(undefined, [table])).toBe(false);
+    expect(sourceMoved([table], [table])).toBe(false);
+    expect(sourceMoved([table], [{ ...table, cursorWatermark: '2026-01-01 00:00:01' }])).toBe(true);
+    expect(sourceMoved([table], [{ ...table, storageId: '2' }])).toBe(true);
+    expect(sourceMoved([table], [{ ...table, columnHash: 'b' }])).toBe(true);
+    // Published up to 10 s after the commit: with a cursor they would show a quiet table as busy.
+    expect(sourceMoved([table], [{ ...table, modificationCount: '11' }])).toBe(false);
+    const noCursor = { ...table, cursorWatermark: null };
+    expect(sourceMoved([noCursor], [{ ...noCursor, modificationCount: '11' }])).toBe(true);
+    expect(sourceMoved([table], [table, { ...table, table: 'other' }])).toBe(true);
   });
 });
 

@@ -141,4 +141,51 @@ describe('the daemon wakes a capped connection when its cap expires', () => {
       await double.close();
     }
   }, 60_000);
+
+  test('settle rule: a burst under a cap is synced once, after it ends; a stream that never pauses still syncs within one cap interval', async () => {
+    const databaseUrl = await cluster.current.createDatabase('cap_settle');
+    await createWatchedTables(databaseUrl);
+    const double = await AirbyteDouble.start({ connections: [{ connectionId: CONNECTION_ID, streams: [{ name: 'orders', namespace: 'public' }] }], job: { durationMs: 300 } });
+    const capMs = 6000;
+    const controller = new AbortController();
+    const daemon = main(['run'], {
+      env: { ...orchestratorEnv(databaseUrl, double), POLL_INTERVAL_SECONDS: '0.5', MIN_SYNC_INTERVAL_SECONDS: String(capMs / 1000), ORCHESTRATOR_HTTP_ADDR: 'off' },
+      signal: controller.signal,
+      stdout: () => undefined,
+      stderr: () => undefined,
+    });
+    const posts = () => double.requestsTo('POST', '/api/public/v1/jobs').filter((r) => r.status === 200);
+    try {
+      const initial = await waitFor('the initial sync', () => posts()[0]);
+      // Past the cap and quiet: what follows is the first change the cap would let through at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, initial.receivedAt + capMs + 1000 - Date.now())));
+      for (let i = 0; i < 8; i += 1) {
+        await write(databaseUrl, `INSERT INTO public.orders (note) VALUES ('burst ${i}')`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const lastBurstWrite = Date.now() - 250;
+      const second = await waitFor('the burst\'s sync', () => posts()[1]);
+      // Without the rule it would start at the first write's sighting, and the rest would wait for the cap.
+      expect(second.receivedAt).toBeGreaterThanOrEqual(lastBurstWrite);
+      // Settled (one quiet look), not released by the bound (the first write + the cap).
+      expect(second.receivedAt - lastBurstWrite).toBeLessThan(3000);
+      await waitFor('the burst\'s sync to end', () => double.jobRecords(CONNECTION_ID).filter((job) => job.status === 'succeeded').length >= 2 || undefined);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // It carried the whole burst: no follow-up.
+      expect(posts()).toHaveLength(2);
+
+      // A stream that never pauses: held at most one cap interval, so a sync starts while it still writes.
+      const streamEnd = Date.now() + capMs + 3000;
+      while (Date.now() < streamEnd && posts().length < 3) {
+        await write(databaseUrl, "INSERT INTO public.orders (note) VALUES ('stream')");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(posts().length).toBeGreaterThanOrEqual(3);
+      expect(posts()[2].receivedAt - second.receivedAt).toBeGreaterThanOrEqual(capMs);
+    } finally {
+      controller.abort();
+      expect(await daemon).toBe(0);
+      await double.close();
+    }
+  }, 60_000);
 });

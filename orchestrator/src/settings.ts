@@ -133,7 +133,7 @@ const IDENTIFIER = 'PostgreSQL identifier, ≤ 63 characters';
 const plain = (description: string, type: string, defaultDoc?: string) => variable({ description, type }, (raw) => raw, { defaultDoc });
 
 /** Defaults that the document may override, so they are applied after reading it (and documented from here). */
-const DOCUMENT_DEFAULTS = { cursorColumn: 'updated_at', pollIntervalSeconds: 30, minSyncIntervalSeconds: 0 } as const;
+export const DOCUMENT_DEFAULTS = { cursorColumn: 'updated_at', pollIntervalSeconds: 30, minSyncIntervalSeconds: 0 } as const;
 
 /** Tags each variable of a group with its section (the headings of .env.example) and, where useful, an example value. */
 function section<S extends Record<string, z.ZodType>>(title: string, examples: Partial<Record<keyof S, string>>, shape: S): S {
@@ -182,7 +182,7 @@ const OPTIONAL = section('optional', OPTIONAL_EXAMPLES, {
     defaultDoc: `the document's freshnessTargetSeconds (per connection, then document-wide), else ${DEFAULT_FRESHNESS_TARGET_SECONDS}`,
   }),
   MIN_SYNC_INTERVAL_SECONDS: variable(
-    { description: 'Cost cap: minimum time between the starts of two syncs of a connection; 0 = sync as soon as a change is seen.', type: `seconds, 0–${WEEK_SECONDS}` },
+    { description: 'Cost cap: minimum time between the starts of two syncs of a connection; under a cap, a sync also waits until a look finds no new change (settle rule, at most one cap interval). 0 = sync as soon as a change is seen.', type: `seconds, 0–${WEEK_SECONDS}` },
     (raw, fail) => {
       const value = Number(raw);
       if (!Number.isFinite(value) || value < 0 || value > WEEK_SECONDS) fail(`expected a number of seconds from 0 to ${WEEK_SECONDS}, got "${raw}"`);

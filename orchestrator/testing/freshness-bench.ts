@@ -327,6 +327,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       await sleep(t0 + realMs(commit.atSim) - Date.now());
       await writer.query(`INSERT INTO freshness.t${commit.table} (payload) SELECT md5(g::text) FROM generate_series(1, ${commit.rows}) g`);
       committedAt.push(Date.now());
+      // The change counters reach the shared view when the writer goes idle, but at most once per
+      // PGSTAT_MIN_INTERVAL (1 s); a commit within it is published by the PGSTAT_IDLE_INTERVAL
+      // timer, 10 s later (PostgreSQL 15 src/backend/utils/activity/pgstat.c). Real seconds that
+      // compression turns into minutes (10 s = 12.5 simulated minutes at 800 ms/min): a burst's
+      // last counters then moved long after the sync that carried it, and each capped sync was
+      // followed by an empty one. Flushing after each commit keeps the counters as current as
+      // they are at real speed (at most 10 s behind a 30 s poll interval).
+      await writer.query('SELECT pg_stat_force_next_flush()');
     }
     await sleep(end - Date.now());
     await Promise.all(crons);

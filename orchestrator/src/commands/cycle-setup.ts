@@ -96,6 +96,7 @@ export async function setUpCycle(
       connectionCacheMs: command === 'run' ? 300_000 : 0,
       cursorSweepMs: settings.cursorSweepMs,
       waitForCostCap: command === 'run',
+      settleMs: settings.pollIntervalMs,
       stateSchema: settings.stateSchema,
       airbyteUiUrl: settings.airbyteUiUrl,
       createRetry: settings.retry,

@@ -5,6 +5,7 @@ import { AirbyteClient, AirbyteConnection, AirbyteDiscoverTimeoutError, AirbyteU
 import { BackoffPolicy, sleep } from './backoff';
 import {
   ConnectionDecision,
+  ProbedTable,
   SchemaRefreshVerdict,
   TriggerReason,
   assessSchemaRefresh,
@@ -17,13 +18,15 @@ import {
   inFlightOutcome,
   schemaReviewResolved,
   schemaUpdatesWarning,
+  settleBeforeSync,
   shouldForceLagSync,
   shouldStartJob,
+  sourceMoved,
   watchedTablesFromStreams,
 } from './decision';
 import { ConnectionInactiveError, FollowOutcome, Interrupted, JobControl } from '../airbyte/job-control';
 import { Logger } from '../ops/logger';
-import { ConnectionSettings } from '../settings';
+import { ConnectionSettings, DOCUMENT_DEFAULTS } from '../settings';
 import { HEARTBEAT_SCHEMA, HEARTBEAT_TABLE } from '../probe/source-preparation';
 import { Queryable, SourceProbe, WatchedTable, suggestedCursorIndex } from '../probe/source-probe';
 import { InFlightJob, JobOrigin, StateStore, SyncedChange, tableKey } from '../state/state-store';
@@ -44,6 +47,11 @@ export interface CycleOptions {
    * it allows the sync; false (`once`) leaves the change for a later run.
    */
   readonly waitForCostCap?: boolean;
+  /**
+   * The settle rule's window (decision.ts settleBeforeSync): a capped connection whose changes are
+   * still arriving looks again this much later. One poll interval. @default POLL_INTERVAL_SECONDS' default
+   */
+  readonly settleMs?: number;
   /** The orchestrator's own state schema: never watched, even when selected as a stream. @default "airbyte_orchestrator" */
   readonly stateSchema?: string;
   /** Airbyte web UI base, for the "review the schema" link. */
@@ -145,6 +153,12 @@ export class CycleRunner {
   private readonly workspaces = new Map<string, string>();
   /** When this process learned that each connection's last triggered job exists (the cost cap's anchor). */
   private readonly lastTriggeredAt = new Map<string, number>();
+  /** Per connection, what the latest probe saw, and whether it differed from the probe before it (the settle rule). */
+  private readonly lastProbe = new Map<string, { readonly tables: readonly ProbedTable[]; readonly moved: boolean }>();
+  /** Per connection, when the latest probe that found nothing pending ran. */
+  private readonly quietAt = new Map<string, number>();
+  /** Per connection with pending changes: the earliest they can have been committed (settleBeforeSync pendingSinceMs). */
+  private readonly pendingSince = new Map<string, number>();
 
   private readonly probe: SourceProbe;
   readonly jobs: JobControl;
@@ -289,12 +303,9 @@ export class CycleRunner {
       // A change that lands while a job runs gets one follow-up job right after it (decision.ts
       // shouldStartJob, followUpAfterJob).
       for (let round = 0; shouldStartJob({ round, changed: decision.sync, forcedForLag: forceForLag }); round += 1) {
-        const cap = await this.costCap(connection, forceForLag, result, log);
-        if (cap === 'deferred') break;
-        if (cap === 'waited') {
-          decision = await this.observe(resolved, result, log);
-          if (!decision.sync) break;
-        }
+        const turn = await this.awaitTurn(resolved, decision, forceForLag, result, log);
+        if (turn === undefined) break;
+        decision = turn;
         const ended = await this.sync(resolved, decision, result, log, forceForLag ? walLag : undefined);
         forceForLag = false;
         if (!ended.followUp) break;
@@ -331,27 +342,56 @@ export class CycleRunner {
   }
 
   /**
-   * The cost cap (decision.ts costCap) with what it needs. The daemon sleeps until the cap allows
-   * the sync (the connection is busy meanwhile, the others are not); `once` leaves the change for
-   * a later run.
+   * When a connection with pending changes may trigger: the cost cap (decision.ts costCap), then,
+   * for a capped connection whose changes are still arriving, the settle rule (settleBeforeSync).
+   * The daemon sleeps meanwhile (the connection is busy, the others are not), looking at the source
+   * at least once per settle window, so "still arriving" always means "moved within the last poll
+   * interval", also at the end of a long cap wait. `once` leaves a capped change for a later run
+   * and never settles (it has no earlier probe of its own to compare with). Returns the decision to
+   * sync on, or undefined (deferred, or nothing left to sync).
    */
-  private async costCap(connection: ConnectionSettings, forcedForLag: boolean, result: ConnectionResult, log: Logger): Promise<'go' | 'waited' | 'deferred'> {
+  private async awaitTurn(resolved: ResolvedConnection, decision: ConnectionDecision, forcedForLag: boolean, result: ConnectionResult, log: Logger): Promise<ConnectionDecision | undefined> {
+    const connection = resolved.settings;
+    const connectionId = connection.connectionId;
     const minSyncIntervalMs = connection.minSyncIntervalMs ?? 0;
-    const lastConfirmedAtMs = this.lastTriggeredAt.get(connection.connectionId);
-    // The history is read only when a cap can apply and this process has not triggered yet.
-    const lastTriggeredAt = minSyncIntervalMs > 0 && !forcedForLag && lastConfirmedAtMs === undefined ? await this.deps.store.lastTriggeredAt(connection.connectionId) : undefined;
-    const verdict = costCap({ minSyncIntervalMs, lastTriggeredAt, lastConfirmedAtMs, nowMs: Date.now(), forcedForLag, waitForCap: Boolean(this.deps.options.waitForCostCap) });
-    if (verdict.action === 'go') return 'go';
-    if (verdict.action === 'defer') {
-      result.deferredUntil = verdict.allowedAt.toISOString();
-      log.info('change seen; the cost cap (MIN_SYNC_INTERVAL_SECONDS) defers the sync', { syncAllowedAt: result.deferredUntil });
-      return 'deferred';
+    const waitForCap = Boolean(this.deps.options.waitForCostCap);
+    const settleMs = this.deps.options.settleMs ?? DOCUMENT_DEFAULTS.pollIntervalSeconds * 1000;
+    let current = decision;
+    for (;;) {
+      const lastConfirmedAtMs = this.lastTriggeredAt.get(connectionId);
+      // The history is read only when a cap can apply and this process has not triggered yet.
+      const lastTriggeredAt = minSyncIntervalMs > 0 && !forcedForLag && lastConfirmedAtMs === undefined ? await this.deps.store.lastTriggeredAt(connectionId) : undefined;
+      const nowMs = Date.now();
+      const cap = costCap({ minSyncIntervalMs, lastTriggeredAt, lastConfirmedAtMs, nowMs, forcedForLag, waitForCap });
+      if (cap.action === 'defer') {
+        result.deferredUntil = cap.allowedAt.toISOString();
+        log.info('change seen; the cost cap (MIN_SYNC_INTERVAL_SECONDS) defers the sync', { syncAllowedAt: result.deferredUntil });
+        return undefined;
+      }
+      let waitMs = 0;
+      if (cap.action === 'wait') {
+        waitMs = cap.waitMs;
+        log.debug('change seen; waiting for the cost cap (MIN_SYNC_INTERVAL_SECONDS)', { waitMs });
+      } else if (waitForCap) {
+        const settle = settleBeforeSync({
+          minSyncIntervalMs,
+          forcedForLag,
+          arriving: this.lastProbe.get(connectionId)?.moved ?? false,
+          pendingSinceMs: this.pendingSince.get(connectionId) ?? nowMs,
+          nowMs,
+          settleMs,
+        });
+        if (settle.action === 'hold') {
+          waitMs = settle.holdMs;
+          log.debug('changes still arriving; holding the capped sync until they settle', { holdMs: settle.holdMs, latestAt: settle.latestAt.toISOString() });
+        }
+      }
+      if (waitMs <= 0) return current;
+      await sleep(Math.min(waitMs, settleMs), this.deps.signal);
+      if (this.deps.signal?.aborted) throw new Interrupted();
+      current = await this.observe(resolved, result, log);
+      if (!current.sync) return undefined;
     }
-    const { waitMs } = verdict;
-    log.debug('change seen; waiting for the cost cap (MIN_SYNC_INTERVAL_SECONDS)', { waitMs });
-    await sleep(waitMs, this.deps.signal);
-    if (this.deps.signal?.aborted) throw new Interrupted();
-    return 'waited';
   }
 
   /** The WAL-lag rule (decision.ts) with what it needs: this connection's last job and the WAL written since. */
@@ -418,6 +458,7 @@ export class CycleRunner {
     const observations = await this.probe.observe(resolved.tables);
     const synced = await this.deps.store.loadSynced(resolved.settings.connectionId);
     const decision = decideConnection(observations.map((observation) => ({ observation, synced: synced.get(tableKey(observation.schema, observation.table)) })));
+    this.notePending(resolved.settings.connectionId, decision, changedSince);
     if (decision.changes.length > 0) await this.deps.store.markChangesSeen(resolved.settings.connectionId, decision.changes, changedSince);
     for (const change of decision.changes) {
       const name = `${change.schema}.${change.table}`;
@@ -450,6 +491,23 @@ export class CycleRunner {
       log.warn('table has no cursor column; changes are detected from its modification counters only', { schema: table.schema, table: table.table, cursorColumn: table.cursorColumn });
     }
     return decision;
+  }
+
+  /** What the settle rule needs from each probe: did the source move since the previous one, and since when are changes pending. */
+  private notePending(connectionId: string, decision: ConnectionDecision, changedSince?: Date): void {
+    const nowMs = Date.now();
+    const previous = this.lastProbe.get(connectionId);
+    this.lastProbe.set(connectionId, { tables: decision.watermarks, moved: sourceMoved(previous?.tables, decision.watermarks) });
+    if (!decision.sync) {
+      this.quietAt.set(connectionId, nowMs);
+      this.pendingSince.delete(connectionId);
+      return;
+    }
+    if (this.pendingSince.has(connectionId)) return;
+    // The oldest pending change was committed after the last quiet look and after the last sync
+    // we triggered started (what that sync did not carry came later).
+    const anchors = [this.quietAt.get(connectionId), this.lastTriggeredAt.get(connectionId), changedSince?.getTime()].filter((v): v is number => v !== undefined);
+    this.pendingSince.set(connectionId, anchors.length > 0 ? Math.max(...anchors) : nowMs);
   }
 
   /**
@@ -535,6 +593,8 @@ export class CycleRunner {
       return { followUp: followUpAfterJob({ origin: 'attached', ending: 'ended-meanwhile' }) };
     }
     if (outcome.kind === 'triggered') this.lastTriggeredAt.set(connectionId, outcome.confirmedAt);
+    // What this job does not carry arrives after it started: the next probe that sees it sets pendingSince again.
+    this.pendingSince.delete(connectionId);
     const inFlight: InFlightJob = { jobId: outcome.jobId, origin: outcome.kind, since: new Date() };
     if (outcome.kind === 'triggered') {
       await this.deps.store.beginJob({ connectionId, jobId: inFlight.jobId, origin: 'triggered', reason, triggerReason, schemaRefreshed: result.schemaRefreshed, watermarks: decision.watermarks, walLsnAtTrigger });

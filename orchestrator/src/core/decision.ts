@@ -459,3 +459,77 @@ export function jobPollDelay(input: JobPollInput): number {
   if (elapsedMs < expectedRunMs + window) return minMs;
   return grown;
 }
+
+export interface SettleInput {
+  /** MIN_SYNC_INTERVAL_SECONDS in ms; 0 or less: no cap, so nothing to spend carefully and no hold. */
+  readonly minSyncIntervalMs: number;
+  /** The WAL guard forces this sync: it protects the source's disk, so nothing holds it back. */
+  readonly forcedForLag: boolean;
+  /** The latest probe saw the source move since the probe before it (sourceMoved): changes are still arriving. */
+  readonly arriving: boolean;
+  /**
+   * The earliest moment the oldest pending change can have been committed, as far as this process
+   * knows: the later of the last probe that found nothing pending and the last sync we triggered
+   * (what it did not carry arrived after it started); the first sighting when neither is known.
+   */
+  readonly pendingSinceMs: number;
+  readonly nowMs: number;
+  /** How long to wait before looking again: one poll interval. */
+  readonly settleMs: number;
+}
+
+export type SettleVerdict = { readonly action: 'go' } | { readonly action: 'hold'; readonly holdMs: number; readonly latestAt: Date };
+
+/**
+ * The settle rule for a capped connection (MIN_SYNC_INTERVAL_SECONDS > 0): while changes are still
+ * arriving, hold the sync and look again one poll interval later; sync once a look finds the source
+ * quiet, or when the oldest pending change has waited one cap interval, whichever comes first.
+ *
+ * Why: under a cap every sync buys the right to wait a whole interval before the next. Syncing at
+ * the first change of a burst spends that right on the burst's first rows, and everything the
+ * burst writes after the sync's replication start waits the whole interval (measured: a 2-min
+ * burst under a 15-min cap, mean 6.6 min). Waiting for the burst to end costs its rows about half
+ * the burst plus one poll interval, and the one sync carries all of it. The bound keeps a stream
+ * that never pauses at one sync per interval, as without the rule (its oldest pending change dates
+ * from the previous sync's start, which is where the cap counts from too), and bounds any hold by
+ * the cap the operator already accepted. Uncapped connections never hold: a sync costs them
+ * nothing in waiting, and the follow-up rule picks up the rest of a burst right after the job.
+ */
+export function settleBeforeSync(input: SettleInput): SettleVerdict {
+  if (input.minSyncIntervalMs <= 0 || input.forcedForLag || !input.arriving) return { action: 'go' };
+  const latestMs = input.pendingSinceMs + input.minSyncIntervalMs;
+  const holdMs = Math.min(input.settleMs, latestMs - input.nowMs);
+  if (holdMs <= 0) return { action: 'go' };
+  return { action: 'hold', holdMs, latestAt: new Date(latestMs) };
+}
+
+/** What sourceMoved compares between two probes of a connection's tables. */
+export interface ProbedTable {
+  readonly schema: string;
+  readonly table: string;
+  readonly cursorWatermark: string | null;
+  readonly modificationCount: string | null;
+  readonly storageId: string | null;
+  readonly columnHash: string | null;
+}
+
+/**
+ * Whether a connection's tables moved between two probes (undefined before: the first probe of a
+ * process, no evidence of a change in progress). A table with a cursor counts as moved when
+ * max(cursor), its storage or its columns changed; its change counters are left out, because
+ * PostgreSQL publishes them late (a busy backend at most once per PGSTAT_MIN_INTERVAL = 1 s, an
+ * idle one up to PGSTAT_IDLE_INTERVAL = 10 s after its commit; PostgreSQL 15
+ * src/backend/utils/activity/pgstat.c), so they would show a
+ * table that went quiet as still busy. A table without a cursor has only its counters.
+ */
+export function sourceMoved(previous: readonly ProbedTable[] | undefined, current: readonly ProbedTable[]): boolean {
+  if (previous === undefined) return false;
+  const before = new Map(previous.map((t) => [JSON.stringify([t.schema, t.table]), t]));
+  return current.some((t) => {
+    const p = before.get(JSON.stringify([t.schema, t.table]));
+    if (!p) return true;
+    if (p.storageId !== t.storageId || p.columnHash !== t.columnHash) return true;
+    if (t.cursorWatermark !== null || p.cursorWatermark !== null) return p.cursorWatermark !== t.cursorWatermark;
+    return p.modificationCount !== t.modificationCount;
+  });
+}
