@@ -422,27 +422,26 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 }
 
 /**
- * The orchestrator's mean staleness at a given cost (jobs per hour), read off its cap sweep by
- * linear interpolation in log(jobs/hour). Above its most expensive point, that point (it is
- * cheaper and the freshest it gets); below its cheapest point, undefined (no comparison).
+ * A staleness curve read at a cost, between its two measured points around it, linearly in
+ * log(jobs/hour)–log(staleness). Under periodic syncs staleness is about half the period, i.e.
+ * proportional to 1/(jobs per hour): a straight line in log–log, so reading between two points
+ * neither flatters nor penalises either side (a reading linear in staleness overstates it between
+ * points, by up to a few per cent with caps 15 min apart).
  */
-/**
- * Cron's staleness at a given cost, read off its periods by linear interpolation in
- * log(jobs/hour)–log(staleness); undefined outside the periods measured.
- */
+function logLogBetween(a: { readonly x: number; readonly y: number }, b: { readonly x: number; readonly y: number }, x: number): number {
+  const f = Math.max(0, Math.min(1, b.x === a.x ? 0 : (x - a.x) / (b.x - a.x)));
+  return Math.exp(Math.log(a.y) + f * (Math.log(b.y) - Math.log(a.y)));
+}
+
+/** Cron's staleness at a given cost, read off its periods (logLogBetween); undefined outside the periods measured. */
 export function cronStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
   const curve = strategies
     .filter((s) => s.kind === 'cron' && s.jobs > 0 && s[metric] > 0)
-    .map((s) => ({ x: Math.log(s.jobsPerHour), y: Math.log(s[metric]) }))
+    .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric] }))
     .sort((a, b) => a.x - b.x);
   const x = Math.log(jobsPerHour);
   for (let i = 1; i < curve.length; i += 1) {
-    if (x >= curve[i - 1].x - 0.02 && x <= curve[i].x + 0.02) {
-      const a = curve[i - 1];
-      const b = curve[i];
-      const f = Math.max(0, Math.min(1, b.x === a.x ? 0 : (x - a.x) / (b.x - a.x)));
-      return Math.exp(a.y + f * (b.y - a.y));
-    }
+    if (x >= curve[i - 1].x - 0.02 && x <= curve[i].x + 0.02) return logLogBetween(curve[i - 1], curve[i], x);
   }
   return undefined;
 }
@@ -452,9 +451,14 @@ function carrierOf(jobs: readonly JobRecord[], committedAt: number, startupMs: n
   return jobs.find((job) => job.status === 'succeeded' && job.createdAt + startupMs >= committedAt && job.endedAt !== undefined && job.endedAt <= Date.now());
 }
 
+/**
+ * The orchestrator's staleness at a given cost (jobs per hour), read off its cap sweep
+ * (logLogBetween). Above its most expensive point, its freshest point (cheaper and the freshest it
+ * gets); below its cheapest point, undefined (no comparison).
+ */
 export function orchestratorStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
   const curve = strategies
-    .filter((s) => s.kind === 'orchestrator' && s.jobs > 0)
+    .filter((s) => s.kind === 'orchestrator' && s.jobs > 0 && s[metric] > 0)
     .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric], mean: s.meanStalenessSeconds }))
     .sort((a, b) => a.x - b.x);
   if (curve.length === 0) return undefined;
@@ -464,12 +468,7 @@ export function orchestratorStalenessAt(strategies: readonly StrategyResult[], j
   if (x >= curve[curve.length - 1].x) return curve.reduce((best, point) => (point.mean < best.mean ? point : best)).y;
   if (x < curve[0].x - 1e-9) return undefined;
   for (let i = 1; i < curve.length; i += 1) {
-    if (x <= curve[i].x) {
-      const a = curve[i - 1];
-      const b = curve[i];
-      const f = b.x === a.x ? 0 : (x - a.x) / (b.x - a.x);
-      return a.y + f * (b.y - a.y);
-    }
+    if (x <= curve[i].x) return logLogBetween(curve[i - 1], curve[i], x);
   }
   return undefined;
 }
