@@ -204,6 +204,20 @@ async function build({ orchestratorOnly = false, force = false } = {}) {
   return builds.map((b) => b.outfile);
 }
 
+/**
+ * Records every output present in dist/ as built from the inputs as they are now, without
+ * building: for a copy of the project that brings its bundles along (scripts/cdktn-compare.js), so
+ * its build check runs the very bundles it was given. The stamp's format stays this file's own.
+ */
+function markOutputsCurrent() {
+  const stamp = { outputs: {}, inputs: undefined };
+  const fingerprint = currentFingerprint(stamp);
+  for (const b of [orchestratorBundle, ...appBuilds, ...benchEntries]) {
+    if (fs.existsSync(path.join(root, b.outfile))) stamp.outputs[b.outfile] = fingerprint;
+  }
+  writeStamp({ outputs: stamp.outputs, inputs: stamp.inputs });
+}
+
 /** Prints a build failure: esbuild's own messages are out already (error.errors); anything else is ours. */
 function reportBuildError(error) {
   if (!Array.isArray(error && error.errors)) console.error(error);
@@ -225,6 +239,6 @@ async function main() {
   else console.log(`build: up to date (${orchestratorOnly ? orchestratorBundle.outfile : [orchestratorBundle, ...appBuilds, ...benchEntries].map((b) => b.outfile).join(', ')})`);
 }
 
-module.exports = { build, inputFiles, inputsFingerprint, reportBuildError };
+module.exports = { build, inputFiles, markOutputsCurrent, reportBuildError };
 
 if (require.main === module) main();

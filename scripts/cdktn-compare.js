@@ -170,11 +170,7 @@ function main() {
     for (const generated of ['.gen', 'dist']) {
       fs.cpSync(path.join(root, generated), path.join(copy, generated), { recursive: true, preserveTimestamps: true });
     }
-    const copyFingerprint = require(path.join(copy, 'scripts', 'build.js')).inputsFingerprint();
-    const stampFile = path.join(copy, 'dist', '.build-inputs.json');
-    const stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
-    for (const outfile of Object.keys(stamp)) stamp[outfile] = copyFingerprint;
-    fs.writeFileSync(stampFile, JSON.stringify(stamp, null, 2) + '\n');
+    require(path.join(copy, 'scripts', 'build.js')).markOutputsCurrent();
   }
   const installed = JSON.parse(fs.readFileSync(path.join(copy, 'node_modules', 'cdktf', 'package.json'), 'utf8'));
   if (installed.name !== 'cdktn') fail(`node_modules/cdktf in the scratch copy is ${installed.name}@${installed.version}, not cdktn`);

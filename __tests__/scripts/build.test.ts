@@ -45,6 +45,18 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
     expect(mtime('dist/main.js')).toBe(before);
   });
 
+  test('markOutputsCurrent (what cdktn-compare does to its copy) makes the bundles present current without building them', () => {
+    build();
+    touch('constructs/network.ts');
+    const before = mtime('dist/main.js');
+    const marked = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(project, 'scripts', 'build.js'))}).markOutputsCurrent()`], { cwd: project, encoding: 'utf8' });
+    expect({ status: marked.status, stderr: marked.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(build()).toMatch(/^build: up to date/);
+    expect(mtime('dist/main.js')).toBe(before);
+    touch('constructs/network.ts');
+    expect(build()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js/m);
+  });
+
   test('touching a source file rebuilds, then the next run is up to date again', () => {
     build();
     touch('constructs/network.ts');
