@@ -25,8 +25,12 @@ fs.writeFileSync(
 );
 
 /** Medians of a case's runs, with the worst peak (and the largest single process, where measured). */
+/** The middle value (the upper one of an even count). */
+function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 function summarize(label, samples) {
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const summary = {
     label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)),
     rssMiB: median(samples.map((s) => s.rssMiB)), maxRssMiB: Math.max(...samples.map((s) => s.rssMiB)),
@@ -181,10 +185,10 @@ for (const r of [npmFloor, npmFull, floor, full, cliFloor, cliFull]) {
 }
 const verdict = (ok) => (ok ? 'OK' : 'OVER');
 const npmRatio = npmFull.ms / npmFloor.ms;
-const turnRatios = [...npmTurns.ratios].sort((x, y) => x - y);
+const turnRatios = [...npmTurns.ratios].sort((x, y) => x - y); // sorted for the range
 console.log(
   `npm run synth vs the empty app run the same way: wall ${npmRatio.toFixed(2)}x (target ≤ 2.0x) ${verdict(npmRatio <= 2)} ` +
-    `(ratio per turn: median ${turnRatios[Math.floor(turnRatios.length / 2)].toFixed(2)}x, range ${turnRatios[0].toFixed(2)}–${turnRatios[turnRatios.length - 1].toFixed(2)}x); ` +
+    `(ratio per turn: median ${median(turnRatios).toFixed(2)}x, range ${turnRatios[0].toFixed(2)}–${turnRatios[turnRatios.length - 1].toFixed(2)}x); ` +
     `cpu ${(npmFull.cpuMs / npmFloor.cpuMs).toFixed(2)}x; peak RSS ≤ ${npmFull.maxRssMiB.toFixed(1)} MiB (target < 400 MiB) ${verdict(npmFull.maxRssMiB < 400)}`,
 );
 if (os.loadavg()[0] > os.cpus().length) {
