@@ -1,7 +1,7 @@
 // The freshness benchmark in CI size (the full run is `npm run bench:freshness`): checks that the
 // harness measures what it claims — every commit accounted for, cron costing what its period
 // says, the cost cap holding between a connection's syncs — and nothing about speed.
-import { JOB_MODEL, StrategyResult, jobsPaidFor, orchestratorReading, orchestratorStalenessAt, planCommits, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
+import { JOB_MODEL, StrategyResult, firstPaidFrom, jobsPaidFor, jobsPerHourOf, orchestratorReading, orchestratorStalenessAt, planCommits, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
 import { usePostgresCluster } from '../support/postgres';
 
 const cluster = usePostgresCluster();
@@ -41,17 +41,32 @@ test('cost of a window: each job pays for the time since the previous one, so pe
   // Hourly syncs over a 4 h window [0, 14400): 4 jobs' worth whatever the phase, where a plain
   // count of the starts inside it gives 3 or 4.
   for (const phase of [0, 0.25, 0.5, 0.99]) {
-    const starts = Array.from({ length: 7 }, (_, n) => (n - 1 + phase) * 3600);
-    expect(jobsPaidFor(starts, 0, 14400)).toBeCloseTo(4, 9);
+    const starts = Array.from({ length: 6 }, (_, n) => (n + phase) * 3600);
+    expect(jobsPaidFor(starts[0] - 3600, starts, 0, 14400)).toBeCloseTo(4, 9);
   }
-  const late = [-65, 3620, 7220, 10821, 14421];
-  expect(late.filter((at) => at >= 0 && at < 14400)).toHaveLength(3);
-  expect(jobsPaidFor(late, 0, 14400)).toBeGreaterThan(3.9);
   // A quiet tail costs nothing: one job at 1 h after one just before the window, nothing after.
-  expect(jobsPaidFor([-10, 3600], 0, 14400)).toBeCloseTo(3600 / 3610, 9);
-  // Without a known predecessor a job inside the window counts whole; one outside counts nothing.
-  expect(jobsPaidFor([100], 0, 14400)).toBe(1);
-  expect(jobsPaidFor([-100], 0, 14400)).toBe(0);
+  expect(jobsPaidFor(-10, [3600], 0, 14400)).toBeCloseTo(3600 / 3610, 9);
+  // A job at the same moment as the one before it counts whole, inside the window only.
+  expect(jobsPaidFor(100, [100], 0, 14400)).toBe(1);
+  expect(jobsPaidFor(-100, [-100], 0, 14400)).toBe(0);
+});
+
+test("a strategy's cost: the window's first job pays for one of its intervals, even after a long quiet", () => {
+  // Cron every hour at phase 0.5 (fires 1800, 5400, …, in the drain too): exactly 1 job/h.
+  const cronStarts = [[1800, 5400, 9000, 12600, 16200]];
+  expect(jobsPerHourOf({ kind: 'cron', jobStarts: cronStarts }, [0], 14400)).toBeCloseTo(1, 9);
+  // The orchestrator capped at 1 h under a steady stream, its cadence set by its initial sync (65 s
+  // before the window): 4 starts in the window, yet it costs ~1/h, not 4 + the drain's share.
+  expect(jobsPerHourOf({ kind: 'orchestrator', jobStarts: [[3535, 7135, 10735, 14335, 17935]], jobBeforeWindow: [-65] }, [0], 14400)).toBeCloseTo(1, 2);
+  // A staggered table (window from 3000 s) whose cadence is set by its first change plus one cap:
+  // the initial sync long before pays for nothing in its window, and its first job pays for one cap.
+  const late = { kind: 'orchestrator' as const, jobStarts: [[6620, 10220, 13820, 17420]], jobBeforeWindow: [-65] };
+  expect(jobsPerHourOf(late, [3000], 14400)).toBeCloseTo((3 + (17400 - 13820) / 3600) / 4, 9);
+  // The first job after a short quiet pays from the job before it, not from a long next interval.
+  expect(firstPaidFrom(-65, [900, 4500])).toBe(-65);
+  expect(firstPaidFrom(-65, [6620, 10220])).toBe(3020);
+  expect(firstPaidFrom(undefined, [1800, 5400])).toBe(-1800);
+  expect(firstPaidFrom(undefined, [1800])).toBeUndefined();
 });
 
 test('relative standard error of a mean from its sub-means', () => {

@@ -173,6 +173,8 @@ export interface StrategyResult {
   readonly samples: ReadonlyArray<{ readonly atSim: number; readonly staleness: number }>;
   /** Starts of this strategy's jobs per connection (simulated seconds from the window start). */
   readonly jobStarts: ReadonlyArray<readonly number[]>;
+  /** Per connection, the start of its last job before the window (the orchestrator's initial sync; simulated seconds, negative); undefined when none. */
+  readonly jobBeforeWindow?: ReadonlyArray<number | null>;
   /** Connections per watched table (cron: one per phase; orchestrator: 1). */
   readonly phases: number;
   /** Cron: mean staleness of each phase alone (the first is phase 0, the single-phase method). */
@@ -427,15 +429,6 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       else uncarried += 1;
     });
     const inWindow = jobsByConnection.flatMap((jobs, n) => jobs.filter((job) => inTableWindow(n % k, job.createdAt)));
-    // Cost per connection, each job paying for the time since the connection's previous one: the
-    // orchestrator's previous job before the window is its initial sync (a real job); cron's is
-    // the fire one period before its first (its schedule ran before the window too).
-    const paid = strategy.connectionIds.reduce((sum, id, n) => {
-      const starts = double.jobRecords(id).map((job) => job.createdAt).sort((a, b) => a - b);
-      const before = strategy.kind === 'cron' ? starts.filter((at) => at >= t0)[0] - realMs(strategy.parameterSeconds) : undefined;
-      const from = t0 + windowStartMs[n % k];
-      return sum + jobsPaidFor(before === undefined ? starts : [before, ...starts.filter((at) => at >= t0)], from, from + generateMs);
-    }, 0);
     const durations = inWindow.filter((job) => job.endedAt !== undefined).map((job) => simSeconds((job.endedAt as number) - job.createdAt));
     const sorted = [...staleness].sort((a, b) => a - b);
     return {
@@ -448,12 +441,16 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       meanStalenessSeconds: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
       p95StalenessSeconds: percentile(sorted, 0.95),
       maxStalenessSeconds: sorted[sorted.length - 1] ?? NaN,
-      jobsPerHour: paid / (k * strategy.phases) / (options.generateSeconds / 3600),
+      jobsPerHour: NaN,
       jobs: inWindow.length,
       meanJobSeconds: durations.reduce((sum, v) => sum + v, 0) / Math.max(1, durations.length),
       skippedFires: skipped.get(strategy.name) ?? 0,
       samples,
       jobStarts: jobsByConnection.map((jobs) => jobs.map((job) => simSeconds(job.createdAt - t0))),
+      jobBeforeWindow: strategy.connectionIds.map((id) => {
+        const earlier = double.jobRecords(id).filter((job) => job.createdAt < t0);
+        return earlier.length === 0 ? null : simSeconds(Math.max(...earlier.map((job) => job.createdAt)) - t0);
+      }),
       phases: strategy.phases,
       phaseMeanStalenessSeconds: phaseSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
       tableMeanStalenessSeconds: tableSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
@@ -467,28 +464,75 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       ),
     };
   });
-  return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, tableWindowStarts: windowStarts, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
+  return {
+    stream: options.stream,
+    connections: k,
+    generateSeconds: options.generateSeconds,
+    tableWindowStarts: windowStarts,
+    msPerSimMinute: options.msPerSimMinute,
+    commits: plan.length,
+    strategies: results.map((strategy) => ({ ...strategy, jobsPerHour: jobsPerHourOf(strategy, windowStarts, options.generateSeconds) })),
+  };
 }
 
 /**
- * How many jobs a window costs, each job paying for the time since the previous one (`starts`
- * sorted, the first of them before the window when known): a job whose interval lies partly
- * inside the window counts for that part. Why not a plain count of the jobs started inside it:
- * periodic syncs (a cost cap under a steady stream) put 3 or 4 hourly jobs in a 4 h window
- * depending on where the first one falls, a 25 % error in cost at the hourly cap that decides
- * where the cap sweep is read; paid-for intervals give 4 whatever the phase. The stretch after
- * the last job, which no job has paid for yet, counts nothing (a quiet tail costs nothing).
+ * Where the interval paid for by a connection's first job in a window starts: the job before it,
+ * but no earlier than one of its own next intervals before it. Why the bound: the job before can
+ * be long before, when there was nothing to sync (the orchestrator's initial sync, up to 53 min
+ * before a staggered table's window starts); a periodic strategy's first job then pays for one
+ * period like the others, wherever its cadence was set (cron's is its schedule; a capped
+ * orchestrator's is its initial sync, or its first change plus one cap).
  */
-export function jobsPaidFor(starts: readonly number[], windowStart: number, windowEnd: number): number {
+export function firstPaidFrom(before: number | undefined, starts: readonly number[]): number | undefined {
+  const cadence = starts.length >= 2 ? starts[0] - (starts[1] - starts[0]) : undefined;
+  if (before === undefined) return cadence;
+  return cadence === undefined ? before : Math.max(before, cadence);
+}
+
+/**
+ * The bench opens the window one poll interval (30 s) after the last initial sync (35 s) ended:
+ * the initial sync's start when a saved run predates `jobBeforeWindow`.
+ */
+const INITIAL_SYNC_BEFORE_WINDOW_SECONDS = 65;
+
+/**
+ * A strategy's cost: jobs per connection per simulated hour over its tables' windows of changes
+ * (jobsPaidFor from its job starts, the first job paying from firstPaidFrom). A pure function of
+ * the saved results, so a saved run re-renders under it.
+ */
+export function jobsPerHourOf(strategy: Pick<StrategyResult, 'kind' | 'jobStarts' | 'jobBeforeWindow'>, tableWindowStarts: readonly number[], generateSeconds: number): number {
+  const tables = Math.max(1, tableWindowStarts.length);
   let paid = 0;
-  for (let i = 0; i < starts.length; i += 1) {
-    const from = i === 0 ? starts[i] : starts[i - 1];
-    const to = starts[i];
-    if (to <= from) {
-      if (to >= windowStart && to < windowEnd) paid += 1;
-      continue;
-    }
-    paid += Math.max(0, Math.min(to, windowEnd) - Math.max(from, windowStart)) / (to - from);
+  strategy.jobStarts.forEach((starts, n) => {
+    const from = tableWindowStarts[n % tables] ?? 0;
+    const sorted = [...starts].sort((a, b) => a - b);
+    const earlier = sorted.filter((at) => at < from);
+    const own = sorted.filter((at) => at >= from);
+    const saved = strategy.jobBeforeWindow?.[n];
+    const initial = saved === undefined ? (strategy.kind === 'orchestrator' ? -INITIAL_SYNC_BEFORE_WINDOW_SECONDS : undefined) : (saved ?? undefined);
+    const before = earlier.length > 0 ? earlier[earlier.length - 1] : initial;
+    const paidFrom = firstPaidFrom(before, own);
+    if (own.length > 0) paid += jobsPaidFor(paidFrom ?? own[0], own, from, from + generateSeconds);
+  });
+  return paid / Math.max(1, strategy.jobStarts.length) / (generateSeconds / 3600);
+}
+
+/**
+ * How many jobs a window costs, each job paying for the time since the one before it (`previous`
+ * for the first of `starts`, which are sorted): a job whose interval lies partly inside the window
+ * counts for that part. Why not a plain count of the jobs started inside it: periodic syncs (a cost
+ * cap under a steady stream) put 3 or 4 hourly jobs in a 4 h window depending on where the first
+ * one falls, a 25 % error in cost at the hourly cap, which decides where the cap sweep is read;
+ * paid-for intervals give 4 whatever the phase. The stretch after the last job, which no job has
+ * paid for yet, counts nothing (a quiet tail costs nothing).
+ */
+export function jobsPaidFor(previous: number, starts: readonly number[], windowStart: number, windowEnd: number): number {
+  let paid = 0;
+  let from = previous;
+  for (const to of starts) {
+    if (to > from) paid += Math.max(0, Math.min(to, windowEnd) - Math.max(from, windowStart)) / (to - from);
+    else if (to >= windowStart && to < windowEnd) paid += 1;
+    from = to;
   }
   return paid;
 }
