@@ -1,0 +1,123 @@
+// Freshness policy model (npm run bench:freshness-model): what the orchestrator's trigger rule
+// (cost cap + settle rule) and two rules it does NOT have (a token bucket, a "max hold") can reach
+// against cron at equal jobs per hour, over thousands of simulated hours instead of the bench's
+// 4 h window; and how widely a 4 h window's ratio varies from one commit plan to the next.
+// Model and its simplifications: orchestrator/testing/freshness-policy-model.ts. Streams, job model
+// and the reading at equal cost: orchestrator/testing/freshness-bench.ts (imported, not copied).
+//
+// usage: node dist/bench-freshness-model.js [--hours 2000] [--seeds 8] [--window-seeds 40] [--only steady,bursty,sparse,rare]
+import { Commit, StrategyResult, StreamKind, orchestratorStalenessAt, planCommits, strategyName } from '../orchestrator/testing/freshness-bench';
+import { Policy, cronPhases, measureStrategy } from '../orchestrator/testing/freshness-policy-model';
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const HOURS = Number(argument('--hours') ?? 2000);
+const SEEDS = Number(argument('--seeds') ?? 8);
+const WINDOW_SEEDS = Number(argument('--window-seeds') ?? 40);
+const STREAM_KINDS = (argument('--only') ?? 'steady,bursty,sparse,rare').split(',') as StreamKind[];
+const PHASES = 4;
+const CRON = [3600, 900, 300];
+// Dense enough that every cron cost falls between two points of each family (log–log reading).
+const CAPS = [0, 60, 120, 300, 450, 600, 750, 900, 1200, 1500, 1800, 2400, 2700, 3000, 3600, 4500, 5400, 7200, 10800];
+const RATES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 20, 30, 60, 120];
+const HOLDS = [0, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200];
+// The bench's own sweep and seed, for the 4 h window (scripts/bench-freshness.ts, runScenario).
+const BENCH_CAPS = [0, 60, 300, 600, 900, 1800, 2700, 3600];
+const BENCH_SEED = 14;
+
+interface Family {
+  readonly label: string;
+  readonly points: ReadonlyArray<{ readonly parameterSeconds: number; readonly policy: Policy }>;
+}
+
+const FAMILIES: readonly Family[] = [
+  { label: 'orchestrator: cap + settle (built)', points: CAPS.map((cap) => ({ parameterSeconds: cap, policy: { kind: 'cap', capSeconds: cap } })) },
+  ...[1, 2, 3].map((depth) => ({
+    label: `token bucket B=${depth} (NOT BUILT)`,
+    points: RATES.map((perHour) => ({ parameterSeconds: 3600 / perHour, policy: { kind: 'bucket' as const, perHour, depth } })),
+  })),
+  ...[2, 4].map((factor) => ({
+    label: `max hold, C=${factor}W (NOT BUILT)`,
+    points: HOLDS.map((hold) => ({ parameterSeconds: hold, policy: { kind: 'max-hold' as const, holdSeconds: hold, forceAfterSeconds: factor * hold } })),
+  })),
+];
+
+function measureCron(commits: readonly Commit[], tables: number, period: number, generateSeconds: number): StrategyResult {
+  return measureStrategy(commits, tables, cronPhases(period, PHASES), { generateSeconds, name: strategyName('cron', period), kind: 'cron', parameterSeconds: period });
+}
+
+function measureFamily(commits: readonly Commit[], tables: number, points: Family['points'], generateSeconds: number): StrategyResult[] {
+  return points.map((p) => measureStrategy(commits, tables, [p.policy], { generateSeconds, name: String(p.parameterSeconds), kind: 'orchestrator', parameterSeconds: p.parameterSeconds }));
+}
+
+/** cron mean ÷ the family's curve read at cron's cost: the bench's reading (orchestratorStalenessAt). */
+function ratio(family: readonly StrategyResult[], cron: StrategyResult): number {
+  const at = orchestratorStalenessAt([...family, cron], cron.jobsPerHour);
+  return at === undefined ? NaN : cron.meanStalenessSeconds / at;
+}
+
+const sorted = (values: readonly number[]) => values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+function quantile(values: readonly number[], q: number): number {
+  const s = sorted(values);
+  if (s.length === 0) return NaN;
+  const i = (s.length - 1) * q;
+  return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
+}
+const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+const spread = (values: readonly number[]) => `${x(quantile(values, 0.5))} (${x(quantile(values, 0))}–${x(quantile(values, 1))})`;
+const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(2)} h` : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+
+function main(): void {
+  const started = process.hrtime.bigint();
+  const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
+  const lines: string[] = [];
+  lines.push(`Freshness policy model: ${SEEDS} seeds × ${HOURS} h per stream, 1 connection, poll 30 s, cron at ${PHASES} phases pooled. Ratio = cron mean ÷ the family's mean read at cron's jobs/h (the bench's log–log reading); median (min–max) over seeds. NOT BUILT = not in the orchestrator, for comparison only.`);
+  lines.push('');
+  lines.push(`| stream | cron | cron mean, jobs/h | ${FAMILIES.map((f) => f.label).join(' | ')} |`);
+  lines.push(`|---|---|---|${FAMILIES.map(() => '---').join('|')}|`);
+  for (const stream of STREAM_KINDS) {
+    const perSeed = seeds.map((seed) => {
+      const commits = planCommits(stream, 1, HOURS * 3600, seed);
+      const crons = CRON.map((period) => measureCron(commits, 1, period, HOURS * 3600));
+      const families = FAMILIES.map((family) => measureFamily(commits, 1, family.points, HOURS * 3600));
+      return { crons, ratios: crons.map((cron) => families.map((family) => ratio(family, cron))) };
+    });
+    CRON.forEach((period, c) => {
+      const cronMean = quantile(perSeed.map((s) => s.crons[c].meanStalenessSeconds), 0.5);
+      const cronCost = quantile(perSeed.map((s) => s.crons[c].jobsPerHour), 0.5);
+      const cells = FAMILIES.map((_, f) => spread(perSeed.map((s) => s.ratios[c][f])));
+      lines.push(`| ${stream} | ${strategyName('cron', period)} | ${fmt(cronMean)}, ${cronCost.toFixed(2)} | ${cells.join(' | ')} |`);
+    });
+  }
+
+  lines.push('');
+  lines.push(`One 4 h window (the bench's measurement: its caps ${BENCH_CAPS.map((c) => c / 60).join(', ')} min, +65 min drain), orchestrator (cap + settle) against cron, over ${WINDOW_SEEDS} commit plans (seeds 1–${WINDOW_SEEDS}); seed ${BENCH_SEED} is the bench's plan.`);
+  lines.push('');
+  lines.push(`| stream | conn. | cron | median | p10–p90 | min–max | seed ${BENCH_SEED} |`);
+  lines.push('|---|---|---|---|---|---|---|');
+  const windowSeconds = 4 * 3600;
+  const benchFamily = FAMILIES[0].points.filter((p) => BENCH_CAPS.includes(p.parameterSeconds));
+  for (const stream of STREAM_KINDS.filter((s) => s !== 'steady')) {
+    for (const tables of [1, 5]) {
+      const plans = [...Array.from({ length: WINDOW_SEEDS }, (_, i) => i + 1).filter((s) => s !== BENCH_SEED), BENCH_SEED];
+      const results = plans.map((seed) => {
+        const commits = planCommits(stream, tables, windowSeconds, seed);
+        const family = measureFamily(commits, tables, benchFamily, windowSeconds);
+        return { seed, ratios: [3600, 900].map((period) => ratio(family, measureCron(commits, tables, period, windowSeconds))) };
+      });
+      [3600, 900].forEach((period, c) => {
+        const values = results.filter((r) => r.seed !== BENCH_SEED || WINDOW_SEEDS >= BENCH_SEED).map((r) => r.ratios[c]);
+        const bench = results.find((r) => r.seed === BENCH_SEED)?.ratios[c] ?? NaN;
+        lines.push(`| ${stream} | ${tables} | ${strategyName('cron', period)} | ${x(quantile(values, 0.5))} | ${x(quantile(values, 0.1))}–${x(quantile(values, 0.9))} | ${x(quantile(values, 0))}–${x(quantile(values, 1))} | ${x(bench)} |`);
+      });
+    }
+  }
+  lines.push('');
+  lines.push(`Run time: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s.`);
+  console.log(lines.join('\n'));
+}
+
+main();
