@@ -3,7 +3,7 @@
 // spacing, the settle rule on one burst, back-to-back uncapped syncs, and equivalences between
 // policies that must hold whatever the stream.
 import { Commit, JOB_MODEL, planCommits } from '../../orchestrator/testing/freshness-bench';
-import { ModelJob, Policy, cronPhases, measureStrategy, simulateConnection } from '../../orchestrator/testing/freshness-policy-model';
+import { ModelJob, Policy, cronPhases, measureStrategy, simulateConnection, tablePlans } from '../../orchestrator/testing/freshness-policy-model';
 
 const HOUR = 3600;
 const oneTable = (commits: readonly Commit[]) => commits.filter((c) => c.table === 0);
@@ -33,7 +33,7 @@ describe('job model (freshness-bench.ts JOB_MODEL)', () => {
 describe('cron under the steady stream', () => {
   test.each([900, 3600])('every %i s: mean staleness = T/2 + end wait + one period of rows, within half the commit spacing', (period) => {
     const commits = oneTable(planCommits('steady', 1, 50 * HOUR, 3));
-    const result = measureStrategy(commits, 1, cronPhases(period, 4), { generateSeconds: 50 * HOUR, name: 'cron', kind: 'cron', parameterSeconds: period });
+    const result = measureStrategy(tablePlans(commits, 1), cronPhases(period, 4), { generateSeconds: 50 * HOUR, name: 'cron', kind: 'cron', parameterSeconds: period });
     // A commit waits for the next replication start: on a 20 s grid of commits against a T grid of
     // starts the waits are d, d + 20, …, d + T − 20 for some d in [0, 20), mean T/2 + d − 10; so
     // the mean is within 10 s of T/2 + the job's tail (end wait + T/20 rows × per-row cost).
@@ -89,7 +89,7 @@ describe('the orchestrator (cost cap + settle rule, decision.ts)', () => {
   });
 
   test('deterministic for a seed; another seed gives another answer', () => {
-    const measure = (seed: number) => measureStrategy(planCommits('bursty', 2, 50 * HOUR, seed), 2, [cap(900)], { generateSeconds: 50 * HOUR, name: 'cap', kind: 'orchestrator', parameterSeconds: 900 });
+    const measure = (seed: number) => measureStrategy(tablePlans(planCommits('bursty', 2, 50 * HOUR, seed), 2), [cap(900)], { generateSeconds: 50 * HOUR, name: 'cap', kind: 'orchestrator', parameterSeconds: 900 });
     expect(measure(4)).toEqual(measure(4));
     expect(measure(4).meanStalenessSeconds).not.toBe(measure(5).meanStalenessSeconds);
   });

@@ -81,9 +81,23 @@ const startupMs = JOB_MODEL.startupSeconds * 1000;
 const endWaitMs = JOB_MODEL.endWaitSeconds * 1000;
 const perRowMs = JOB_MODEL.perRowSeconds * 1000;
 
-/** The bench's job model for one connection's commits (sorted by time). */
-function jobRunner(commits: readonly Commit[]) {
-  const times = commits.map((c) => c.atSim * 1000);
+/** One table's commits (sorted by time) with their times in ms, prepared once for many policies. */
+export interface TablePlan {
+  readonly commits: readonly Commit[];
+  readonly timesMs: Float64Array;
+}
+
+/** Each table's commits of a plan (planCommits numbers tables 0…tables − 1). */
+export function tablePlans(commits: readonly Commit[], tables: number): TablePlan[] {
+  return Array.from({ length: tables }, (_, table) => {
+    const own = commits.filter((c) => c.table === table);
+    return { commits: own, timesMs: Float64Array.from(own, (c) => c.atSim * 1000) };
+  });
+}
+
+/** The bench's job model for one connection's commits. */
+function jobRunner(plan: TablePlan) {
+  const { commits, timesMs: times } = plan;
   const staleness = new Float64Array(commits.length).fill(NaN);
   const jobs: ModelJob[] = [];
   let read = 0;
@@ -171,8 +185,8 @@ function gateFor(policy: Exclude<Policy, { kind: 'cron' }>, settleMs: number): G
   };
 }
 
-function simulateCron(commits: readonly Commit[], periodMs: number, phaseMs: number, generateMs: number): ConnectionRun & { skipped: number } {
-  const runner = jobRunner(commits);
+function simulateCron(plan: TablePlan, periodMs: number, phaseMs: number, generateMs: number): ConnectionRun & { skipped: number } {
+  const runner = jobRunner(plan);
   let busyUntil = -Infinity;
   let skipped = 0;
   for (let n = 0; ; n += 1) {
@@ -187,9 +201,9 @@ function simulateCron(commits: readonly Commit[], periodMs: number, phaseMs: num
   return { jobs: runner.jobs, staleness: runner.staleness, skipped };
 }
 
-function simulateDaemon(commits: readonly Commit[], gate: Gate, options: ModelOptions): ConnectionRun {
+function simulateDaemon(plan: TablePlan, gate: Gate, options: ModelOptions): ConnectionRun {
   const pollMs = (options.pollSeconds ?? 30) * 1000;
-  const runner = jobRunner(commits);
+  const runner = jobRunner(plan);
   const { times } = runner;
   // The daemon's view (cycle.ts lastProbe, quietAt, pendingSince, lastTriggeredAt; the state
   // store's synced watermark), watermarks as counts of commits seen (times strictly increase).
@@ -271,10 +285,11 @@ function simulateDaemon(commits: readonly Commit[], gate: Gate, options: ModelOp
   return { jobs: runner.jobs, staleness: runner.staleness };
 }
 
-/** One connection's jobs and staleness under a policy, for its commits (one table, sorted by time). */
-export function simulateConnection(commits: readonly Commit[], policy: Policy, options: ModelOptions): ConnectionRun & { skipped: number } {
-  if (policy.kind === 'cron') return simulateCron(commits, policy.periodSeconds * 1000, policy.phaseSeconds * 1000, options.generateSeconds * 1000);
-  return { ...simulateDaemon(commits, gateFor(policy, (options.pollSeconds ?? 30) * 1000), options), skipped: 0 };
+/** One connection's jobs and staleness under a policy, for one table's commits (sorted by time) or its prepared plan. */
+export function simulateConnection(commits: readonly Commit[] | TablePlan, policy: Policy, options: ModelOptions): ConnectionRun & { skipped: number } {
+  const plan = 'timesMs' in commits ? commits : tablePlans(commits, 1)[0];
+  if (policy.kind === 'cron') return simulateCron(plan, policy.periodSeconds * 1000, policy.phaseSeconds * 1000, options.generateSeconds * 1000);
+  return { ...simulateDaemon(plan, gateFor(policy, (options.pollSeconds ?? 30) * 1000), options), skipped: 0 };
 }
 
 /** Cron at `phases` phases, stratified over the period (0, T/n, 2T/n, … — the bench draws them within each stratum). */
@@ -289,8 +304,7 @@ export function cronPhases(periodSeconds: number, phases: number): Policy[] {
  * Means only: the per-commit samples and p95 are not kept (NaN / empty).
  */
 export function measureStrategy(
-  commits: readonly Commit[],
-  tables: number,
+  plans: readonly TablePlan[],
   policies: readonly Policy[],
   options: ModelOptions & { readonly name: string; readonly kind: 'orchestrator' | 'cron'; readonly parameterSeconds: number },
 ): StrategyResult {
@@ -304,11 +318,11 @@ export function measureStrategy(
   let jobMs = 0;
   let skipped = 0;
   const phaseMeans: number[] = [];
-  const byTable = Array.from({ length: tables }, (_, table) => commits.filter((c) => c.table === table));
+  const commitCount = plans.reduce((n, plan) => n + plan.commits.length, 0);
   for (const policy of policies) {
     let phaseSum = 0;
     let phaseCount = 0;
-    for (const own of byTable) {
+    for (const own of plans) {
       const run = simulateConnection(own, policy, options);
       for (const value of run.staleness) {
         if (Number.isNaN(value)) uncarried += 1;
@@ -334,13 +348,13 @@ export function measureStrategy(
     strategy: options.name,
     kind: options.kind,
     parameterSeconds: options.parameterSeconds,
-    commits: commits.length,
-    carried: commits.length - uncarried / policies.length,
+    commits: commitCount,
+    carried: commitCount - uncarried / policies.length,
     uncarried: uncarried / policies.length,
     meanStalenessSeconds: count > 0 ? sum / count : NaN,
     p95StalenessSeconds: NaN,
     maxStalenessSeconds: max,
-    jobsPerHour: jobs / (tables * policies.length) / (options.generateSeconds / 3600),
+    jobsPerHour: jobs / (plans.length * policies.length) / (options.generateSeconds / 3600),
     jobs,
     meanJobSeconds: jobs > 0 ? jobMs / jobs / 1000 : NaN,
     skippedFires: skipped,
