@@ -6,7 +6,10 @@
 // and the reading at equal cost: orchestrator/testing/freshness-bench.ts (imported, not copied).
 //
 // usage: node dist/bench-freshness-model.js [--hours 2000] [--seeds 8] [--window-seeds 40] [--only steady,bursty,sparse,rare]
-import { StrategyResult, StreamKind, orchestratorStalenessAt, planCommits, strategyName } from '../orchestrator/testing/freshness-bench';
+//                                           [--bench-results dist/freshness-results.json]  (the bench's saved run, for the fidelity table)
+import * as fs from 'fs';
+import * as path from 'path';
+import { ScenarioResult, StrategyResult, StreamKind, orchestratorStalenessAt, planCommits, strategyName } from '../orchestrator/testing/freshness-bench';
 import { Policy, TablePlan, cronPhases, measureStrategy, tablePlans } from '../orchestrator/testing/freshness-policy-model';
 
 function argument(name: string): string | undefined {
@@ -89,6 +92,35 @@ function curveAround(perSeed: ReadonlyArray<readonly StrategyResult[][]>): strin
   });
 }
 
+/**
+ * The model against the bench's last saved run (npm run bench:freshness writes it), on the same
+ * plans (the bench's seed): per scenario and orchestrator cap, the model's mean staleness and
+ * jobs/h beside the bench's. Cron is left out: the bench draws its phases at random.
+ */
+function fidelity(): string[] {
+  const file = argument('--bench-results') ?? path.join(__dirname, '..', 'dist', 'freshness-results.json');
+  if (!fs.existsSync(file)) return [`Fidelity: no saved bench run at ${file} to compare with.`];
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as ScenarioResult[];
+  const caps = [...new Set(saved.flatMap((s) => s.strategies.filter((x) => x.kind === 'orchestrator').map((x) => x.parameterSeconds)))].sort((a, b) => a - b);
+  const lines = [
+    `Fidelity: the model against the bench's saved run (${path.relative(process.cwd(), file)}, seed ${BENCH_SEED}, same plans), orchestrator at each cap: mean staleness model / bench (jobs/h model / bench).`,
+    '',
+    `| scenario | ${caps.map((cap) => strategyName('orchestrator', cap)).join(' | ')} |`,
+    `|---|${caps.map(() => '---').join('|')}|`,
+  ];
+  for (const scenario of saved) {
+    const plans = tablePlans(planCommits(scenario.stream, scenario.connections, scenario.generateSeconds, BENCH_SEED), scenario.connections);
+    const cells = caps.map((cap) => {
+      const bench = scenario.strategies.find((x) => x.kind === 'orchestrator' && x.parameterSeconds === cap);
+      if (!bench) return '–';
+      const model = measureStrategy(plans, [{ kind: 'cap', capSeconds: cap }], { generateSeconds: scenario.generateSeconds, name: bench.strategy, kind: 'orchestrator', parameterSeconds: cap });
+      return `${fmt(model.meanStalenessSeconds)} / ${fmt(bench.meanStalenessSeconds)} (${model.jobsPerHour.toFixed(2)} / ${bench.jobsPerHour.toFixed(2)})`;
+    });
+    lines.push(`| ${scenario.stream}/${scenario.connections}, ${scenario.generateSeconds / 3600} h | ${cells.join(' | ')} |`);
+  }
+  return lines;
+}
+
 function main(): void {
   const started = process.hrtime.bigint();
   const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
@@ -145,6 +177,8 @@ function main(): void {
       });
     }
   }
+  lines.push('');
+  lines.push(...fidelity());
   lines.push('');
   lines.push(`Run time: ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s.`);
   console.log(lines.join('\n'));
