@@ -1,7 +1,7 @@
 // The freshness benchmark in CI size (the full run is `npm run bench:freshness`): checks that the
 // harness measures what it claims — every commit accounted for, cron costing what its period
 // says, the cost cap holding between a connection's syncs — and nothing about speed.
-import { JOB_MODEL, orchestratorStalenessAt, planCommits, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
+import { JOB_MODEL, StrategyResult, orchestratorReading, orchestratorStalenessAt, planCommits, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
 import { usePostgresCluster } from '../support/postgres';
 
 const cluster = usePostgresCluster();
@@ -24,6 +24,40 @@ test('planned change streams are deterministic and shaped as described', () => {
   expect(rare.length).toBeLessThan(4 * 12 * 1.5);
 });
 
+test("staggered windows: each table's commits fall in its own window, and the stream is otherwise the same", () => {
+  const aligned = planCommits('steady', 3, 3600, 5);
+  const staggered = planCommits('steady', 3, 3600, 5, [0, 1500, 2700]);
+  for (const [table, start] of [[0, 0], [1, 1500], [2, 2700]] as const) {
+    const own = staggered.filter((c) => c.table === table);
+    expect(own).toHaveLength(aligned.filter((c) => c.table === table).length);
+    expect(Math.min(...own.map((c) => c.atSim))).toBeGreaterThanOrEqual(start);
+    expect(Math.max(...own.map((c) => c.atSim))).toBeLessThan(start + 3600);
+  }
+  // Time-ordered, as the writer commits them.
+  expect(staggered.every((c, i) => i === 0 || staggered[i - 1].atSim <= c.atSim)).toBe(true);
+});
+
+test('relative standard error of a mean from its sub-means', () => {
+  // sd([1, 3]) = √2, SE = √2 / √2 = 1, relative to a mean of 2: 0.5.
+  expect(relativeStandardError([1, 3], 2)).toBeCloseTo(0.5, 12);
+  expect(relativeStandardError([2, 2, 2, 2], 2)).toBe(0);
+  expect(relativeStandardError([5], 5)).toBeUndefined();
+  expect(relativeStandardError([1, NaN, 3], 2)).toBeCloseTo(0.5, 12);
+});
+
+test('the cap sweep is read between the two points around a cost, its freshest point above them, nothing below', () => {
+  const point = (cap: number, jobsPerHour: number, mean: number): StrategyResult =>
+    ({ kind: 'orchestrator', strategy: `cap ${cap}`, parameterSeconds: cap, jobsPerHour, jobs: 10, meanStalenessSeconds: mean, p95StalenessSeconds: 2 * mean }) as unknown as StrategyResult;
+  const sweep = [point(0, 8, 30), point(900, 4, 450), point(3600, 1, 1800)];
+  const between = orchestratorReading(sweep, 2);
+  expect([between?.lower.parameterSeconds, between?.upper.parameterSeconds]).toEqual([3600, 900]);
+  // Halfway in log jobs/hour between 1 and 4; log–log: √(1800 · 450) = 900.
+  expect(between?.f).toBeCloseTo(0.5, 12);
+  expect(orchestratorStalenessAt(sweep, 2)).toBeCloseTo(900, 9);
+  expect(orchestratorReading(sweep, 20)).toMatchObject({ lower: { parameterSeconds: 0 }, upper: { parameterSeconds: 0 } });
+  expect(orchestratorReading(sweep, 0.5)).toBeUndefined();
+});
+
 test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap holds, the curve reads', async () => {
   const databaseUrl = await cluster.current.createDatabase('freshness');
   const stateDatabaseUrl = await stateCluster.current.createDatabase('freshness_state');
@@ -39,7 +73,12 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     caps: [0, 300],
     cronPeriods: [60, 300],
     cronPhases: 2,
+    tableStaggerSeconds: 300,
   });
+  // The second table's window starts in the second half of the stagger.
+  expect(scenario.tableWindowStarts[0]).toBe(0);
+  expect(scenario.tableWindowStarts[1]).toBeGreaterThanOrEqual(150);
+  expect(scenario.tableWindowStarts[1]).toBeLessThan(300);
   expect(scenario.strategies.map((s) => s.strategy)).toEqual(['orchestrator', 'orchestrator, cap 5 min', 'cron every 1 min', 'cron every 5 min']);
   for (const strategy of scenario.strategies) {
     // Every committed change is accounted for, and carried.
@@ -52,6 +91,10 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     expect(strategy.maxStalenessSeconds).toBeGreaterThanOrEqual(strategy.p95StalenessSeconds);
     // Every job pays at least the start-up overhead.
     expect(strategy.meanJobSeconds).toBeGreaterThan(JOB_MODEL.startupSeconds * 0.9);
+    // One mean per table, each from that table's commits: the pooled mean lies between them.
+    expect(strategy.tableMeanStalenessSeconds).toHaveLength(2);
+    expect(strategy.meanStalenessSeconds).toBeGreaterThanOrEqual(Math.min(...strategy.tableMeanStalenessSeconds) - 1e-9);
+    expect(strategy.meanStalenessSeconds).toBeLessThanOrEqual(Math.max(...strategy.tableMeanStalenessSeconds) + 1e-9);
   }
   const byName = new Map(scenario.strategies.map((s) => [s.strategy, s]));
   // Cron fires as often as its period says, at each of its phases (each on its own connections);

@@ -66,23 +66,39 @@ export const STREAMS: Record<StreamKind, string> = {
 /** Change events per table per hour (bursts for `bursty`), for the "is 2× possible at all" note. */
 export const STREAM_EVENTS_PER_HOUR: Record<StreamKind, number> = { steady: 180, bursty: 3600 / (2700 + 120), sparse: 3, rare: 0.5 };
 
-export function planCommits(kind: StreamKind, tables: number, durationSeconds: number, seed: number): Commit[] {
+/**
+ * The commits of `tables` tables, each over its own window of `durationSeconds` that starts at
+ * `windowStarts[table]` (simulated seconds from the first window's start; 0 when not given).
+ */
+export function planCommits(kind: StreamKind, tables: number, durationSeconds: number, seed: number, windowStarts: readonly number[] = []): Commit[] {
   const rng = random(seed);
   const exponential = (mean: number) => -Math.log(1 - rng()) * mean;
   const commits: Commit[] = [];
   for (let table = 0; table < tables; table += 1) {
+    const start = windowStarts[table] ?? 0;
+    const push = (at: number, rows: number) => commits.push({ table, atSim: start + at, rows });
     if (kind === 'steady') {
-      for (let at = rng() * 20; at < durationSeconds; at += 20) commits.push({ table, atSim: at, rows: 1 });
+      for (let at = rng() * 20; at < durationSeconds; at += 20) push(at, 1);
     } else if (kind === 'bursty') {
       for (let at = exponential(2700); at < durationSeconds; at += 120 + exponential(2700)) {
-        for (let i = 0; i < 30 && at + i * 4 < durationSeconds; i += 1) commits.push({ table, atSim: at + i * 4, rows: 5 });
+        for (let i = 0; i < 30 && at + i * 4 < durationSeconds; i += 1) push(at + i * 4, 5);
       }
     } else {
       const meanGap = kind === 'rare' ? 7200 : 1200;
-      for (let at = exponential(meanGap); at < durationSeconds; at += exponential(meanGap)) commits.push({ table, atSim: at, rows: 1 });
+      for (let at = exponential(meanGap); at < durationSeconds; at += exponential(meanGap)) push(at, 1);
     }
   }
   return commits.sort((a, b) => a.atSim - b.atSim);
+}
+
+/**
+ * Stratified fractions of one span: the first 0, the j-th in [j/n, (j+1)/n). Cron's phases and the
+ * tables' staggered windows both use it, so that n offsets cover the span evenly without
+ * landing in lockstep with a period that divides it.
+ */
+function stratified(n: number, seed: number): number[] {
+  const rng = random(seed);
+  return Array.from({ length: n }, (_, j) => (j === 0 ? 0 : (j + rng()) / n));
 }
 
 export interface ScenarioOptions {
@@ -98,8 +114,19 @@ export interface ScenarioOptions {
   readonly stream: StreamKind;
   /** Watched tables = connections per strategy. */
   readonly connections: number;
-  /** Simulated seconds during which changes are committed (and cost is counted). */
+  /** Simulated seconds during which changes are committed to each table (and cost is counted). */
   readonly generateSeconds: number;
+  /**
+   * Table j's window of changes starts about j/connections of this later than table 0's
+   * (stratified, simulated seconds); each connection's cost and staleness are counted over its
+   * own table's window. Why: an orchestrator's syncs under a cap are periodic from its initial
+   * sync, which comes just before the window for every table, so with aligned windows every table
+   * meets them at the same phase, and the run cannot tell the orchestrator's luck with the
+   * window's edges from its policy (cron has its phases for that). Staggered over the longest cap,
+   * each table meets them at another phase, and the spread of the per-table means measures that
+   * luck (tableMeanStalenessSeconds). Matters for periodic streams only. @default 0
+   */
+  readonly tableStaggerSeconds?: number;
   /** Simulated seconds after that, so the last changes are carried too. */
   readonly drainSeconds: number;
   readonly msPerSimMinute: number;
@@ -149,6 +176,8 @@ export interface StrategyResult {
   readonly phases: number;
   /** Cron: mean staleness of each phase alone (the first is phase 0, the single-phase method). */
   readonly phaseMeanStalenessSeconds: readonly number[];
+  /** Mean staleness of each table's commits (all phases pooled): with staggered windows, the orchestrator's phase spread. */
+  readonly tableMeanStalenessSeconds: readonly number[];
   /** Jobs in the window that carried no commit (cron pays for them; the orchestrator's are follow-ups that found nothing new). */
   readonly emptyJobs: number;
   /**
@@ -164,6 +193,8 @@ export interface ScenarioResult {
   readonly stream: StreamKind;
   readonly connections: number;
   readonly generateSeconds: number;
+  /** Where each table's window starts (ScenarioOptions.tableStaggerSeconds), simulated seconds. */
+  readonly tableWindowStarts: readonly number[];
   readonly msPerSimMinute: number;
   readonly commits: number;
   readonly strategies: readonly StrategyResult[];
@@ -199,7 +230,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const realMs = (simSeconds: number) => (simSeconds / 60) * options.msPerSimMinute;
   const simSeconds = (ms: number) => (ms / options.msPerSimMinute) * 60;
   const pollSeconds = options.pollSeconds ?? 30;
-  const plan = planCommits(options.stream, k, options.generateSeconds, options.seed ?? 14);
+  const seed = options.seed ?? 14;
+  const windowStarts = stratified(k, seed + 2).map((fraction) => fraction * (options.tableStaggerSeconds ?? 0));
+  const lastWindowStart = Math.max(...windowStarts);
+  const plan = planCommits(options.stream, k, options.generateSeconds, seed, windowStarts);
 
   const cronPhases = Math.max(1, options.cronPhases ?? 1);
   const strategies: Strategy[] = [
@@ -208,9 +242,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   ].map((s, index) => ({ ...s, name: strategyName(s.kind, s.parameterSeconds), connectionIds: Array.from({ length: k * s.phases }, (_, n) => connectionId(index + 1, n)) }));
   const tableOf = new Map<string, number>();
   for (const strategy of strategies) strategy.connectionIds.forEach((id, n) => tableOf.set(id, n % k));
-  // Stratified cron phases (fractions of the period), the same for every schedule; phase 0 first.
-  const phaseRng = random((options.seed ?? 14) + 1);
-  const phaseFractions = Array.from({ length: cronPhases }, (_, j) => (j === 0 ? 0 : (j + phaseRng()) / cronPhases));
+  // Cron phases (fractions of the period), the same for every schedule; phase 0 first.
+  const phaseFractions = stratified(cronPhases, seed + 1);
 
   const admin = new Client({ connectionString: options.databaseUrl });
   await admin.connect();
@@ -222,7 +255,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
   // Window start; until it is set, jobs (the orchestrators' initial syncs) carry nothing.
   let t0 = Infinity;
-  let generateEnd = Infinity;
+  // Each table's window in real ms: [t0 + windowStartMs[table], that + generateMs).
+  const windowStartMs = windowStarts.map((start) => realMs(start));
+  const generateMs = realMs(options.generateSeconds);
+  const inTableWindow = (table: number, at: number) => at >= t0 + windowStartMs[table] && at < t0 + windowStartMs[table] + generateMs;
   const lastReplicationStart = new Map<string, number>();
   const startupMs = realMs(JOB_MODEL.startupSeconds);
   const double = await AirbyteDouble.start({
@@ -290,9 +326,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     }
     await sleep(realMs(pollSeconds));
     t0 = Date.now();
-    const end = t0 + realMs(options.generateSeconds + options.drainSeconds);
-    generateEnd = t0 + realMs(options.generateSeconds);
-    log(`${options.stream}, ${k} connection(s): window of ${(options.generateSeconds / 3600).toFixed(1)} h (+ ${(options.drainSeconds / 60).toFixed(0)} min drain), ${plan.length} commits, ${strategies.length} strategies`);
+    const end = t0 + realMs(lastWindowStart + options.generateSeconds + options.drainSeconds);
+    log(`${options.stream}, ${k} connection(s): window of ${(options.generateSeconds / 3600).toFixed(1)} h per table${lastWindowStart > 0 ? ` (staggered over ${(lastWindowStart / 60).toFixed(0)} min)` : ''} (+ ${(options.drainSeconds / 60).toFixed(0)} min drain), ${plan.length} commits, ${strategies.length} strategies`);
 
     const crons = strategies
       .filter((s) => s.kind === 'cron')
@@ -313,9 +348,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
               if (fireAt >= end) return;
               await sleep(fireAt - Date.now());
               await Promise.all(
-                ids.map(async (id) => {
+                ids.map(async (id, table) => {
                   const created = await client.createSyncJob(id);
-                  if (created.kind === 'already-running' && fireAt < generateEnd) skipped.set(strategy.name, (skipped.get(strategy.name) ?? 0) + 1);
+                  if (created.kind === 'already-running' && inTableWindow(table, fireAt)) skipped.set(strategy.name, (skipped.get(strategy.name) ?? 0) + 1);
                 }),
               );
             }
@@ -365,6 +400,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const staleness: number[] = [];
     const samples: Array<{ atSim: number; staleness: number }> = [];
     const phaseSums = Array.from({ length: strategy.phases }, () => ({ sum: 0, n: 0 }));
+    const tableSums = Array.from({ length: k }, () => ({ sum: 0, n: 0 }));
     const carrying = new Set<number>();
     let carried = 0;
     let uncarried = 0;
@@ -380,14 +416,16 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
         carrying.add(carrier.jobId);
         const value = simSeconds((carrier.endedAt as number) - at);
         staleness.push(value);
-        samples.push({ atSim: simSeconds(at - t0), staleness: value });
-        phaseSums[phase].sum += value;
-        phaseSums[phase].n += 1;
+        samples.push({ atSim: simSeconds(at - t0) - windowStarts[commit.table], staleness: value });
+        for (const sums of [phaseSums[phase], tableSums[commit.table]]) {
+          sums.sum += value;
+          sums.n += 1;
+        }
       }
       if (everyPhase) carried += 1;
       else uncarried += 1;
     });
-    const inWindow = jobsByConnection.flat().filter((job) => job.createdAt < generateEnd);
+    const inWindow = jobsByConnection.flatMap((jobs, n) => jobs.filter((job) => inTableWindow(n % k, job.createdAt)));
     const durations = inWindow.filter((job) => job.endedAt !== undefined).map((job) => simSeconds((job.endedAt as number) - job.createdAt));
     const sorted = [...staleness].sort((a, b) => a - b);
     return {
@@ -408,6 +446,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       jobStarts: jobsByConnection.map((jobs) => jobs.map((job) => simSeconds(job.createdAt - t0))),
       phases: strategy.phases,
       phaseMeanStalenessSeconds: phaseSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
+      tableMeanStalenessSeconds: tableSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
       emptyJobs: inWindow.filter((job) => job.status === 'succeeded' && !carrying.has(job.jobId)).length,
       medianGapAfterJobSeconds: percentile(
         jobsByConnection
@@ -418,7 +457,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       ),
     };
   });
-  return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
+  return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, tableWindowStarts: windowStarts, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
 }
 
 /**
@@ -452,25 +491,50 @@ function carrierOf(jobs: readonly JobRecord[], committedAt: number, startupMs: n
 }
 
 /**
- * The orchestrator's staleness at a given cost (jobs per hour), read off its cap sweep
- * (logLogBetween). Above its most expensive point, its freshest point (cheaper and the freshest it
- * gets); below its cheapest point, undefined (no comparison).
+ * Where the orchestrator's cap sweep is read at a given cost (jobs per hour): between the two
+ * measured points around it, `f` of the way from `lower` to `upper` in log jobs/hour (the reading
+ * of logLogBetween). Above its most expensive point, its freshest point alone (cheaper and the
+ * freshest it gets); below its cheapest point, undefined (no comparison).
  */
-export function orchestratorStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
-  const curve = strategies
-    .filter((s) => s.kind === 'orchestrator' && s.jobs > 0 && s[metric] > 0)
-    .map((s) => ({ x: Math.log(s.jobsPerHour), y: s[metric], mean: s.meanStalenessSeconds }))
-    .sort((a, b) => a.x - b.x);
+export function orchestratorReading(strategies: readonly StrategyResult[], jobsPerHour: number): { readonly lower: StrategyResult; readonly upper: StrategyResult; readonly f: number } | undefined {
+  const curve = strategies.filter((s) => s.kind === 'orchestrator' && s.jobs > 0 && s.meanStalenessSeconds > 0 && s.p95StalenessSeconds > 0).sort((a, b) => a.jobsPerHour - b.jobsPerHour);
   if (curve.length === 0) return undefined;
   const x = Math.log(jobsPerHour);
   // Costlier than every orchestrator point: its freshest point by mean (several caps can cost the
   // same when changes, not the cap, set when syncs happen; the last by cost is then not the freshest).
-  if (x >= curve[curve.length - 1].x) return curve.reduce((best, point) => (point.mean < best.mean ? point : best)).y;
-  if (x < curve[0].x - 1e-9) return undefined;
+  if (x >= Math.log(curve[curve.length - 1].jobsPerHour)) {
+    const freshest = curve.reduce((best, point) => (point.meanStalenessSeconds < best.meanStalenessSeconds ? point : best));
+    return { lower: freshest, upper: freshest, f: 0 };
+  }
+  if (x < Math.log(curve[0].jobsPerHour) - 1e-9) return undefined;
   for (let i = 1; i < curve.length; i += 1) {
-    if (x <= curve[i].x) return logLogBetween(curve[i - 1], curve[i], x);
+    const [a, b] = [Math.log(curve[i - 1].jobsPerHour), Math.log(curve[i].jobsPerHour)];
+    if (x <= b) return { lower: curve[i - 1], upper: curve[i], f: b === a ? 0 : (x - a) / (b - a) };
   }
   return undefined;
+}
+
+/** The orchestrator's staleness at a given cost, read off its cap sweep (orchestratorReading, logLogBetween). */
+export function orchestratorStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
+  const reading = orchestratorReading(strategies, jobsPerHour);
+  if (!reading) return undefined;
+  const point = (s: StrategyResult) => ({ x: Math.log(s.jobsPerHour), y: s[metric] });
+  return logLogBetween(point(reading.lower), point(reading.upper), Math.log(jobsPerHour));
+}
+
+/**
+ * The standard error of a strategy's mean staleness relative to that mean, from the spread of k
+ * sub-means that each measure the same thing at another phase (cron: its phases; the
+ * orchestrator: its tables, when their windows are staggered): sd ÷ √k ÷ mean. Treating
+ * stratified phases as independent draws overstates it a little. Undefined with fewer than two.
+ */
+export function relativeStandardError(subMeans: readonly number[], mean: number): number | undefined {
+  const values = subMeans.filter((v) => Number.isFinite(v));
+  const k = values.length;
+  if (k < 2 || !(mean > 0)) return undefined;
+  const average = values.reduce((sum, v) => sum + v, 0) / k;
+  const sd = Math.sqrt(values.reduce((sum, v) => sum + (v - average) ** 2, 0) / (k - 1));
+  return sd / Math.sqrt(k) / mean;
 }
 
 // ---- charts (self-contained SVG)
