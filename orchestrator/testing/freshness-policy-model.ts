@@ -54,7 +54,7 @@ export type Policy =
   | { readonly kind: 'cron'; readonly periodSeconds: number; readonly phaseSeconds: number };
 
 export interface ModelOptions {
-  /** Simulated seconds during which jobs are counted (the commits' window). */
+  /** Simulated seconds during which commits come and jobs are counted: each table's window, from its TablePlan.windowStartSeconds. */
   readonly generateSeconds: number;
   /** POLL_INTERVAL_SECONDS, also the settle window. @default 30 */
   readonly pollSeconds?: number;
@@ -85,13 +85,15 @@ const perRowMs = JOB_MODEL.perRowSeconds * 1000;
 export interface TablePlan {
   readonly commits: readonly Commit[];
   readonly timesMs: Float64Array;
+  /** Where this table's window starts (planCommits' windowStarts; the bench staggers them for the steady stream). */
+  readonly windowStartSeconds: number;
 }
 
-/** Each table's commits of a plan (planCommits numbers tables 0…tables − 1). */
-export function tablePlans(commits: readonly Commit[], tables: number): TablePlan[] {
+/** Each table's commits of a plan (planCommits numbers tables 0…tables − 1; windowStarts as given to it). */
+export function tablePlans(commits: readonly Commit[], tables: number, windowStarts: readonly number[] = []): TablePlan[] {
   return Array.from({ length: tables }, (_, table) => {
     const own = commits.filter((c) => c.table === table);
-    return { commits: own, timesMs: Float64Array.from(own, (c) => c.atSim * 1000) };
+    return { commits: own, timesMs: Float64Array.from(own, (c) => c.atSim * 1000), windowStartSeconds: windowStarts[table] ?? 0 };
   });
 }
 
@@ -187,13 +189,15 @@ function gateFor(policy: Exclude<Policy, { kind: 'cron' }>, settleMs: number): G
 
 function simulateCron(plan: TablePlan, periodMs: number, phaseMs: number, generateMs: number): ConnectionRun & { skipped: number } {
   const runner = jobRunner(plan);
+  const windowStartMs = plan.windowStartSeconds * 1000;
+  const windowEndMs = windowStartMs + generateMs;
   let busyUntil = -Infinity;
   let skipped = 0;
   for (let n = 0; ; n += 1) {
     const fire = phaseMs + n * periodMs;
-    if (fire >= generateMs && runner.allCarried()) break;
+    if (fire >= windowEndMs && runner.allCarried()) break;
     if (fire < busyUntil) {
-      if (fire < generateMs) skipped += 1;
+      if (fire >= windowStartMs && fire < windowEndMs) skipped += 1;
       continue;
     }
     busyUntil = runner.run(fire);
@@ -300,8 +304,8 @@ export function cronPhases(periodSeconds: number, phases: number): Policy[] {
 /**
  * A strategy measured the bench's way, in its result shape (so the bench's own readings apply):
  * every table's commits under each of `policies` (cron's phases; one policy otherwise), staleness
- * pooled over all commits, jobs counted while commits are generated, per connection per hour.
- * Means only: the per-commit samples and p95 are not kept (NaN / empty).
+ * pooled over all commits, jobs counted in each table's window, per connection per hour. The
+ * per-commit samples and job starts are not kept (empty).
  */
 export function measureStrategy(
   plans: readonly TablePlan[],
@@ -318,28 +322,34 @@ export function measureStrategy(
   let jobMs = 0;
   let skipped = 0;
   const phaseMeans: number[] = [];
+  const tableSums = plans.map(() => ({ sum: 0, n: 0 }));
   const commitCount = plans.reduce((n, plan) => n + plan.commits.length, 0);
+  const all = new Float64Array(commitCount * policies.length);
   for (const policy of policies) {
     let phaseSum = 0;
     let phaseCount = 0;
-    for (const own of plans) {
+    plans.forEach((own, table) => {
       const run = simulateConnection(own, policy, options);
       for (const value of run.staleness) {
         if (Number.isNaN(value)) uncarried += 1;
         else {
           phaseSum += value;
           phaseCount += 1;
+          tableSums[table].sum += value;
+          tableSums[table].n += 1;
+          all[count + phaseCount - 1] = value;
           if (value > max) max = value;
         }
       }
+      const windowStartMs = own.windowStartSeconds * 1000;
       for (const job of run.jobs) {
-        if (job.createdMs >= generateMs || job.createdMs < 0) continue;
+        if (job.createdMs < windowStartMs || job.createdMs >= windowStartMs + generateMs) continue;
         jobs += 1;
         jobMs += job.endMs - job.createdMs;
         if (job.rows === 0) empty += 1;
       }
       skipped += run.skipped;
-    }
+    });
     sum += phaseSum;
     count += phaseCount;
     phaseMeans.push(phaseCount > 0 ? phaseSum / phaseCount : NaN);
@@ -352,7 +362,8 @@ export function measureStrategy(
     carried: commitCount - uncarried / policies.length,
     uncarried: uncarried / policies.length,
     meanStalenessSeconds: count > 0 ? sum / count : NaN,
-    p95StalenessSeconds: NaN,
+    // The bench's percentile: the ceil(0.95 n)-th smallest.
+    p95StalenessSeconds: count > 0 ? all.subarray(0, count).sort()[Math.max(0, Math.ceil(0.95 * count) - 1)] : NaN,
     maxStalenessSeconds: max,
     jobsPerHour: jobs / (plans.length * policies.length) / (options.generateSeconds / 3600),
     jobs,
@@ -362,6 +373,7 @@ export function measureStrategy(
     jobStarts: [],
     phases: policies.length,
     phaseMeanStalenessSeconds: phaseMeans,
+    tableMeanStalenessSeconds: tableSums.map((t) => (t.n > 0 ? t.sum / t.n : NaN)),
     emptyJobs: empty,
     medianGapAfterJobSeconds: NaN,
   };
