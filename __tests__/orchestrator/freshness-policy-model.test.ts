@@ -88,6 +88,17 @@ describe('the orchestrator (cost cap + settle rule, decision.ts)', () => {
     during.slice(1).forEach((job, i) => expect(job.createdMs).toBe(during[i].endMs));
   });
 
+  test("each table's cost is counted over its own window (the bench's staggered windows)", () => {
+    const starts = [0, 1800];
+    const plans = tablePlans(planCommits('steady', 2, 10 * HOUR, 6, starts), 2, starts);
+    expect(plans[1].commits[0].atSim).toBeGreaterThanOrEqual(1800);
+    const result = measureStrategy(plans, [cap(600)], { generateSeconds: 10 * HOUR, name: 'cap', kind: 'orchestrator', parameterSeconds: 600 });
+    // Six syncs an hour in each table's 10 h, the later table's included in full.
+    expect(Math.abs(result.jobsPerHour - 6)).toBeLessThanOrEqual(0.1);
+    expect(result.tableMeanStalenessSeconds).toHaveLength(2);
+    expect(result.p95StalenessSeconds).toBeGreaterThan(result.meanStalenessSeconds);
+  });
+
   test('deterministic for a seed; another seed gives another answer', () => {
     const measure = (seed: number) => measureStrategy(tablePlans(planCommits('bursty', 2, 50 * HOUR, seed), 2), [cap(900)], { generateSeconds: 50 * HOUR, name: 'cap', kind: 'orchestrator', parameterSeconds: 900 });
     expect(measure(4)).toEqual(measure(4));

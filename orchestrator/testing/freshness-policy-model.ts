@@ -31,7 +31,11 @@
 // end is seen at once, where the daemon polls it every JOB_POLL_MIN_SECONDS = 1 s near its
 // expected end and then spends its turnaround, ms); cursor watermarks only (the bench flushes the
 // statistics counters, so they agree); no failures, WAL guard or schema refresh; the bench's
-// initial sync is one trigger `initialSyncSeconds` before the window (the cap counts from it).
+// initial sync is one trigger `initialSyncSeconds` before the window (the cap counts from it);
+// ticks at multiples of the poll interval from the window's start (the bench's land wherever its
+// start-up left them: its job starts differ from the model's by up to ~15 s on the same plan,
+// which can move a commit that lands right at a replication start to the next sync); cron's
+// phases at j/n of the period (the bench draws each within [j/n, (j+1)/n)).
 import { costCap, rerunAfterWork, settleBeforeSync, shouldStartJob } from '../src/core/decision';
 import { Commit, JOB_MODEL, StrategyResult } from './freshness-bench';
 
