@@ -1,7 +1,7 @@
 // The freshness benchmark in CI size (the full run is `npm run bench:freshness`): checks that the
 // harness measures what it claims — every commit accounted for, cron costing what its period
 // says, the cost cap holding between a connection's syncs — and nothing about speed.
-import { JOB_MODEL, StrategyResult, orchestratorReading, orchestratorStalenessAt, planCommits, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
+import { JOB_MODEL, StrategyResult, jobsPaidFor, orchestratorReading, orchestratorStalenessAt, planCommits, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../../orchestrator/testing/freshness-bench';
 import { usePostgresCluster } from '../support/postgres';
 
 const cluster = usePostgresCluster();
@@ -35,6 +35,23 @@ test("staggered windows: each table's commits fall in its own window, and the st
   }
   // Time-ordered, as the writer commits them.
   expect(staggered.every((c, i) => i === 0 || staggered[i - 1].atSim <= c.atSim)).toBe(true);
+});
+
+test('cost of a window: each job pays for the time since the previous one, so periodic syncs cost the same at any phase', () => {
+  // Hourly syncs over a 4 h window [0, 14400): 4 jobs' worth whatever the phase, where a plain
+  // count of the starts inside it gives 3 or 4.
+  for (const phase of [0, 0.25, 0.5, 0.99]) {
+    const starts = Array.from({ length: 7 }, (_, n) => (n - 1 + phase) * 3600);
+    expect(jobsPaidFor(starts, 0, 14400)).toBeCloseTo(4, 9);
+  }
+  const late = [-65, 3620, 7220, 10821, 14421];
+  expect(late.filter((at) => at >= 0 && at < 14400)).toHaveLength(3);
+  expect(jobsPaidFor(late, 0, 14400)).toBeGreaterThan(3.9);
+  // A quiet tail costs nothing: one job at 1 h after one just before the window, nothing after.
+  expect(jobsPaidFor([-10, 3600], 0, 14400)).toBeCloseTo(3600 / 3610, 9);
+  // Without a known predecessor a job inside the window counts whole; one outside counts nothing.
+  expect(jobsPaidFor([100], 0, 14400)).toBe(1);
+  expect(jobsPaidFor([-100], 0, 14400)).toBe(0);
 });
 
 test('relative standard error of a mean from its sub-means', () => {
@@ -106,7 +123,10 @@ test('CI-sized run: every commit carried, cron jobs/hour = its period, the cap h
     expect(cron?.jobStarts).toHaveLength(2 * 2);
     // ±1 fire per connection: a fire that CPU load delays past the window's end counts in neither.
     expect(Math.abs(((cron?.jobs ?? 0) + (cron?.skippedFires ?? 0)) / 4 - perHour / 2)).toBeLessThanOrEqual(1);
-    expect(cron?.jobsPerHour).toBeLessThanOrEqual(perHour);
+    // Paid-for intervals (jobsPaidFor): the period's rate, less any skipped fires, give or take a
+    // fire's timer slack at the window's edges.
+    expect(cron?.jobsPerHour).toBeLessThanOrEqual(perHour * 1.01);
+    expect(cron?.jobsPerHour).toBeGreaterThanOrEqual(perHour * 0.5);
     // The second phase fires between the first one's fires, never with them.
     const [first, second] = [cron?.jobStarts[0] ?? [], cron?.jobStarts[2] ?? []];
     expect(Math.min(...second.map((t) => Math.min(...first.map((u) => Math.abs(t - u)))))).toBeGreaterThan(0.05 * (perHour === 60 ? 60 : 300));

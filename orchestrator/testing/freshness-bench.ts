@@ -162,8 +162,9 @@ export interface StrategyResult {
   readonly meanStalenessSeconds: number;
   readonly p95StalenessSeconds: number;
   readonly maxStalenessSeconds: number;
-  /** Jobs started during the generation window, per connection per simulated hour. */
+  /** Jobs per connection per simulated hour over the window of changes, counted by jobsPaidFor. */
   readonly jobsPerHour: number;
+  /** Jobs started during the window of changes (all connections). */
   readonly jobs: number;
   readonly meanJobSeconds: number;
   /** Cron fires that met a running sync (409) and were skipped. */
@@ -426,6 +427,15 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       else uncarried += 1;
     });
     const inWindow = jobsByConnection.flatMap((jobs, n) => jobs.filter((job) => inTableWindow(n % k, job.createdAt)));
+    // Cost per connection, each job paying for the time since the connection's previous one: the
+    // orchestrator's previous job before the window is its initial sync (a real job); cron's is
+    // the fire one period before its first (its schedule ran before the window too).
+    const paid = strategy.connectionIds.reduce((sum, id, n) => {
+      const starts = double.jobRecords(id).map((job) => job.createdAt).sort((a, b) => a - b);
+      const before = strategy.kind === 'cron' ? starts.filter((at) => at >= t0)[0] - realMs(strategy.parameterSeconds) : undefined;
+      const from = t0 + windowStartMs[n % k];
+      return sum + jobsPaidFor(before === undefined ? starts : [before, ...starts.filter((at) => at >= t0)], from, from + generateMs);
+    }, 0);
     const durations = inWindow.filter((job) => job.endedAt !== undefined).map((job) => simSeconds((job.endedAt as number) - job.createdAt));
     const sorted = [...staleness].sort((a, b) => a - b);
     return {
@@ -438,7 +448,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       meanStalenessSeconds: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
       p95StalenessSeconds: percentile(sorted, 0.95),
       maxStalenessSeconds: sorted[sorted.length - 1] ?? NaN,
-      jobsPerHour: inWindow.length / (k * strategy.phases) / (options.generateSeconds / 3600),
+      jobsPerHour: paid / (k * strategy.phases) / (options.generateSeconds / 3600),
       jobs: inWindow.length,
       meanJobSeconds: durations.reduce((sum, v) => sum + v, 0) / Math.max(1, durations.length),
       skippedFires: skipped.get(strategy.name) ?? 0,
@@ -458,6 +468,29 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     };
   });
   return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, tableWindowStarts: windowStarts, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
+}
+
+/**
+ * How many jobs a window costs, each job paying for the time since the previous one (`starts`
+ * sorted, the first of them before the window when known): a job whose interval lies partly
+ * inside the window counts for that part. Why not a plain count of the jobs started inside it:
+ * periodic syncs (a cost cap under a steady stream) put 3 or 4 hourly jobs in a 4 h window
+ * depending on where the first one falls, a 25 % error in cost at the hourly cap that decides
+ * where the cap sweep is read; paid-for intervals give 4 whatever the phase. The stretch after
+ * the last job, which no job has paid for yet, counts nothing (a quiet tail costs nothing).
+ */
+export function jobsPaidFor(starts: readonly number[], windowStart: number, windowEnd: number): number {
+  let paid = 0;
+  for (let i = 0; i < starts.length; i += 1) {
+    const from = i === 0 ? starts[i] : starts[i - 1];
+    const to = starts[i];
+    if (to <= from) {
+      if (to >= windowStart && to < windowEnd) paid += 1;
+      continue;
+    }
+    paid += Math.max(0, Math.min(to, windowEnd) - Math.max(from, windowStart)) / (to - from);
+  }
+  return paid;
 }
 
 /**
@@ -518,6 +551,7 @@ export function orchestratorReading(strategies: readonly StrategyResult[], jobsP
 export function orchestratorStalenessAt(strategies: readonly StrategyResult[], jobsPerHour: number, metric: 'meanStalenessSeconds' | 'p95StalenessSeconds' = 'meanStalenessSeconds'): number | undefined {
   const reading = orchestratorReading(strategies, jobsPerHour);
   if (!reading) return undefined;
+  if (reading.lower === reading.upper) return reading.lower[metric];
   const point = (s: StrategyResult) => ({ x: Math.log(s.jobsPerHour), y: s[metric] });
   return logLogBetween(point(reading.lower), point(reading.upper), Math.log(jobsPerHour));
 }
