@@ -39,7 +39,8 @@ describe('cron under the steady stream', () => {
     // the mean is within 10 s of T/2 + the job's tail (end wait + T/20 rows × per-row cost).
     const expected = period / 2 + JOB_MODEL.endWaitSeconds + (period / 20) * JOB_MODEL.perRowSeconds;
     expect(Math.abs(result.meanStalenessSeconds - expected)).toBeLessThanOrEqual(10);
-    expect(result.jobsPerHour).toBeCloseTo(HOUR / period, 9);
+    expect(result.jobsPerHour).toBeCloseTo(HOUR / period, 6);
+    expect(result.jobs).toBe(4 * 50 * (HOUR / period));
     expect(result.emptyJobs).toBe(0);
     expect(result.uncarried).toBe(0);
   });
@@ -86,6 +87,12 @@ describe('the orchestrator (cost cap + settle rule, decision.ts)', () => {
     const during = run.jobs.filter((j) => j.createdMs < 5 * HOUR * 1000);
     expect(during.length).toBeGreaterThan(400);
     during.slice(1).forEach((job, i) => expect(job.createdMs).toBe(during[i].endMs));
+  });
+
+  test('cost as the bench counts it (jobsPaidFor): an hourly cap under the steady stream costs 1 job/h in a 4 h window, whatever its phase', () => {
+    const plans = tablePlans(planCommits('steady', 1, 4 * HOUR, 8), 1);
+    const result = measureStrategy(plans, [cap(3600)], { generateSeconds: 4 * HOUR, name: 'cap', kind: 'orchestrator', parameterSeconds: 3600 });
+    expect(result.jobsPerHour).toBeCloseTo(1, 6);
   });
 
   test("each table's cost is counted over its own window (the bench's staggered windows)", () => {

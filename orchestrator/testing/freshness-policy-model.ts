@@ -37,7 +37,7 @@
 // which can move a commit that lands right at a replication start to the next sync); cron's
 // phases at j/n of the period (the bench draws each within [j/n, (j+1)/n)).
 import { costCap, rerunAfterWork, settleBeforeSync, shouldStartJob } from '../src/core/decision';
-import { Commit, JOB_MODEL, StrategyResult } from './freshness-bench';
+import { Commit, JOB_MODEL, StrategyResult, jobsPaidFor } from './freshness-bench';
 
 /** A connection's trigger policy. Only `cap` (with cap 0 = uncapped) and `cron` exist in the product. */
 export type Policy =
@@ -77,6 +77,8 @@ export interface ModelJob {
 
 export interface ConnectionRun {
   readonly jobs: readonly ModelJob[];
+  /** The connection's last job start before the window, as the bench counts cost (jobsPaidFor): the daemon's initial sync; cron's fire one period before its first. */
+  readonly previousStartMs?: number;
   /** Per commit (in the order given), seconds; NaN if never carried (never, for a finished run). */
   readonly staleness: Float64Array;
 }
@@ -206,7 +208,7 @@ function simulateCron(plan: TablePlan, periodMs: number, phaseMs: number, genera
     }
     busyUntil = runner.run(fire);
   }
-  return { jobs: runner.jobs, staleness: runner.staleness, skipped };
+  return { jobs: runner.jobs, staleness: runner.staleness, skipped, previousStartMs: runner.jobs.length > 0 ? runner.jobs[0].createdMs - periodMs : undefined };
 }
 
 function simulateDaemon(plan: TablePlan, gate: Gate, options: ModelOptions): ConnectionRun {
@@ -221,8 +223,9 @@ function simulateDaemon(plan: TablePlan, gate: Gate, options: ModelOptions): Con
   let synced = 0;
   let quietAt: number | undefined = 0;
   let pendingSince: number | undefined;
-  let lastTrigger: number | undefined = (options.initialSyncSeconds ?? -65) * 1000;
-  gate.onTrigger(lastTrigger);
+  const initialSyncMs = (options.initialSyncSeconds ?? -65) * 1000;
+  let lastTrigger: number | undefined = initialSyncMs;
+  gate.onTrigger(initialSyncMs);
 
   /** cycle.ts observe + notePending; returns decision.sync. */
   const observe = (nowMs: number, changedSince?: number): boolean => {
@@ -290,7 +293,7 @@ function simulateDaemon(plan: TablePlan, gate: Gate, options: ModelOptions): Con
     }
     t = next;
   }
-  return { jobs: runner.jobs, staleness: runner.staleness };
+  return { jobs: runner.jobs, staleness: runner.staleness, previousStartMs: initialSyncMs };
 }
 
 /** One connection's jobs and staleness under a policy, for one table's commits (sorted by time) or its prepared plan. */
@@ -308,7 +311,7 @@ export function cronPhases(periodSeconds: number, phases: number): Policy[] {
 /**
  * A strategy measured the bench's way, in its result shape (so the bench's own readings apply):
  * every table's commits under each of `policies` (cron's phases; one policy otherwise), staleness
- * pooled over all commits, jobs counted in each table's window, per connection per hour. The
+ * pooled over all commits, cost in each table's window as the bench counts it (jobsPaidFor), per connection per hour. The
  * per-commit samples and job starts are not kept (empty).
  */
 export function measureStrategy(
@@ -322,6 +325,7 @@ export function measureStrategy(
   let max = 0;
   let uncarried = 0;
   let jobs = 0;
+  let paid = 0;
   let empty = 0;
   let jobMs = 0;
   let skipped = 0;
@@ -346,6 +350,8 @@ export function measureStrategy(
         }
       }
       const windowStartMs = own.windowStartSeconds * 1000;
+      const starts = run.jobs.map((job) => job.createdMs);
+      paid += jobsPaidFor(run.previousStartMs === undefined ? starts : [run.previousStartMs, ...starts], windowStartMs, windowStartMs + generateMs);
       for (const job of run.jobs) {
         if (job.createdMs < windowStartMs || job.createdMs >= windowStartMs + generateMs) continue;
         jobs += 1;
@@ -369,7 +375,7 @@ export function measureStrategy(
     // The bench's percentile: the ceil(0.95 n)-th smallest.
     p95StalenessSeconds: count > 0 ? all.subarray(0, count).sort()[Math.max(0, Math.ceil(0.95 * count) - 1)] : NaN,
     maxStalenessSeconds: max,
-    jobsPerHour: jobs / (plans.length * policies.length) / (options.generateSeconds / 3600),
+    jobsPerHour: paid / (plans.length * policies.length) / (options.generateSeconds / 3600),
     jobs,
     meanJobSeconds: jobs > 0 ? jobMs / jobs / 1000 : NaN,
     skippedFires: skipped,
