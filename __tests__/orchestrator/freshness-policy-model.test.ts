@@ -92,7 +92,10 @@ describe('the orchestrator (cost cap + settle rule, decision.ts)', () => {
   test('cost as the bench counts it (jobsPaidFor): an hourly cap under the steady stream costs 1 job/h in a 4 h window, whatever its phase', () => {
     const plans = tablePlans(planCommits('steady', 1, 4 * HOUR, 8), 1);
     const result = measureStrategy(plans, [cap(3600)], { generateSeconds: 4 * HOUR, name: 'cap', kind: 'orchestrator', parameterSeconds: 3600 });
-    expect(result.jobsPerHour).toBeCloseTo(1, 6);
+    // A plain count would give 3 or 4 by phase. The only departure from 1: the first interval runs
+    // from the initial sync 65 s before the window, so the window holds 3600/3665 of it (−0.0044/h).
+    expect(Math.abs(result.jobsPerHour - 1)).toBeLessThanOrEqual(65 / 3665 / 4 + 1e-9);
+    expect(result.jobsPerHour).toBeGreaterThan(0.99);
   });
 
   test("each table's cost is counted over its own window (the bench's staggered windows)", () => {
