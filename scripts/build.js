@@ -49,7 +49,7 @@ const appBuilds = [
   { ...common, entryPoints: ['main.ts'], outfile: 'dist/main.js', external: ['cdktf', 'constructs'], minifyWhitespace: true },
 ];
 
-const benchEntries = ['scripts/bench-orchestrator.ts', 'scripts/bench-freshness.ts']
+const benchEntries = ['scripts/bench-orchestrator.ts', 'scripts/bench-freshness.ts', 'scripts/bench-freshness-model.ts']
   .filter((entry) => fs.existsSync(path.join(root, entry)))
   .map((entry) => ({
     ...common,

@@ -39,9 +39,9 @@ function touch(file: string) {
 
 describe('npm run build (scripts/build.js) skips esbuild when nothing changed', () => {
   test('first build writes the bundles; a second one with no change builds nothing', () => {
-    expect(build()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js in \d+ ms$/m);
+    expect(build()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js, dist\/bench-freshness-model\.js in \d+ ms$/m);
     const before = mtime('dist/main.js');
-    expect(build()).toBe('build: up to date (dist/orchestrator.js, dist/main.js, dist/bench-orchestrator.js, dist/bench-freshness.js)\n');
+    expect(build()).toBe('build: up to date (dist/orchestrator.js, dist/main.js, dist/bench-orchestrator.js, dist/bench-freshness.js, dist/bench-freshness-model.js)\n');
     expect(mtime('dist/main.js')).toBe(before);
   });
 
@@ -60,7 +60,7 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
   test('touching a source file rebuilds, then the next run is up to date again', () => {
     build();
     touch('constructs/network.ts');
-    expect(build()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js in/m);
+    expect(build()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js, dist\/bench-freshness-model\.js in/m);
     expect(build()).toMatch(/^build: up to date/);
   });
 
@@ -154,7 +154,7 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
     build();
     touch('orchestrator/src/cli.ts');
     expect(build('--orchestrator-only')).toMatch(/^build: dist\/orchestrator\.js in \d+ ms$/m);
-    expect(build()).toMatch(/^build: dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js in \d+ ms$/m);
+    expect(build()).toMatch(/^build: dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js, dist\/bench-freshness-model\.js in \d+ ms$/m);
   });
 
   test('npm run synth (scripts/synth.js) builds only when stale, then runs the app in the same process', () => {
@@ -173,7 +173,7 @@ describe('npm run build (scripts/build.js) skips esbuild when nothing changed', 
     build();
     expect(synth()).toBe('synthesized 3 stacks: dev-aws, dev-gcp, dev-airbyte\n');
     touch('stacks/index.ts');
-    expect(synth()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js in \d+ ms\nsynthesized 3 stacks/);
+    expect(synth()).toMatch(/^build: dist\/orchestrator\.js, dist\/main\.js, dist\/bench-orchestrator\.js, dist\/bench-freshness\.js, dist\/bench-freshness-model\.js in \d+ ms\nsynthesized 3 stacks/);
   });
 
   test('the inputs are every file of the folders tsconfig.json compiles (tests too: the benchmark bundles import their support code), plus the install manifests', () => {
