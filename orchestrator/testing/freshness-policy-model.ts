@@ -37,7 +37,7 @@
 // which can move a commit that lands right at a replication start to the next sync); cron's
 // phases at j/n of the period (the bench draws each within [j/n, (j+1)/n)).
 import { costCap, rerunAfterWork, settleBeforeSync, shouldStartJob } from '../src/core/decision';
-import { Commit, JOB_MODEL, StrategyResult, jobsPaidFor } from './freshness-bench';
+import { Commit, JOB_MODEL, StrategyResult, firstPaidFrom, jobsPaidFor } from './freshness-bench';
 
 /** A connection's trigger policy. Only `cap` (with cap 0 = uncapped) and `cron` exist in the product. */
 export type Policy =
@@ -351,7 +351,11 @@ export function measureStrategy(
       }
       const windowStartMs = own.windowStartSeconds * 1000;
       const starts = run.jobs.map((job) => job.createdMs);
-      paid += jobsPaidFor(run.previousStartMs === undefined ? starts : [run.previousStartMs, ...starts], windowStartMs, windowStartMs + generateMs);
+      // As the bench counts it (jobsPerHourOf): the window's first job pays from firstPaidFrom.
+      const earlier = starts.filter((at) => at < windowStartMs);
+      const inside = starts.filter((at) => at >= windowStartMs);
+      const before = earlier.length > 0 ? earlier[earlier.length - 1] : run.previousStartMs;
+      if (inside.length > 0) paid += jobsPaidFor(firstPaidFrom(before, inside) ?? inside[0], inside, windowStartMs, windowStartMs + generateMs);
       for (const job of run.jobs) {
         if (job.createdMs < windowStartMs || job.createdMs >= windowStartMs + generateMs) continue;
         jobs += 1;
