@@ -9,7 +9,7 @@
 //                                           [--bench-results dist/freshness-results.json]  (the bench's saved run, for the fidelity table)
 import * as fs from 'fs';
 import * as path from 'path';
-import { ScenarioResult, StrategyResult, StreamKind, orchestratorStalenessAt, planCommits, strategyName } from '../orchestrator/testing/freshness-bench';
+import { ScenarioResult, StrategyResult, StreamKind, formatSeconds as fmt, orchestratorStalenessAt, planCommits, strategyName } from '../orchestrator/testing/freshness-bench';
 import { Policy, TablePlan, cronPhases, measureStrategy, tablePlans } from '../orchestrator/testing/freshness-policy-model';
 
 function argument(name: string): string | undefined {
@@ -75,7 +75,6 @@ function quantile(values: readonly number[], q: number): number {
 }
 const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
 const spread = (values: readonly number[]) => `${x(quantile(values, 0.5))} (${x(quantile(values, 0))}–${x(quantile(values, 1))})`;
-const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(2)} h` : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 /** One row per family: its points whose median cost is 0.75–1.35 jobs/h. */
 function curveAround(perSeed: ReadonlyArray<readonly StrategyResult[][]>): string[] {

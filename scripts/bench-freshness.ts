@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startPostgresCluster } from '../__tests__/support/postgres';
-import { JOB_MODEL, STREAMS, STREAM_EVENTS_PER_HOUR, ScenarioResult, StreamKind, StrategyResult, cronStalenessAt, jobsPerHourOf, orchestratorReading, orchestratorStalenessAt, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../orchestrator/testing/freshness-bench';
+import { JOB_MODEL, STREAMS, STREAM_EVENTS_PER_HOUR, ScenarioResult, StreamKind, StrategyResult, cronStalenessAt, formatSeconds as fmt, jobsPerHourOf, orchestratorReading, orchestratorStalenessAt, relativeStandardError, renderCostCurveSvg, renderTimelineSvg, runScenario } from '../orchestrator/testing/freshness-bench';
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -61,7 +61,6 @@ const MS_PER_MINUTE_FOR: Record<string, number> = Object.fromEntries(
 /** A scenario's results and the machine's 1-min load average sampled while it ran. */
 type MeasuredScenario = ScenarioResult & { readonly loadAverage?: { readonly min: number; readonly mean: number; readonly max: number } };
 
-const fmt = (seconds: number): string => (Number.isNaN(seconds) ? '–' : seconds >= 3600 ? `${(seconds / 3600).toFixed(2)} h` : seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`);
 
 async function main(): Promise<void> {
   const renderOnly = argument('--render');

@@ -222,6 +222,13 @@ export function strategyName(kind: 'orchestrator' | 'cron', seconds: number): st
   return seconds === 0 ? 'orchestrator' : `orchestrator, cap ${human}`;
 }
 
+/** Seconds for the result tables: seconds under 2 min, then minutes, then hours; '–' when not measured. */
+export function formatSeconds(seconds: number): string {
+  if (Number.isNaN(seconds)) return '–';
+  if (seconds >= 3600) return `${(seconds / 3600).toFixed(2)} h`;
+  return seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
@@ -509,17 +516,25 @@ export function jobsPerHourOf(strategy: Pick<StrategyResult, 'kind' | 'jobStarts
   const tables = Math.max(1, tableWindowStarts.length);
   let paid = 0;
   strategy.jobStarts.forEach((starts, n) => {
-    const from = tableWindowStarts[n % tables] ?? 0;
-    const sorted = [...starts].sort((a, b) => a - b);
-    const earlier = sorted.filter((at) => at < from);
-    const own = sorted.filter((at) => at >= from);
     const saved = strategy.jobBeforeWindow?.[n];
     const initial = saved === undefined ? (strategy.kind === 'orchestrator' ? -INITIAL_SYNC_BEFORE_WINDOW_SECONDS : undefined) : (saved ?? undefined);
-    const before = earlier.length > 0 ? earlier[earlier.length - 1] : initial;
-    const paidFrom = firstPaidFrom(before, own);
-    if (own.length > 0) paid += jobsPaidFor(paidFrom ?? own[0], own, from, from + generateSeconds);
+    paid += connectionJobsPaidFor(starts, initial, tableWindowStarts[n % tables] ?? 0, generateSeconds);
   });
   return paid / Math.max(1, strategy.jobStarts.length) / (generateSeconds / 3600);
+}
+
+/**
+ * One connection's paid-for jobs over its window [windowStart, windowStart + length) (any one
+ * time unit): jobsPaidFor over the jobs started in it, the first paying from firstPaidFrom of
+ * the last job before it (or `initial`, a job before all of `starts`, when none is).
+ */
+export function connectionJobsPaidFor(starts: readonly number[], initial: number | undefined, windowStart: number, length: number): number {
+  const sorted = [...starts].sort((a, b) => a - b);
+  const earlier = sorted.filter((at) => at < windowStart);
+  const own = sorted.filter((at) => at >= windowStart);
+  if (own.length === 0) return 0;
+  const before = earlier.length > 0 ? earlier[earlier.length - 1] : initial;
+  return jobsPaidFor(firstPaidFrom(before, own) ?? own[0], own, windowStart, windowStart + length);
 }
 
 /**

@@ -37,7 +37,7 @@
 // which can move a commit that lands right at a replication start to the next sync); cron's
 // phases at j/n of the period (the bench draws each within [j/n, (j+1)/n)).
 import { costCap, rerunAfterWork, settleBeforeSync, shouldStartJob } from '../src/core/decision';
-import { Commit, JOB_MODEL, StrategyResult, firstPaidFrom, jobsPaidFor } from './freshness-bench';
+import { Commit, JOB_MODEL, StrategyResult, connectionJobsPaidFor } from './freshness-bench';
 
 /** A connection's trigger policy. Only `cap` (with cap 0 = uncapped) and `cron` exist in the product. */
 export type Policy =
@@ -77,7 +77,7 @@ export interface ModelJob {
 
 export interface ConnectionRun {
   readonly jobs: readonly ModelJob[];
-  /** The connection's last job start before the window, as the bench counts cost (jobsPaidFor): the daemon's initial sync; cron's fire one period before its first. */
+  /** The connection's last job start before the window, as the bench counts cost (connectionJobsPaidFor): the daemon's initial sync; cron's fire one period before its first. */
   readonly previousStartMs?: number;
   /** Per commit (in the order given), seconds; NaN if never carried (never, for a finished run). */
   readonly staleness: Float64Array;
@@ -311,7 +311,7 @@ export function cronPhases(periodSeconds: number, phases: number): Policy[] {
 /**
  * A strategy measured the bench's way, in its result shape (so the bench's own readings apply):
  * every table's commits under each of `policies` (cron's phases; one policy otherwise), staleness
- * pooled over all commits, cost in each table's window as the bench counts it (jobsPaidFor), per connection per hour. The
+ * pooled over all commits, cost in each table's window as the bench counts it (connectionJobsPaidFor), per connection per hour. The
  * per-commit samples and job starts are not kept (empty).
  */
 export function measureStrategy(
@@ -350,12 +350,7 @@ export function measureStrategy(
         }
       }
       const windowStartMs = own.windowStartSeconds * 1000;
-      const starts = run.jobs.map((job) => job.createdMs);
-      // As the bench counts it (jobsPerHourOf): the window's first job pays from firstPaidFrom.
-      const earlier = starts.filter((at) => at < windowStartMs);
-      const inside = starts.filter((at) => at >= windowStartMs);
-      const before = earlier.length > 0 ? earlier[earlier.length - 1] : run.previousStartMs;
-      if (inside.length > 0) paid += jobsPaidFor(firstPaidFrom(before, inside) ?? inside[0], inside, windowStartMs, windowStartMs + generateMs);
+      paid += connectionJobsPaidFor(run.jobs.map((job) => job.createdMs), run.previousStartMs, windowStartMs, generateMs);
       for (const job of run.jobs) {
         if (job.createdMs < windowStartMs || job.createdMs >= windowStartMs + generateMs) continue;
         jobs += 1;
