@@ -152,8 +152,14 @@ test('status page (Chromium), /metrics and /healthz of a running daemon', async 
     expect(find('orchestrator_jobs_triggered_total', { reason: 'initial' })[0].value).toBe(1);
     expect(find('orchestrator_jobs_triggered_total', { reason: 'new_rows' })[0].value).toBeGreaterThanOrEqual(2);
     expect(find('orchestrator_job_outcomes_total', { status: 'failed' })[0].value).toBeGreaterThanOrEqual(1);
-    expect(find('orchestrator_job_outcomes_total', { status: 'succeeded' })[0].value).toBe(2);
-    expect(find('orchestrator_job_duration_seconds_count', { status: 'succeeded' })[0].value).toBe(2);
+    // Every successful job the server ran, counted once: at least the initial sync and the second
+    // one, plus any follow-up the daemon started before the test switched the server to failing
+    // (a fresh-clone run counted 3; the test does not control that timing). Jobs created after
+    // the switch all fail, so this count no longer moves.
+    const succeeded = double.jobRecords(CONNECTION_ID).filter((job) => job.status === 'succeeded').length;
+    expect(succeeded).toBeGreaterThanOrEqual(2);
+    expect(find('orchestrator_job_outcomes_total', { status: 'succeeded' })[0].value).toBe(succeeded);
+    expect(find('orchestrator_job_duration_seconds_count', { status: 'succeeded' })[0].value).toBe(succeeded);
     expect(find('orchestrator_table_staleness_seconds', { schema: 'public', table: 'customers' })[0].value).toBeGreaterThan(0);
     expect(find('orchestrator_table_staleness_seconds', { schema: 'public', table: 'orders' })[0].value).toBe(0);
     expect(find('orchestrator_replication_slot_lag_bytes', { slot: SLOT })).toHaveLength(1);
