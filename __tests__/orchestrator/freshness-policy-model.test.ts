@@ -1,7 +1,7 @@
 // The freshness policy model (orchestrator/testing/freshness-policy-model.ts) against answers known
 // without it: the job model by hand, cron's half period under a steady stream, the cost cap's
-// spacing, the settle rule on one burst, back-to-back uncapped syncs, and equivalences between
-// policies that must hold whatever the stream.
+// spacing, the settle rule on one burst, back-to-back uncapped syncs, the comparison policies on
+// hand-placed bursts, and equivalences between policies that must hold whatever the stream.
 import { Commit, JOB_MODEL, planCommits } from '../../orchestrator/testing/freshness-bench';
 import { ModelJob, Policy, cronPhases, measureStrategy, simulateConnection, tablePlans } from '../../orchestrator/testing/freshness-policy-model';
 
@@ -134,6 +134,37 @@ describe('policies not built in the orchestrator (comparison only)', () => {
     // Depth 1: the second and third wait for the next token, an hour after the first sync.
     expect(shallow.jobs).toHaveLength(2);
     expect(gaps(shallow.jobs)[0]).toBeGreaterThanOrEqual(HOUR * 1000);
+  });
+
+  describe('the bucket deferring an over-budget change to the next change', () => {
+    // Refill 1/h, depth 1: the initial sync at −65 s spends the only token, the next one comes at 3,535 s.
+    const defer: Policy = { kind: 'defer', perHour: 1, depth: 1, maxHoldSeconds: 2 * HOUR };
+    const bucket: Policy = { kind: 'bucket', perHour: 1, depth: 1 };
+    const options = { generateSeconds: 6 * HOUR };
+    const twoBursts = [...burst(1000), ...burst(5000)];
+
+    test('a burst without a token rides with the next burst: one job for both, once that burst is over', () => {
+      const run = simulateConnection(twoBursts, defer, options);
+      expect(run.jobs).toHaveLength(1);
+      // The second burst's last commit (5,116 s) is seen at the 5,130 s look; the next look finds it quiet.
+      expect(run.jobs[0]).toMatchObject({ createdMs: 5_160_000, rows: 300 });
+      // The bucket spends the 3,535 s token on the first burst and waits for the next for the second.
+      expect(simulateConnection(twoBursts, bucket, options).jobs.map((j) => j.createdMs)).toEqual([3_535_000, 7_135_000]);
+    });
+
+    test('a lone change waits at most the hold, counted from its last quiet look (990 s)', () => {
+      const run = simulateConnection(burst(1000), defer, options);
+      expect(run.jobs.map((j) => j.createdMs)).toEqual([990_000 + 2 * HOUR * 1000]);
+      expect(simulateConnection(burst(1000), bucket, options).jobs.map((j) => j.createdMs)).toEqual([3_535_000]);
+    });
+
+    test('with a token there it is the bucket: the same jobs on a stream that never outruns the budget', () => {
+      const commits = oneTable(planCommits('rare', 1, 200 * HOUR, 4));
+      const deep = { perHour: 4, depth: 3 };
+      const deferred = simulateConnection(commits, { kind: 'defer', ...deep, maxHoldSeconds: 2 * HOUR }, { generateSeconds: 200 * HOUR });
+      expect(deferred.jobs.length).toBeGreaterThan(50);
+      expect(deferred.jobs).toEqual(simulateConnection(commits, { kind: 'bucket', ...deep }, { generateSeconds: 200 * HOUR }).jobs);
+    });
   });
 
   test('max hold: a burst waits until the oldest pending change has waited W and the source is quiet', () => {

@@ -2,7 +2,7 @@
 // bench:freshness-model`). The freshness bench (freshness-bench.ts) runs the real daemon in
 // compressed real time, so it affords a few hours per stream: a 4 h window holds ~5 bursts per
 // table, too few to tell 1.5× from 2×. This model replays the same decisions in simulated time
-// only, so thousands of hours take seconds, and asks what the orchestrator's rule, and two rules
+// only, so thousands of hours take seconds, and asks what the orchestrator's rule, and three rules
 // it does not have, can reach against cron at equal jobs per hour.
 //
 // What it follows, and where it simplifies:
@@ -54,6 +54,13 @@ export type Policy =
    * `forceAfterSeconds` ago or more.
    */
   | { readonly kind: 'max-hold'; readonly holdSeconds: number; readonly forceAfterSeconds: number }
+  /**
+   * NOT BUILT in the orchestrator (comparison only): the token bucket above, but a settled change
+   * that finds no token waits for the next change (then for a token) instead of for the refill, so
+   * bursts beyond the budget ride with the next burst; `maxHoldSeconds` bounds a lone change's wait
+   * (then it waits for the next token). The settle rule as the bucket's.
+   */
+  | { readonly kind: 'defer'; readonly perHour: number; readonly depth: number; readonly maxHoldSeconds: number }
   /** A cron schedule: fires at phaseSeconds + n·periodSeconds. */
   | { readonly kind: 'cron'; readonly periodSeconds: number; readonly phaseSeconds: number };
 
@@ -141,6 +148,25 @@ interface Gate {
   onTrigger(nowMs: number): void;
 }
 
+/** A token bucket of `depth` credits refilled at `perHour`, full at first; one credit per sync. */
+function creditBucket(perHour: number, depth: number) {
+  const intervalMs = 3_600_000 / perHour;
+  let level = depth;
+  let at = -Infinity;
+  return {
+    intervalMs,
+    /** ms until a whole credit is there (≤ 0: now), from the level at the last spend (fewer rounding steps), rounded up to whole ms like a real sleep. */
+    untilTokenMs: (nowMs: number): number => {
+      const until = at + (1 - level) * intervalMs - nowMs;
+      return until > 1e-6 ? Math.ceil(until) : 0;
+    },
+    spend: (nowMs: number): void => {
+      level = Math.min(depth, level + (nowMs - at) / intervalMs) - 1;
+      at = nowMs;
+    },
+  };
+}
+
 function gateFor(policy: Exclude<Policy, { kind: 'cron' }>, settleMs: number): Gate {
   const settle = (minSyncIntervalMs: number, input: GateInput): number => {
     const verdict = settleBeforeSync({ minSyncIntervalMs, forcedForLag: false, arriving: input.arriving, pendingSinceMs: input.pendingSinceMs, nowMs: input.nowMs, settleMs });
@@ -160,21 +186,44 @@ function gateFor(policy: Exclude<Policy, { kind: 'cron' }>, settleMs: number): G
     };
   }
   if (policy.kind === 'bucket') {
-    const intervalMs = 3_600_000 / policy.perHour;
-    let level = policy.depth;
-    let at = -Infinity;
-    const levelAt = (nowMs: number) => Math.min(policy.depth, level + (nowMs - at) / intervalMs);
+    const credit = creditBucket(policy.perHour, policy.depth);
     return {
       waitMs: (input) => {
-        // From the level at the last spend, not the current one (fewer rounding steps); whole ms,
-        // like a real sleep, so a wait of exactly that long finds the token.
-        const untilToken = at + (1 - level) * intervalMs - input.nowMs;
-        if (untilToken > 1e-6) return Math.ceil(untilToken);
-        return settle(intervalMs, input);
+        const untilToken = credit.untilTokenMs(input.nowMs);
+        return untilToken > 0 ? untilToken : settle(credit.intervalMs, input);
+      },
+      onTrigger: credit.spend,
+    };
+  }
+  if (policy.kind === 'defer') {
+    const credit = creditBucket(policy.perHour, policy.depth);
+    const maxHoldMs = policy.maxHoldSeconds * 1000;
+    // Set when a settled change found no credit; a change arriving after that lets it go (with
+    // the next credit), so an over-budget change rides with the next one instead of a timer.
+    let deferredAtMs: number | undefined;
+    let anotherChange = false;
+    // The settle rule's bound counts from when this run of arriving changes began, not from the
+    // oldest pending change: a change deferred for an hour must not cut the next burst short.
+    let arrivingSinceMs: number | undefined;
+    return {
+      waitMs: (input) => {
+        if (input.arriving) {
+          arrivingSinceMs ??= input.nowMs;
+          if (deferredAtMs !== undefined) anotherChange = true;
+          const hold = settle(credit.intervalMs, { ...input, pendingSinceMs: Math.max(input.pendingSinceMs, arrivingSinceMs) });
+          if (hold > 0) return hold;
+        } else arrivingSinceMs = undefined;
+        const untilToken = credit.untilTokenMs(input.nowMs);
+        const heldMs = input.nowMs - input.pendingSinceMs;
+        if (deferredAtMs === undefined && untilToken > 0 && heldMs < maxHoldMs) deferredAtMs = input.nowMs;
+        if (deferredAtMs !== undefined && !anotherChange && heldMs < maxHoldMs) return maxHoldMs - heldMs;
+        return Math.max(0, untilToken);
       },
       onTrigger: (nowMs) => {
-        level = levelAt(nowMs) - 1;
-        at = nowMs;
+        credit.spend(nowMs);
+        deferredAtMs = undefined;
+        anotherChange = false;
+        arrivingSinceMs = undefined;
       },
     };
   }
