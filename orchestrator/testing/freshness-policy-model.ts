@@ -200,7 +200,7 @@ function gateFor(policy: Exclude<Policy, { kind: 'cron' }>, settleMs: number): G
     const maxHoldMs = policy.maxHoldSeconds * 1000;
     // Set when a settled change found no credit; a change arriving after that lets it go (with
     // the next credit), so an over-budget change rides with the next one instead of a timer.
-    let deferredAtMs: number | undefined;
+    let deferred = false;
     let anotherChange = false;
     // The settle rule's bound counts from when this run of arriving changes began, not from the
     // oldest pending change: a change deferred for an hour must not cut the next burst short.
@@ -209,19 +209,19 @@ function gateFor(policy: Exclude<Policy, { kind: 'cron' }>, settleMs: number): G
       waitMs: (input) => {
         if (input.arriving) {
           arrivingSinceMs ??= input.nowMs;
-          if (deferredAtMs !== undefined) anotherChange = true;
+          if (deferred) anotherChange = true;
           const hold = settle(credit.intervalMs, { ...input, pendingSinceMs: Math.max(input.pendingSinceMs, arrivingSinceMs) });
           if (hold > 0) return hold;
         } else arrivingSinceMs = undefined;
         const untilToken = credit.untilTokenMs(input.nowMs);
         const heldMs = input.nowMs - input.pendingSinceMs;
-        if (deferredAtMs === undefined && untilToken > 0 && heldMs < maxHoldMs) deferredAtMs = input.nowMs;
-        if (deferredAtMs !== undefined && !anotherChange && heldMs < maxHoldMs) return maxHoldMs - heldMs;
+        if (untilToken > 0 && heldMs < maxHoldMs) deferred = true;
+        if (deferred && !anotherChange && heldMs < maxHoldMs) return maxHoldMs - heldMs;
         return Math.max(0, untilToken);
       },
       onTrigger: (nowMs) => {
         credit.spend(nowMs);
-        deferredAtMs = undefined;
+        deferred = false;
         anotherChange = false;
         arrivingSinceMs = undefined;
       },
