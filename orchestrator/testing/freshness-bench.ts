@@ -443,6 +443,11 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const inWindow = jobsByConnection.flatMap((jobs, n) => jobs.filter((job) => inTableWindow(n % k, job.createdAt)));
     const durations = inWindow.filter((job) => job.endedAt !== undefined).map((job) => simSeconds((job.endedAt as number) - job.createdAt));
     const sorted = [...staleness].sort((a, b) => a - b);
+    const jobStarts = jobsByConnection.map((jobs) => jobs.map((job) => simSeconds(job.createdAt - t0)));
+    const jobBeforeWindow = allJobsByConnection.map((jobs) => {
+      const earlier = jobs.filter((job) => job.createdAt < t0);
+      return earlier.length === 0 ? null : simSeconds(Math.max(...earlier.map((job) => job.createdAt)) - t0);
+    });
     return {
       strategy: strategy.name,
       kind: strategy.kind,
@@ -453,16 +458,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       meanStalenessSeconds: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
       p95StalenessSeconds: percentile(sorted, 0.95),
       maxStalenessSeconds: sorted[sorted.length - 1] ?? NaN,
-      jobsPerHour: NaN,
+      jobsPerHour: jobsPerHourOf({ kind: strategy.kind, jobStarts, jobBeforeWindow }, windowStarts, options.generateSeconds),
       jobs: inWindow.length,
       meanJobSeconds: durations.reduce((sum, v) => sum + v, 0) / Math.max(1, durations.length),
       skippedFires: skipped.get(strategy.name) ?? 0,
       samples,
-      jobStarts: jobsByConnection.map((jobs) => jobs.map((job) => simSeconds(job.createdAt - t0))),
-      jobBeforeWindow: strategy.connectionIds.map((id) => {
-        const earlier = double.jobRecords(id).filter((job) => job.createdAt < t0);
-        return earlier.length === 0 ? null : simSeconds(Math.max(...earlier.map((job) => job.createdAt)) - t0);
-      }),
+      jobStarts,
+      jobBeforeWindow,
       phases: strategy.phases,
       phaseMeanStalenessSeconds: phaseSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
       tableMeanStalenessSeconds: tableSums.map((p) => (p.n > 0 ? p.sum / p.n : NaN)),
@@ -476,15 +478,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       ),
     };
   });
-  return {
-    stream: options.stream,
-    connections: k,
-    generateSeconds: options.generateSeconds,
-    tableWindowStarts: windowStarts,
-    msPerSimMinute: options.msPerSimMinute,
-    commits: plan.length,
-    strategies: results.map((strategy) => ({ ...strategy, jobsPerHour: jobsPerHourOf(strategy, windowStarts, options.generateSeconds) })),
-  };
+  return { stream: options.stream, connections: k, generateSeconds: options.generateSeconds, tableWindowStarts: windowStarts, msPerSimMinute: options.msPerSimMinute, commits: plan.length, strategies: results };
 }
 
 /**
